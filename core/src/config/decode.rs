@@ -1,0 +1,316 @@
+//! A JSON decoder that keeps the path it is at and collects every error instead of stopping at
+//! the first, so a PM sees all the mistakes in a config at once. The typed config modules build
+//! on its small vocabulary: objects with known fields, required and optional fields, lists,
+//! strings, ids, numbers and windows.
+
+use serde_json::{Map, Value};
+
+use super::error::{ConfigError, ConfigProblem};
+use crate::time::Window;
+
+/// One step of a JSON path.
+#[derive(Clone, Copy, Debug)]
+enum Segment {
+    Key(&'static str),
+    Index(usize),
+}
+
+/// The kinds of config items other items refer to by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum IdKind {
+    Feature,
+    Prompt,
+}
+
+impl IdKind {
+    pub(crate) fn noun(self) -> &'static str {
+        match self {
+            IdKind::Feature => "feature",
+            IdKind::Prompt => "prompt",
+        }
+    }
+}
+
+/// An id used somewhere in the config, to check once every item is known.
+#[derive(Clone, Debug)]
+pub(crate) struct Reference {
+    pub(crate) path: String,
+    pub(crate) kind: IdKind,
+    pub(crate) id: String,
+}
+
+/// Walks a JSON value, tracking the path, collecting errors and the ids it refers to.
+#[derive(Debug, Default)]
+pub(crate) struct Decoder {
+    path: Vec<Segment>,
+    errors: Vec<ConfigError>,
+    references: Vec<Reference>,
+}
+
+/// The most characters of a string shown back in an error.
+const QUOTED_MAX_CHARS: usize = 40;
+
+/// A short description of a JSON value for "found ..." in errors.
+pub(crate) fn describe(value: &Value) -> String {
+    match value {
+        Value::Null => "null".to_owned(),
+        Value::Bool(flag) => flag.to_string(),
+        Value::Number(number) => number.to_string(),
+        Value::String(text) => {
+            let shown: String = text.chars().take(QUOTED_MAX_CHARS).collect();
+            let ellipsis = if shown.len() < text.len() { "..." } else { "" };
+            format!("{}{ellipsis}", Value::String(shown))
+        }
+        Value::Array(_) => "an array".to_owned(),
+        Value::Object(_) => "an object".to_owned(),
+    }
+}
+
+impl Decoder {
+    pub(crate) fn into_errors(self) -> Vec<ConfigError> {
+        self.errors
+    }
+
+    /// Notes that the item at the current path refers to `id`, checked by the caller later.
+    pub(crate) fn refer(&mut self, kind: IdKind, id: &str) {
+        let path = self.path();
+        self.references.push(Reference { path, kind, id: id.to_owned() });
+    }
+
+    pub(crate) fn take_references(&mut self) -> Vec<Reference> {
+        std::mem::take(&mut self.references)
+    }
+
+    pub(crate) fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
+    /// The current path, as `rules[0].when.count`.
+    pub(crate) fn path(&self) -> String {
+        let mut out = String::new();
+        for segment in &self.path {
+            match segment {
+                Segment::Key(key) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(key);
+                }
+                Segment::Index(index) => {
+                    out.push('[');
+                    out.push_str(&index.to_string());
+                    out.push(']');
+                }
+            }
+        }
+        out
+    }
+
+    /// Records a problem at the current path.
+    pub(crate) fn report(&mut self, problem: ConfigProblem) {
+        let path = self.path();
+        self.errors.push(ConfigError { path, problem });
+    }
+
+    /// Records a problem at an explicit path (for checks made after decoding).
+    pub(crate) fn report_at(&mut self, path: String, problem: ConfigProblem) {
+        self.errors.push(ConfigError { path, problem });
+    }
+
+    /// Reports that `found` is not what was expected; always `None`, to return from a decoder.
+    pub(crate) fn expected<T>(&mut self, expected: &'static str, found: &Value) -> Option<T> {
+        self.report(ConfigProblem::Expected { expected, found: describe(found) });
+        None
+    }
+
+    pub(crate) fn in_key<T>(&mut self, key: &'static str, decode: impl FnOnce(&mut Self) -> T) -> T {
+        self.path.push(Segment::Key(key));
+        let result = decode(self);
+        self.path.pop();
+        result
+    }
+
+    pub(crate) fn in_index<T>(&mut self, index: usize, decode: impl FnOnce(&mut Self) -> T) -> T {
+        self.path.push(Segment::Index(index));
+        let result = decode(self);
+        self.path.pop();
+        result
+    }
+
+    /// `value` as an object whose keys are all in `known`; reports each other key.
+    pub(crate) fn object<'v>(
+        &mut self,
+        value: &'v Value,
+        what: &'static str,
+        known: &'static [&'static str],
+    ) -> Option<&'v Map<String, Value>> {
+        let Value::Object(map) = value else {
+            return self.expected(what, value);
+        };
+        for key in map.keys() {
+            if !known.contains(&key.as_str()) {
+                let mut path = self.path();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
+                self.report_at(path, ConfigProblem::UnknownField { field: key.clone(), expected: known });
+            }
+        }
+        Some(map)
+    }
+
+    /// Decodes a field that must be present.
+    pub(crate) fn required<'v, T>(
+        &mut self,
+        map: &'v Map<String, Value>,
+        key: &'static str,
+        decode: impl FnOnce(&mut Self, &'v Value) -> Option<T>,
+    ) -> Option<T> {
+        match map.get(key) {
+            Some(value) => self.in_key(key, |decoder| decode(decoder, value)),
+            None => {
+                self.report(ConfigProblem::MissingField { field: key });
+                None
+            }
+        }
+    }
+
+    /// Decodes a field that may be absent: `default` when absent, `None` when present and
+    /// invalid (reported).
+    pub(crate) fn with_default<'v, T>(
+        &mut self,
+        map: &'v Map<String, Value>,
+        key: &'static str,
+        default: T,
+        decode: impl FnOnce(&mut Self, &'v Value) -> Option<T>,
+    ) -> Option<T> {
+        match map.get(key) {
+            Some(value) => self.in_key(key, |decoder| decode(decoder, value)),
+            None => Some(default),
+        }
+    }
+
+    /// Decodes each item of a list; `None` when `value` is not a list or any item is invalid.
+    pub(crate) fn list<'v, T>(
+        &mut self,
+        value: &'v Value,
+        what: &'static str,
+        mut decode_item: impl FnMut(&mut Self, &'v Value) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        let Value::Array(items) = value else {
+            return self.expected(what, value);
+        };
+        let mut decoded = Vec::with_capacity(items.len());
+        let mut all_valid = true;
+        for (index, item) in items.iter().enumerate() {
+            match self.in_index(index, |decoder| decode_item(decoder, item)) {
+                Some(value) => decoded.push(value),
+                None => all_valid = false,
+            }
+        }
+        all_valid.then_some(decoded)
+    }
+
+    /// A non-empty string without surrounding whitespace or control characters: an id, an
+    /// event name, a feature name.
+    pub(crate) fn name(&mut self, value: &Value) -> Option<String> {
+        const EXPECTED: &str = "a non-empty name without surrounding spaces or control characters";
+        match value {
+            Value::String(text)
+                if !text.is_empty()
+                    && text.trim() == text
+                    && text.len() <= 200
+                    && !text.chars().any(char::is_control) =>
+            {
+                Some(text.clone())
+            }
+            other => self.expected(EXPECTED, other),
+        }
+    }
+
+    pub(crate) fn boolean(&mut self, value: &Value) -> Option<bool> {
+        match value {
+            Value::Bool(flag) => Some(*flag),
+            other => self.expected("true or false", other),
+        }
+    }
+
+    /// A whole number in `min..=max`.
+    pub(crate) fn integer(&mut self, value: &Value, min: i64, max: i64, expected: &'static str) -> Option<i64> {
+        match value.as_i64() {
+            Some(number) if (min..=max).contains(&number) => Some(number),
+            _ => self.expected(expected, value),
+        }
+    }
+
+    pub(crate) fn window(&mut self, value: &Value) -> Option<Window> {
+        const EXPECTED: &str = "a window such as \"30m\", \"12h\" or \"7d\" (1m to 400d)";
+        match value {
+            Value::String(text) => match Window::parse(text) {
+                Ok(window) => Some(window),
+                Err(_) => self.expected(EXPECTED, value),
+            },
+            other => self.expected(EXPECTED, other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn describes_found_values_briefly() {
+        assert_eq!(describe(&json!("five")), "\"five\"");
+        assert_eq!(describe(&json!(5)), "5");
+        assert_eq!(describe(&json!(null)), "null");
+        assert_eq!(describe(&json!([1])), "an array");
+        assert_eq!(describe(&json!({"a": 1})), "an object");
+        let long = "x".repeat(100);
+        assert_eq!(describe(&json!(long)), format!("\"{}\"...", "x".repeat(40)));
+    }
+
+    #[test]
+    fn paths_name_keys_and_indices() {
+        let mut decoder = Decoder::default();
+        decoder.in_key("rules", |d| {
+            d.in_index(0, |d| d.in_key("when", |d| d.in_key("count", |d| d.integer(&json!("five"), 0, 10, "a number"))))
+        });
+        let errors = decoder.into_errors();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].to_string(), "rules[0].when.count: expected a number, found \"five\"");
+    }
+
+    #[test]
+    fn unknown_fields_are_reported_with_what_is_allowed() {
+        let mut decoder = Decoder::default();
+        let value = json!({"event": "x", "cout": 5});
+        decoder.in_key("when", |d| d.object(&value, "a condition", &["event", "count", "within"]));
+        assert_eq!(
+            decoder.into_errors()[0].to_string(),
+            "when.cout: unknown field \"cout\"; expected one of: event, count, within"
+        );
+    }
+
+    #[test]
+    fn every_bad_item_of_a_list_is_reported() {
+        let mut decoder = Decoder::default();
+        let value = json!(["a", 1, "b", false]);
+        let decoded = decoder.in_key("events", |d| d.list(&value, "a list", |d, item| d.name(item)));
+        assert_eq!(decoded, None);
+        let paths: Vec<String> = decoder.into_errors().into_iter().map(|e| e.path).collect();
+        assert_eq!(paths, ["events[1]", "events[3]"]);
+    }
+
+    #[test]
+    fn names_refuse_blank_padded_and_control_characters() {
+        for bad in [json!(""), json!(" x"), json!("x\n"), json!("a\u{7}b"), json!(7)] {
+            let mut decoder = Decoder::default();
+            assert_eq!(decoder.name(&bad), None, "{bad}");
+            assert!(decoder.has_errors());
+        }
+        assert_eq!(Decoder::default().name(&json!("invoice.approved")).as_deref(), Some("invoice.approved"));
+    }
+}

@@ -1,0 +1,18 @@
+//! `uptake-core`: the sans-IO brain of Uptake, shared by the browser SDK and the collector.
+//!
+//! It owns the event model, the feature-usage record kept on the device, the config and its
+//! validation, rule evaluation and the batching queue. It has no browser API, no I/O and no clock
+//! of its own: callers pass time in and perform the effects it returns, so everything here is
+//! tested natively, in milliseconds, on a simulated clock.
+
+pub mod config;
+pub mod engine;
+pub mod event;
+pub mod exposure;
+pub mod ids;
+pub mod iso8601;
+pub mod outbox;
+pub mod ruleset;
+pub mod state;
+pub mod time;
+pub mod usage;

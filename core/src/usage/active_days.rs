@@ -1,0 +1,217 @@
+//! The days on which something was used: a bitmap of the last 400 days, ending at the newest
+//! day recorded, with older days folded into a count. Fixed size whatever the history, so a
+//! user's state stays small.
+
+use crate::time::DayNumber;
+
+/// How many days are kept day by day; older ones only count.
+pub const TRACKED_DAYS: u32 = 400;
+const WORDS: usize = TRACKED_DAYS.div_ceil(64) as usize;
+
+/// Days of use. Bit `i` stands for the day `newest - i`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ActiveDays {
+    newest: Option<DayNumber>,
+    bits: [u64; WORDS],
+    /// Days of use older than the bitmap.
+    older_days: u32,
+}
+
+impl ActiveDays {
+    /// Restores days from their stored parts; `None` when they do not fit together.
+    pub fn from_parts(newest: Option<DayNumber>, bits: [u64; WORDS], older_days: u32) -> Option<Self> {
+        let last_word_mask = (1u64 << (TRACKED_DAYS % 64)) - 1;
+        let in_range = bits.last().is_none_or(|last| last & !last_word_mask == 0);
+        let consistent = newest.is_some() || (bits == [0; WORDS] && older_days == 0);
+        (in_range && consistent && (newest.is_none() || bits[0] & 1 == 1)).then_some(ActiveDays {
+            newest,
+            bits,
+            older_days,
+        })
+    }
+
+    pub fn newest(&self) -> Option<DayNumber> {
+        self.newest
+    }
+
+    pub fn bits(&self) -> &[u64; WORDS] {
+        &self.bits
+    }
+
+    pub fn older_days(&self) -> u32 {
+        self.older_days
+    }
+
+    /// Marks `day` as a day of use.
+    pub fn record(&mut self, day: DayNumber) {
+        let Some(newest) = self.newest else {
+            self.newest = Some(day);
+            self.bits[0] = 1;
+            return;
+        };
+        let age = newest.days_since(day);
+        if age >= 0 {
+            match u32::try_from(age) {
+                Ok(age) if age < TRACKED_DAYS => self.set(age),
+                // Beyond the bitmap: only the total can take it.
+                _ => self.older_days = self.older_days.saturating_add(1),
+            }
+            return;
+        }
+        let shift = u32::try_from(-age).unwrap_or(u32::MAX);
+        self.shift_older(shift);
+        self.newest = Some(day);
+        self.set(0);
+    }
+
+    fn set(&mut self, age: u32) {
+        if let Some(word) = self.bits.get_mut((age / 64) as usize) {
+            *word |= 1 << (age % 64);
+        }
+    }
+
+    /// Moves every day `shift` places older, folding those that leave the bitmap into the count.
+    fn shift_older(&mut self, shift: u32) {
+        if shift >= TRACKED_DAYS {
+            self.older_days = self.older_days.saturating_add(self.tracked_count());
+            self.bits = [0; WORDS];
+            return;
+        }
+        let leaving = self.count_ages(TRACKED_DAYS - shift, TRACKED_DAYS);
+        self.older_days = self.older_days.saturating_add(leaving);
+        let (word_shift, bit_shift) = ((shift / 64) as usize, shift % 64);
+        let mut shifted = [0u64; WORDS];
+        for (index, slot) in shifted.iter_mut().enumerate() {
+            let Some(source) = index.checked_sub(word_shift) else { continue };
+            let mut value = self.bits[source] << bit_shift;
+            if bit_shift > 0 && source > 0 {
+                value |= self.bits[source - 1] >> (64 - bit_shift);
+            }
+            *slot = value;
+        }
+        if let Some(last) = shifted.last_mut() {
+            *last &= (1u64 << (TRACKED_DAYS % 64)) - 1;
+        }
+        self.bits = shifted;
+    }
+
+    /// Days of use with an age (days before the newest) in `from..to`.
+    fn count_ages(&self, from: u32, to: u32) -> u32 {
+        let to = to.min(TRACKED_DAYS);
+        let mut count = 0;
+        let mut age = from;
+        while age < to {
+            let word_start = age - age % 64;
+            let end = to.min(word_start + 64);
+            let width = end - age;
+            let mask = if width == 64 { u64::MAX } else { ((1u64 << width) - 1) << (age % 64) };
+            count += (self.bits[(age / 64) as usize] & mask).count_ones();
+            age = end;
+        }
+        count
+    }
+
+    fn tracked_count(&self) -> u32 {
+        self.bits.iter().map(|word| word.count_ones()).sum()
+    }
+
+    /// Every day of use ever recorded.
+    pub fn total(&self) -> u32 {
+        self.tracked_count().saturating_add(self.older_days)
+    }
+
+    /// Whether `day` was a day of use; days older than the bitmap are not known one by one.
+    pub fn contains(&self, day: DayNumber) -> bool {
+        let Some(newest) = self.newest else { return false };
+        match u32::try_from(newest.days_since(day)) {
+            Ok(age) if age < TRACKED_DAYS => self.bits[(age / 64) as usize] & (1 << (age % 64)) != 0,
+            _ => false,
+        }
+    }
+
+    /// Days of use from `first` to `last`, both included, within the last 400 days.
+    pub fn count_between(&self, first: DayNumber, last: DayNumber) -> u32 {
+        let Some(newest) = self.newest else { return 0 };
+        let youngest_age = newest.days_since(last).max(0);
+        let oldest_age = newest.days_since(first);
+        if oldest_age < youngest_age {
+            return 0;
+        }
+        let from = u32::try_from(youngest_age).unwrap_or(u32::MAX);
+        let to = u32::try_from(oldest_age.saturating_add(1)).unwrap_or(u32::MAX);
+        self.count_ages(from, to)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn records_days_in_any_order() {
+        let mut days = ActiveDays::default();
+        for day in [10, 12, 11, 12, 3] {
+            days.record(DayNumber(day));
+        }
+        assert_eq!(days.newest(), Some(DayNumber(12)));
+        assert_eq!(days.total(), 4);
+        assert!(days.contains(DayNumber(3)) && days.contains(DayNumber(11)));
+        assert!(!days.contains(DayNumber(4)) && !days.contains(DayNumber(13)));
+        assert_eq!(days.count_between(DayNumber(4), DayNumber(12)), 3);
+        assert_eq!(days.count_between(DayNumber(11), DayNumber(100)), 2);
+        assert_eq!(days.count_between(DayNumber(13), DayNumber(100)), 0);
+    }
+
+    #[test]
+    fn days_older_than_400_are_folded_into_the_total() {
+        let mut days = ActiveDays::default();
+        days.record(DayNumber(0));
+        days.record(DayNumber(1));
+        days.record(DayNumber(400));
+        assert_eq!(days.older_days(), 1, "day 0 left the bitmap");
+        assert!(!days.contains(DayNumber(0)));
+        assert!(days.contains(DayNumber(1)));
+        assert_eq!(days.total(), 3);
+        days.record(DayNumber(2000));
+        assert_eq!((days.older_days(), days.total()), (3, 4));
+        days.record(DayNumber(1000));
+        assert_eq!((days.older_days(), days.total()), (4, 5), "a late record older than the bitmap still counts");
+    }
+
+    #[test]
+    fn stored_parts_are_checked() {
+        let mut days = ActiveDays::default();
+        days.record(DayNumber(5));
+        days.record(DayNumber(1));
+        let restored = ActiveDays::from_parts(days.newest(), *days.bits(), days.older_days());
+        assert_eq!(restored, Some(days));
+        assert_eq!(ActiveDays::from_parts(None, [1, 0, 0, 0, 0, 0, 0], 0), None);
+        assert_eq!(ActiveDays::from_parts(Some(DayNumber(1)), [1, 0, 0, 0, 0, 0, u64::MAX], 0), None);
+        assert_eq!(ActiveDays::from_parts(Some(DayNumber(1)), [2, 0, 0, 0, 0, 0, 0], 0), None);
+    }
+
+    proptest! {
+        #[test]
+        fn agrees_with_a_set_of_days(records in proptest::collection::vec(0i32..1500, 1..200)) {
+            let mut days = ActiveDays::default();
+            let mut set = BTreeSet::new();
+            for &day in &records {
+                days.record(DayNumber(day));
+                set.insert(day);
+            }
+            let newest = *set.iter().next_back().unwrap();
+            prop_assert_eq!(days.newest(), Some(DayNumber(newest)));
+            for day in (newest - 399)..=newest {
+                prop_assert_eq!(days.contains(DayNumber(day)), set.contains(&day), "day {}", day);
+            }
+            // Days older than the bitmap are counted once each, unless recorded after they left it.
+            let tracked = set.range((newest - 399)..).count() as u32;
+            prop_assert_eq!(days.total() - days.older_days(), tracked);
+            prop_assert!(days.total() >= set.len() as u32);
+            let start = newest - 27;
+            prop_assert_eq!(days.count_between(DayNumber(start), DayNumber(newest)), set.range(start..).count() as u32);
+        }
+    }
+}
