@@ -1,0 +1,59 @@
+//! `uptake-collector`: serves the PM's config and the SDK to browsers, receives their event
+//! batches and stores each event once in SQLite. `check` validates a config file without
+//! serving it.
+
+mod batch;
+mod config_file;
+mod routes;
+mod server;
+mod store;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "uptake-collector", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the config, the SDK and the demo app, and store the event batches sent to it.
+    Serve(server::ServeOptions),
+    /// Check a config file and print every error in it, or OK.
+    Check {
+        /// The JSON config file.
+        config: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check { config } => match config_file::ConfigFile::load(&config) {
+            Ok(_) => {
+                println!("{}: OK", config.display());
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("{error}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Serve(options) => match server::serve(options) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("uptake-collector: {error}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+/// The address the collector listens on when none is given.
+const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8080);

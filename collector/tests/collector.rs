@@ -1,0 +1,219 @@
+//! The collector as a real process on 127.0.0.1, spoken to over real HTTP, with its SQLite file
+//! read back directly.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use serde_json::{Value, json};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_uptake-collector");
+
+fn demo_config() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../www/uptake.config.json")
+}
+
+/// A collector process on a free port, stopped when dropped.
+struct Collector {
+    child: Child,
+    url: String,
+    dir: tempfile::TempDir,
+}
+
+impl Collector {
+    fn start() -> Collector {
+        let dir = tempfile::tempdir().unwrap();
+        let sdk = dir.path().join("sdk");
+        std::fs::create_dir(&sdk).unwrap();
+        std::fs::write(sdk.join("uptake.js"), "// loader").unwrap();
+        std::fs::write(sdk.join("uptake_wasm_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+        let mut child = Command::new(BINARY)
+            .args(["serve", "--listen", "127.0.0.1:0", "--write-key", "dev", "--config"])
+            .arg(demo_config())
+            .arg("--database")
+            .arg(dir.path().join("events.db"))
+            .arg("--sdk")
+            .arg(&sdk)
+            .arg("--www")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../www"))
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let url = line
+            .split_whitespace()
+            .find(|word| word.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .trim_end_matches('/')
+            .to_owned();
+        Collector { child, url, dir }
+    }
+
+    fn database(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.dir.path().join("events.db")).unwrap()
+    }
+
+    fn stored(&self, message_id: &str) -> i64 {
+        self.database()
+            .query_row("SELECT COUNT(*) FROM events WHERE message_id = ?1", [message_id], |row| row.get(0))
+            .unwrap()
+    }
+
+    fn post(&self, body: &str) -> (u16, Value) {
+        self.post_with(body, None)
+    }
+
+    fn post_with(&self, body: &str, authorization: Option<&str>) -> (u16, Value) {
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        let mut request = agent.post(format!("{}/v1/batch", self.url)).header("content-type", "text/plain");
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        let mut response = request.send(body).unwrap();
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    fn get(&self, path: &str) -> (u16, String, String) {
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        let mut response = agent.get(format!("{}{path}", self.url)).call().unwrap();
+        let content_type =
+            response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+        (response.status().as_u16(), content_type, response.body_mut().read_to_string().unwrap())
+    }
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn track(message_id: &str) -> Value {
+    json!({
+        "messageId": message_id, "type": "track", "event": "invoice.approved",
+        "anonymousId": "anon-1", "userId": "u-42", "properties": {"invoice_id": "INV-1"},
+        "timestamp": "2026-11-24T09:30:00.000Z", "sentAt": "2026-11-24T09:30:01.000Z"
+    })
+}
+
+fn batch(events: &[Value]) -> String {
+    json!({"batch": events, "sentAt": "2026-11-24T09:30:01.000Z", "writeKey": "dev"}).to_string()
+}
+
+#[test]
+fn a_malformed_body_gets_400_with_a_reason_and_the_next_good_batch_is_stored() {
+    let collector = Collector::start();
+    let (status, body) = collector.post("{\"batch\": [ this is not json");
+    assert_eq!(status, 400);
+    let error = body["error"].as_str().unwrap();
+    assert!(error.starts_with("the body is not a batch: "), "{error}");
+
+    let (status, body) = collector.post(&batch(&[track("m-good")]));
+    assert_eq!((status, body), (200, json!({"stored": 1, "duplicates": 0})));
+    assert_eq!(collector.stored("m-good"), 1);
+}
+
+#[test]
+fn invalid_events_are_named_by_index_and_nothing_of_the_batch_is_stored() {
+    let collector = Collector::start();
+    let mut nameless = track("m-2");
+    nameless.as_object_mut().unwrap().remove("event");
+    let (status, body) = collector.post(&batch(&[track("m-1"), nameless]));
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["invalid"],
+        json!([{"index": 1, "error": "a \"track\" event needs an \"event\" name of 1 to 200 bytes"}])
+    );
+    assert_eq!(collector.stored("m-1"), 0);
+}
+
+#[test]
+fn a_repeated_message_id_is_stored_once() {
+    let collector = Collector::start();
+    let events = [track("m-1"), track("m-2")];
+    assert_eq!(collector.post(&batch(&events)), (200, json!({"stored": 2, "duplicates": 0})));
+    assert_eq!(collector.post(&batch(&events)), (200, json!({"stored": 0, "duplicates": 2})));
+    assert_eq!(collector.post(&batch(&[track("m-1"), track("m-1")])), (200, json!({"stored": 0, "duplicates": 2})));
+    assert_eq!(collector.stored("m-1"), 1);
+    let body: String = collector
+        .database()
+        .query_row("SELECT body FROM events WHERE message_id = 'm-2'", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&body).unwrap(), track("m-2"), "the event is stored as it was sent");
+}
+
+#[test]
+fn a_wrong_write_key_gets_401_and_nothing_is_stored() {
+    let collector = Collector::start();
+    let body = json!({"batch": [track("m-1")], "writeKey": "not-the-key"}).to_string();
+    assert_eq!(collector.post(&body).0, 401);
+    let no_key = json!({"batch": [track("m-1")]}).to_string();
+    assert_eq!(collector.post(&no_key).0, 401);
+    assert_eq!(collector.stored("m-1"), 0);
+    // HTTP Basic with the key as user name, as Segment's server libraries send it.
+    assert_eq!(collector.post_with(&no_key, Some("Basic ZGV2Og==")).0, 200);
+    assert_eq!(collector.stored("m-1"), 1);
+}
+
+#[test]
+fn serves_the_config_the_sdk_and_the_demo() {
+    let collector = Collector::start();
+    let (status, content_type, text) = collector.get("/v1/config");
+    assert_eq!((status, content_type.as_str()), (200, "application/json"));
+    assert_eq!(text, std::fs::read_to_string(demo_config()).unwrap());
+    let (status, content_type, _) = collector.get("/uptake/uptake_wasm_bg.wasm");
+    assert_eq!((status, content_type.as_str()), (200, "application/wasm"), "needed by instantiateStreaming");
+    let (status, content_type, _) = collector.get("/index.html");
+    assert_eq!((status, content_type.as_str()), (200, "text/html"));
+}
+
+fn run(args: &[&str], config: &str) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.json");
+    std::fs::write(&path, config).unwrap();
+    let database = dir.path().join("events.db");
+    let mut command = Command::new(BINARY);
+    command.args(args).arg(&path);
+    if args.first() == Some(&"serve") {
+        command.arg("--database").arg(&database).args(["--listen", "127.0.0.1:0", "--write-key", "dev"]);
+    }
+    command.output().unwrap()
+}
+
+fn with_count(count: Value) -> String {
+    let mut config: Value = serde_json::from_str(&std::fs::read_to_string(demo_config()).unwrap()).unwrap();
+    config["rules"][0]["when"]["all"][0]["count"] = count;
+    config.to_string()
+}
+
+#[test]
+fn refuses_to_start_on_an_invalid_config_naming_the_place() {
+    let output = run(&["serve", "--config"], &with_count(json!({"gte": "five"})));
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("rules[0].when.all[0].count.gte: expected a whole number from 0 to 1000, found \"five\""),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty(), "nothing listened");
+}
+
+#[test]
+fn check_prints_ok_or_every_error() {
+    let ok = run(&["check"], &with_count(json!({"gte": 5})));
+    assert!(ok.status.success());
+    assert!(String::from_utf8_lossy(&ok.stdout).ends_with(": OK\n"));
+
+    let bad = run(&["check"], "{\"version\": 1,\n \"rules\": [{\"id\": \"r\"}]}");
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("  rules[0]: missing field \"when\"\n  rules[0]: missing field \"show\""), "{stderr}");
+
+    let syntax = run(&["check"], "{\"version\": 1,\n  \"rules\": [}");
+    assert!(String::from_utf8_lossy(&syntax.stderr).contains("invalid JSON at line 2, column 13"));
+}
