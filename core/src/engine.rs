@@ -281,7 +281,11 @@ impl Engine {
         }
         let outcome = match self.identity.user_id.as_deref() {
             Some(current) if current == user_id => IdentifyOutcome::SameUser,
-            None => IdentifyOutcome::Identified,
+            None => {
+                // The state now belongs to the user: save it under their name.
+                self.state_changed = true;
+                IdentifyOutcome::Identified
+            }
             Some(previous) => {
                 let previous_user = previous.to_owned();
                 let previous_state = std::mem::take(&mut self.state);
@@ -350,6 +354,11 @@ impl Engine {
             timestamp: now,
             sent_at: None,
         }
+    }
+
+    /// Whether the state or the identity changed since they were last taken to be saved.
+    pub fn has_unsaved_changes(&self) -> bool {
+        self.state_changed || self.identity_changed
     }
 
     /// The user's state, when it changed since the last call, to save.
