@@ -1,0 +1,54 @@
+// Types of the Uptake SDK's public API.
+
+/** Event properties and user or account traits: anything JSON can carry. */
+export type Properties = Record<string, unknown>;
+
+export interface UptakeOptions {
+  /** The collector's origin, such as "https://collector.example.com". */
+  collector: string;
+  /** The write key of this app, as configured on the collector. */
+  writeKey: string;
+  /** A config object to use instead of fetching it from the collector. */
+  config?: object;
+  /** Track a page view when the SDK starts (default true). */
+  autoPage?: boolean;
+  /** Send a batch as soon as this many events are queued (1 to 500, default 20). */
+  flushAt?: number;
+  /** Send what is queued after this many milliseconds (100 to 600000, default 5000). */
+  flushInterval?: number;
+  /** Calls made before the SDK loaded, replayed in order: [["track", "name", {...}], ...]. */
+  queue?: unknown[][];
+  /** Where the WebAssembly file is, when not next to this module. */
+  wasmUrl?: string | URL;
+}
+
+/** This device's record of one feature. */
+export interface FeatureUsage {
+  count: number;
+  /** ISO 8601 timestamps. */
+  firstUsed: string;
+  lastUsed: string;
+  /** Days on which the feature was used. */
+  activeDays: number;
+}
+
+export interface Uptake {
+  /** The user did something. */
+  track(event: string, properties?: Properties): void;
+  /** Who the user is. */
+  identify(userId: string, traits?: Properties): void;
+  /** The account the user belongs to. */
+  group(accountId: string, traits?: Properties): void;
+  /** A page view (one is tracked when the SDK starts unless autoPage is false). */
+  page(name?: string, properties?: Properties): void;
+  page(properties: Properties): void;
+  /** A call in the snippet's form: ["track", "name", {...}]. */
+  push(call: [string, ...unknown[]]): void;
+  /** Sends everything queued now; resolves when the collector has answered. */
+  flush(): Promise<void>;
+  featureUsage(featureId: string): FeatureUsage | null;
+  anonymousId(): string;
+}
+
+/** Starts the SDK; resolves to its API and never rejects. */
+export function load(options: UptakeOptions): Promise<Uptake>;

@@ -1,0 +1,47 @@
+/*
+ * Uptake loader, for a script tag:
+ *   <script>window.uptake=window.uptake||[];uptake.push(['identify','u-42',{role:'admin'}]);</script>
+ *   <script async src="/uptake/uptake.js" data-collector="https://collector.example.com" data-write-key="..."></script>
+ *
+ * Calls made before the SDK is ready are queued in `window.uptake` and replayed in order. The
+ * collector defaults to the origin this script is served from. Nothing here blocks the page.
+ */
+(function () {
+  'use strict';
+  var script = document.currentScript;
+  var queue = (window.uptake = window.uptake || []);
+  if (!Array.isArray(queue) || queue.uptakeLoading) return;
+  queue.uptakeLoading = true;
+  ['track', 'identify', 'group', 'page'].forEach(function (method) {
+    queue[method] = function () {
+      queue.push([method].concat(Array.prototype.slice.call(arguments)));
+    };
+  });
+  queue.flush = function () {
+    return new Promise(function (resolve) {
+      queue.push(['flush', resolve]);
+    });
+  };
+  var base = (script && script.src) || window.location.href;
+  var attribute = function (name) {
+    return script ? script.getAttribute(name) : null;
+  };
+  var options = {
+    collector: attribute('data-collector') || new URL(base).origin,
+    writeKey: attribute('data-write-key'),
+    autoPage: attribute('data-auto-page') !== 'false',
+    queue: queue,
+  };
+  import(new URL('index.js', base).href)
+    .then(function (sdk) {
+      return sdk.load(options);
+    })
+    .then(function (api) {
+      // Calls pushed while the SDK was starting, after it replayed the queue.
+      while (queue.length) api.push(queue.shift());
+      window.uptake = api;
+    })
+    .catch(function (error) {
+      console.warn('[uptake] could not load the SDK', error);
+    });
+})();

@@ -1,0 +1,20 @@
+//! `uptake`: the browser SDK, compiled to WebAssembly. A thin adapter: it turns the host app's
+//! calls, clicks, page lifecycle, storage, timers and network into inputs of
+//! `uptake_core::engine::Engine`, and performs what the engine decides (save state, send
+//! batches, show a prompt). It must never throw into the host page, never panic on outside data,
+//! and never touch the host's styles: everything it renders lives in one shadow root.
+
+mod api;
+mod autocapture;
+mod client;
+mod console;
+mod context;
+mod convert;
+mod lifecycle;
+mod listener;
+mod options;
+mod storage;
+mod transport;
+mod ui;
+
+pub use api::{Uptake, start};

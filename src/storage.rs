@@ -1,0 +1,141 @@
+//! What the SDK keeps on the device, in `localStorage` under keys prefixed by the write key: the
+//! identity, each user's state and the last config. When storage is blocked (private modes,
+//! sandboxed frames, a full quota) the SDK carries on in memory and says so once.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+use uptake_core::state::{RestoreError, StoredUserState, StoredVersion, UserState};
+
+use crate::console::warn;
+
+pub(crate) struct Storage {
+    prefix: String,
+    local: Option<web_sys::Storage>,
+    /// Values kept when `localStorage` refuses them, so this page still works.
+    memory: RefCell<HashMap<String, String>>,
+    warned: Cell<bool>,
+}
+
+/// The identity saved between page loads.
+pub(crate) struct StoredIdentity {
+    pub(crate) anonymous_id: Option<String>,
+    pub(crate) user_id: Option<String>,
+    pub(crate) traits: Map<String, Value>,
+}
+
+/// The key a user's state is stored under.
+fn state_key(user_id: Option<&str>) -> String {
+    match user_id {
+        Some(user) => format!("state:u:{user}"),
+        None => "state:anonymous".to_owned(),
+    }
+}
+
+impl Storage {
+    pub(crate) fn open(window: &web_sys::Window, write_key: &str) -> Storage {
+        // Reading `localStorage` itself throws where storage is blocked.
+        let local = window.local_storage().ok().flatten();
+        let storage = Storage {
+            prefix: format!("uptake:{write_key}:"),
+            local,
+            memory: RefCell::new(HashMap::new()),
+            warned: Cell::new(false),
+        };
+        if storage.local.is_none() {
+            storage.warn_once();
+        }
+        storage
+    }
+
+    fn warn_once(&self) {
+        if !self.warned.replace(true) {
+            warn("localStorage is not available; feature usage is kept for this page only");
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<String> {
+        let key = format!("{}{key}", self.prefix);
+        if let Some(value) = self.memory.borrow().get(&key) {
+            return Some(value.clone());
+        }
+        self.local.as_ref()?.get_item(&key).ok().flatten()
+    }
+
+    fn set(&self, key: &str, value: String) {
+        let key = format!("{}{key}", self.prefix);
+        let stored = self.local.as_ref().is_some_and(|local| local.set_item(&key, &value).is_ok());
+        if stored {
+            self.memory.borrow_mut().remove(&key);
+        } else {
+            self.warn_once();
+            self.memory.borrow_mut().insert(key, value);
+        }
+    }
+
+    fn remove(&self, key: &str) {
+        let key = format!("{}{key}", self.prefix);
+        self.memory.borrow_mut().remove(&key);
+        if let Some(local) = &self.local {
+            let _ = local.remove_item(&key);
+        }
+    }
+
+    pub(crate) fn load_identity(&self) -> StoredIdentity {
+        let user: Option<Map<String, Value>> = self.get("user").and_then(|text| serde_json::from_str(&text).ok());
+        let user_id = user.as_ref().and_then(|user| user.get("userId")?.as_str().map(str::to_owned));
+        let traits = user.and_then(|mut user| match user.remove("traits") {
+            Some(Value::Object(traits)) => Some(traits),
+            _ => None,
+        });
+        StoredIdentity { anonymous_id: self.get("anonymousId"), user_id, traits: traits.unwrap_or_default() }
+    }
+
+    pub(crate) fn save_identity(&self, anonymous_id: &str, user_id: Option<&str>, traits: &Map<String, Value>) {
+        self.set("anonymousId", anonymous_id.to_owned());
+        match user_id {
+            Some(user_id) => {
+                let mut user = Map::new();
+                user.insert("userId".to_owned(), Value::from(user_id));
+                user.insert("traits".to_owned(), Value::Object(traits.clone()));
+                self.set("user", Value::Object(user).to_string());
+            }
+            None => self.remove("user"),
+        }
+    }
+
+    /// The stored state of a user; `Ok(None)` when there is none.
+    pub(crate) fn load_state(&self, user_id: Option<&str>) -> Result<Option<UserState>, RestoreError> {
+        let Some(text) = self.get(&state_key(user_id)) else { return Ok(None) };
+        let version: StoredVersion =
+            serde_json::from_str(&text).map_err(|error| RestoreError::Unreadable(error.to_string()))?;
+        // The version first: a newer format may not parse as this one.
+        if version.v > uptake_core::state::STATE_VERSION {
+            return Err(RestoreError::NewerVersion { found: version.v });
+        }
+        let stored: StoredUserState =
+            serde_json::from_str(&text).map_err(|error| RestoreError::Unreadable(error.to_string()))?;
+        UserState::from_stored(stored).map(Some)
+    }
+
+    pub(crate) fn save_state(&self, user_id: Option<&str>, state: &UserState) {
+        match serde_json::to_string(&state.to_stored()) {
+            Ok(text) => self.set(&state_key(user_id), text),
+            Err(_) => warn("the usage state could not be saved"),
+        }
+    }
+
+    /// Removes a stored state that could not be read, so it is not read again.
+    pub(crate) fn discard_state(&self, user_id: Option<&str>) {
+        self.remove(&state_key(user_id));
+    }
+
+    pub(crate) fn load_config(&self) -> Option<String> {
+        self.get("config")
+    }
+
+    pub(crate) fn save_config(&self, text: &str) {
+        self.set("config", text.to_owned());
+    }
+}

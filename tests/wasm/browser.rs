@@ -1,0 +1,136 @@
+//! The SDK compiled to wasm and run in headless Chromium (wasm-bindgen-test): usage persisted in
+//! localStorage and restored by the next page, the snippet's queue replayed in order, and bad
+//! input from the host page ignored with a warning instead of an exception.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Array, JSON, Object, Reflect};
+use uptake::{Uptake, start};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const DEMO_CONFIG: &str = include_str!("../../www/uptake.config.json");
+
+/// Options for a page of the demo app. Each test uses its own write key, so their stored states
+/// do not meet. Port 9 is refused by the browser at once: sends fail fast and stay queued.
+fn options(write_key: &str, queue: Option<&Array>) -> JsValue {
+    let options = Object::new();
+    let set = |key: &str, value: &JsValue| Reflect::set(&options, &key.into(), value).unwrap();
+    set("collector", &"http://127.0.0.1:9".into());
+    set("writeKey", &write_key.into());
+    set("config", &JSON::parse(DEMO_CONFIG).unwrap());
+    set("autoPage", &JsValue::FALSE);
+    if let Some(queue) = queue {
+        set("queue", queue);
+    }
+    options.into()
+}
+
+fn call(method: &str, first: JsValue, second: JsValue) -> JsValue {
+    Array::of3(&method.into(), &first, &second).into()
+}
+
+fn props(json: &str) -> JsValue {
+    JSON::parse(json).unwrap()
+}
+
+fn uses(uptake: &Uptake, feature: &str) -> f64 {
+    let usage = uptake.feature_usage(feature.into());
+    if usage.is_null() {
+        return 0.0;
+    }
+    Reflect::get(&usage, &"count".into()).unwrap().as_f64().unwrap()
+}
+
+fn local_storage() -> web_sys::Storage {
+    web_sys::window().unwrap().local_storage().unwrap().unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn usage_is_persisted_and_restored_by_the_next_page() {
+    let first = start(options("persisted", None)).unwrap();
+    for invoice in 1..=3 {
+        first.track("invoice.approved".into(), props(&format!("{{\"invoice_id\": \"INV-{invoice}\"}}")));
+    }
+    first.track("feature_used".into(), props("{\"feature\": \"workflow.automation\"}"));
+    assert_eq!(uses(&first, "invoices.approve"), 3.0);
+    JsFuture::from(first.flush()).await.unwrap();
+    let anonymous_id = first.anonymous_id();
+    drop(first);
+
+    let stored = local_storage().get_item("uptake:persisted:state:anonymous").unwrap().unwrap();
+    assert!(stored.contains("invoices.approve"), "{stored}");
+
+    let next_page = start(options("persisted", None)).unwrap();
+    assert_eq!(next_page.anonymous_id(), anonymous_id, "the same visitor");
+    assert_eq!(uses(&next_page, "invoices.approve"), 3.0);
+    assert_eq!(uses(&next_page, "workflow.automation"), 1.0);
+    let usage = next_page.feature_usage("invoices.approve".into());
+    assert_eq!(Reflect::get(&usage, &"activeDays".into()).unwrap().as_f64(), Some(1.0));
+}
+
+#[wasm_bindgen_test]
+async fn the_snippet_queue_replays_in_order() {
+    // The same calls in another order would leave other counts with each user.
+    let queue = Array::new();
+    queue.push(&call("identify", "replay-a".into(), props("{\"role\": \"admin\"}")));
+    queue.push(&call("track", "invoice.approved".into(), JsValue::UNDEFINED));
+    queue.push(&call("track", "invoice.approved".into(), JsValue::UNDEFINED));
+    queue.push(&call("identify", "replay-b".into(), JsValue::UNDEFINED));
+    queue.push(&call("track", "invoice.approved".into(), JsValue::UNDEFINED));
+    // What the loader's `uptake.flush()` stub queues: the resolver of the promise it returned.
+    let queued_flush = js_sys::Promise::new(&mut |resolve, _reject| {
+        queue.push(&call("flush", resolve.into(), JsValue::UNDEFINED));
+    });
+
+    let uptake = start(options("replay", Some(&queue))).unwrap();
+    assert_eq!(queue.length(), 0, "the queue is emptied as it is replayed");
+    assert_eq!(uses(&uptake, "invoices.approve"), 1.0, "replay-b approved once");
+    uptake.identify("replay-a".into(), JsValue::UNDEFINED);
+    assert_eq!(uses(&uptake, "invoices.approve"), 2.0, "replay-a approved twice");
+
+    JsFuture::from(queued_flush).await.expect("a queued flush resolves");
+}
+
+#[wasm_bindgen_test]
+fn bad_calls_are_ignored_without_throwing() {
+    let uptake = start(options("bad-calls", None)).unwrap();
+    let cyclic = Object::new();
+    Reflect::set(&cyclic, &"self".into(), &cyclic).unwrap();
+    uptake.track(JsValue::from_f64(42.0), JsValue::UNDEFINED);
+    uptake.track("invoice.approved".into(), "not an object".into());
+    uptake.track("invoice.approved".into(), cyclic.clone().into());
+    uptake.track("invoice.approved".into(), Array::new().into());
+    uptake.track("".into(), JsValue::UNDEFINED);
+    uptake.identify(JsValue::NULL, JsValue::UNDEFINED);
+    uptake.group("acme".into(), JsValue::from_f64(1.0));
+    uptake.push("track".into());
+    uptake.push(call("teleport", JsValue::UNDEFINED, JsValue::UNDEFINED));
+    assert_eq!(uses(&uptake, "invoices.approve"), 0.0, "nothing bad was recorded");
+    uptake.track("invoice.approved".into(), props("{\"at\": \"2026-11-24\"}"));
+    assert_eq!(uses(&uptake, "invoices.approve"), 1.0, "the SDK still works");
+}
+
+#[wasm_bindgen_test]
+fn an_unreadable_stored_state_is_discarded_and_the_sdk_starts_fresh() {
+    let storage = local_storage();
+    storage.set_item("uptake:corrupt:state:anonymous", "{\"v\": 1, \"f\": {\"x\": {\"n\": \"many\"}}}").unwrap();
+    let uptake = start(options("corrupt", None)).unwrap();
+    assert_eq!(uses(&uptake, "x"), 0.0);
+    assert_eq!(storage.get_item("uptake:corrupt:state:anonymous").unwrap(), None, "not read again");
+    storage.set_item("uptake:newer:state:anonymous", "{\"v\": 99, \"whatever\": true}").unwrap();
+    assert!(start(options("newer", None)).is_ok());
+}
+
+#[wasm_bindgen_test]
+fn starting_without_a_write_key_is_an_error_not_a_panic() {
+    let options = Object::new();
+    Reflect::set(&options, &"collector".into(), &"http://127.0.0.1:9".into()).unwrap();
+    let error = start(options.into()).err().expect("a write key is required");
+    let error: JsValue = error.into();
+    let message = Reflect::get(&error, &"message".into()).unwrap().as_string().unwrap();
+    assert!(message.contains("write key"), "{message}");
+    assert!(error.is_instance_of::<js_sys::Error>());
+}
