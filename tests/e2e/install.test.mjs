@@ -1,0 +1,114 @@
+// The two ways to install the SDK: the snippet and script tag on a page of another origin than
+// the collector's (calls made before the SDK loads are replayed in order), and an ES module
+// imported from pkg/.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startCollector, startAppServer, launchBrowser, newPage, sdkReady } from './harness.mjs';
+
+let collector;
+let browser;
+
+before(async () => {
+  collector = await startCollector();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await collector?.stop();
+});
+
+test('the snippet on another origin: queued calls replay in order and reach the collector', async () => {
+  const html = `<!doctype html><html><head><title>Another app</title>
+<script>window.uptake=window.uptake||[];uptake.push(['identify','u-42',{role:'admin',signed_up_at:'2026-08-01'}]);</script>
+<script async src="${collector.url}/uptake/uptake.js" data-collector="${collector.url}" data-write-key="dev"></script>
+<script>uptake.push(['track','report.opened',{report:'aging'}]);uptake.push(['group','acme',{plan:'pro'}]);</script>
+</head><body><button data-uptake-feature="reports.export">Export</button></body></html>`;
+  const app = await startAppServer(html);
+  const context = await browser.newContext();
+  const page = await newPage(context);
+  await page.goto(`${app.url}/app.html`);
+  await sdkReady(page);
+  await page.getByRole('button', { name: 'Export' }).click();
+  await page.evaluate(() => window.uptake.track('report.exported', { format: 'csv' }));
+  await page.evaluate(() => window.uptake.flush());
+
+  const anonymousId = await page.evaluate(() => window.uptake.anonymousId());
+  const rows = collector.query(`SELECT type, event, json_extract(body, '$.context.page.url'), user_id
+    FROM events WHERE anonymous_id = '${anonymousId}' ORDER BY message_id`);
+  assert.deepEqual(rows.map((row) => row[1] || row[0]),
+    ['identify', 'report.opened', 'group', 'page', 'feature_used', 'report.exported'],
+    'the snippet\'s calls first, in order, then the page view, then calls made after loading');
+  assert.ok(rows.every((row) => row[2] === `${app.url}/app.html` && row[3] === 'u-42'));
+  const traits = collector.query(`SELECT body FROM events WHERE anonymous_id = '${anonymousId}' AND type = 'identify'`);
+  assert.deepEqual(JSON.parse(traits[0][0]).traits, { role: 'admin', signed_up_at: '2026-08-01' });
+  assert.deepEqual(page.uncaughtErrors, []);
+  await context.close();
+  await app.stop();
+});
+
+test('the ES module from pkg/ loads with instantiateStreaming and sends to the collector', async () => {
+  const html = `<!doctype html><html><head><title>ESM</title><script type="module">
+import { load } from '/uptake/index.js';
+window.sdk = await load({ collector: location.origin, writeKey: 'dev', autoPage: false });
+</script></head><body></body></html>`;
+  const context = await browser.newContext();
+  const page = await newPage(context);
+  await page.route(`${collector.url}/esm.html`, (route) => route.fulfill({ contentType: 'text/html', body: html }));
+  const wasm = page.waitForResponse((response) => response.url().endsWith('.wasm'));
+  await page.goto(`${collector.url}/esm.html`);
+  assert.equal((await wasm).headers()['content-type'], 'application/wasm', 'so the browser can compile while it downloads');
+  await page.waitForFunction(() => window.sdk);
+  assert.deepEqual(Object.keys(await page.evaluate(() => window.sdk)).sort(),
+    ['anonymousId', 'featureUsage', 'flush', 'group', 'identify', 'page', 'push', 'track']);
+  await page.evaluate(() => {
+    window.sdk.identify('u-7');
+    window.sdk.track('invoice.approved', { invoice_id: 'INV-9', when: new Date(Date.UTC(2026, 10, 24)) });
+    return window.sdk.flush();
+  });
+  const rows = collector.query(`SELECT json_extract(body, '$.properties.when') FROM events
+    WHERE user_id = 'u-7' AND event = 'invoice.approved'`);
+  assert.deepEqual(rows, [['2026-11-24T00:00:00.000Z']], 'properties are JSON: a Date becomes its ISO string');
+  assert.equal(await page.evaluate(() => window.sdk.featureUsage('invoices.approve').count), 1);
+  assert.deepEqual(page.uncaughtErrors, []);
+  await context.close();
+});
+
+test('bad calls from the host page never throw', async () => {
+  const context = await browser.newContext();
+  const page = await newPage(context);
+  await page.goto(`${collector.url}/`);
+  await sdkReady(page);
+  const warnings = [];
+  page.on('console', (message) => {
+    if (message.type() === 'warning') warnings.push(message.text());
+  });
+  const outcome = await page.evaluate(() => {
+    const cyclic = {};
+    cyclic.self = cyclic;
+    const calls = [
+      () => window.uptake.track(),
+      () => window.uptake.track(42),
+      () => window.uptake.track('x', cyclic),
+      () => window.uptake.track('x', 'text'),
+      () => window.uptake.identify({ id: 1 }),
+      () => window.uptake.group(null),
+      () => window.uptake.page(7),
+      () => window.uptake.push('track'),
+      () => window.uptake.featureUsage(undefined),
+    ];
+    const thrown = [];
+    for (const call of calls) {
+      try { call(); } catch (error) { thrown.push(String(error)); }
+    }
+    const detached = window.uptake.track;
+    try { detached('still works'); } catch (error) { thrown.push(String(error)); }
+    return thrown;
+  });
+  assert.deepEqual(outcome, []);
+  assert.ok(warnings.length >= 8, `one warning per bad call: ${warnings.join(' | ')}`);
+  assert.ok(warnings.some((warning) => warning.includes('track ignored: the event name must be a string')));
+  assert.deepEqual(page.uncaughtErrors, []);
+  await context.close();
+});

@@ -1,0 +1,129 @@
+// The walking skeleton end to end: the demo app loads the SDK with a script tag, five manual
+// approvals bring the "automate it?" prompt, and every event reaches the SQLite file once.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startCollector, launchBrowser, newPage, sdkReady, eventually, screenshot } from './harness.mjs';
+
+let collector;
+let browser;
+
+before(async () => {
+  collector = await startCollector();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await collector?.stop();
+});
+
+const approveButton = (page, index) => page.locator('button.approve').nth(index);
+const prompt = (page) => page.getByRole('dialog', { name: 'Automate invoice approval?' });
+
+function eventCounts(rows) {
+  const counts = {};
+  for (const [name] of rows) counts[name] = (counts[name] || 0) + 1;
+  return counts;
+}
+
+test('five approvals show the prompt; closing the page leaves every event stored once', async () => {
+  const context = await browser.newContext();
+  const page = await newPage(context);
+  await page.goto(`${collector.url}/`);
+  await sdkReady(page);
+  const anonymousId = await page.evaluate(() => window.uptake.anonymousId());
+
+  for (let index = 0; index < 4; index += 1) await approveButton(page, index).click();
+  assert.equal(await prompt(page).count(), 0, 'no prompt after four approvals');
+  await approveButton(page, 4).click();
+
+  await prompt(page).waitFor({ state: 'visible' });
+  const dialog = page.locator('uptake-root dialog.uptake-modal');
+  assert.equal(await dialog.evaluate((node) => node.getRootNode() instanceof ShadowRoot), true, 'inside the shadow root');
+  assert.equal(await dialog.locator('.uptake-body').textContent(),
+    'You approved 5 invoices by hand this week. An automation can approve invoices like these for you, with the rules you choose.');
+  assert.deepEqual(await dialog.locator('.uptake-button').allTextContents(), ['Show me automations', 'Not now']);
+  assert.equal(await page.evaluate(() => document.activeElement.localName), 'uptake-root', 'focus moved into the prompt');
+  await screenshot(page, 'prompt-modal.png');
+
+  await page.keyboard.press('Escape');
+  await prompt(page).waitFor({ state: 'detached' });
+  assert.deepEqual(page.uncaughtErrors, []);
+  await page.close({ runBeforeUnload: true });
+
+  const expected = { identify: 1, page: 1, 'invoice.approved': 5, experience_shown: 1, experience_dismissed: 1 };
+  const sql = `SELECT COALESCE(event, type), message_id, anonymous_id, user_id FROM events WHERE anonymous_id = '${anonymousId}'`;
+  const rows = await eventually(() => {
+    const rows = collector.query(sql);
+    return rows.length >= 9 ? rows : null;
+  });
+  assert.ok(rows, 'the events arrived after the page closed');
+  assert.deepEqual(eventCounts(rows), expected);
+  assert.equal(new Set(rows.map((row) => row[1])).size, rows.length, 'each message id once');
+  assert.ok(rows.every((row) => row[3] === 'u-42'), 'every event carries the user from the snippet');
+  const approved = collector.query(`SELECT json_extract(body, '$.properties.invoice_id') FROM events
+    WHERE anonymous_id = '${anonymousId}' AND event = 'invoice.approved' ORDER BY message_id`);
+  assert.deepEqual(approved.flat(), ['INV-1041', 'INV-1042', 'INV-1043', 'INV-1044', 'INV-1045']);
+  await context.close();
+});
+
+test('usage survives a reload, batches go out on their timer, and a dismissal is remembered', async () => {
+  const context = await browser.newContext();
+  const page = await newPage(context);
+  await page.goto(`${collector.url}/`);
+  await sdkReady(page);
+  const anonymousId = await page.evaluate(() => window.uptake.anonymousId());
+  await approveButton(page, 0).click();
+  await approveButton(page, 1).click();
+
+  // Sent by the batch timer, while the page stays open.
+  const sent = await eventually(() => collector.query(`SELECT COUNT(*) FROM events
+    WHERE anonymous_id = '${anonymousId}' AND event = 'invoice.approved'`)[0][0] === 2, { timeout: 15_000 });
+  assert.ok(sent, 'two approvals were sent without closing the page');
+
+  await page.reload();
+  await sdkReady(page);
+  const usage = await page.evaluate(() => window.uptake.featureUsage('invoices.approve'));
+  assert.equal(usage.count, 2, 'the count was restored from the device');
+  for (let index = 2; index < 5; index += 1) await approveButton(page, index).click();
+  await prompt(page).waitFor({ state: 'visible' });
+  await page.getByRole('button', { name: 'Not now' }).click();
+  await prompt(page).waitFor({ state: 'detached' });
+
+  await page.reload();
+  await sdkReady(page);
+  for (let index = 0; index < 3; index += 1) await approveButton(page, index).click();
+  await page.evaluate(() => window.uptake.flush());
+  assert.equal(await prompt(page).count(), 0, 'a dismissed prompt does not come back');
+  assert.deepEqual(page.uncaughtErrors, []);
+  await context.close();
+});
+
+test('the main button leads to Automations, where a marked button records use with no code', async () => {
+  const context = await browser.newContext();
+  const page = await newPage(context);
+  await page.goto(`${collector.url}/`);
+  await sdkReady(page);
+  for (let index = 0; index < 5; index += 1) await approveButton(page, index).click();
+  await prompt(page).getByRole('button', { name: 'Show me automations' }).click();
+  await page.waitForURL('**/automations.html');
+  await sdkReady(page);
+  assert.equal(await page.evaluate(() => window.uptake.featureUsage('workflow.automation')), null);
+  await page.getByRole('button', { name: 'New automation' }).click();
+  const usage = await page.evaluate(() => window.uptake.featureUsage('workflow.automation'));
+  assert.equal(usage.count, 1);
+  await page.getByRole('button', { name: 'Save automation' }).click();
+  await page.evaluate(() => window.uptake.flush());
+
+  const anonymousId = await page.evaluate(() => window.uptake.anonymousId());
+  const rows = collector.query(`SELECT COALESCE(event, type), json_extract(body, '$.properties.button'),
+    json_extract(body, '$.properties.feature') FROM events WHERE anonymous_id = '${anonymousId}'
+    AND type = 'track' AND event NOT IN ('invoice.approved')`);
+  assert.deepEqual(rows.map((row) => row[0]).sort(),
+    ['automation.created', 'experience_action', 'experience_shown', 'feature_used']);
+  assert.deepEqual(rows.find((row) => row[0] === 'experience_action').slice(1, 2), [0]);
+  assert.deepEqual(rows.find((row) => row[0] === 'feature_used').slice(2), ['workflow.automation']);
+  assert.deepEqual(page.uncaughtErrors, []);
+  await context.close();
+});
