@@ -50,6 +50,14 @@ test('five approvals show the prompt; closing the page leaves every event stored
   await page.keyboard.press('Escape');
   await prompt(page).waitFor({ state: 'detached' });
   assert.deepEqual(page.uncaughtErrors, []);
+  // Count the beacons the page sends as it goes away (the real sendBeacon still sends them).
+  await page.evaluate(() => {
+    const send = navigator.sendBeacon.bind(navigator);
+    navigator.sendBeacon = (url, body) => {
+      localStorage.setItem('test:beacons', String(Number(localStorage.getItem('test:beacons') || 0) + 1));
+      return send(url, body);
+    };
+  });
   await page.close({ runBeforeUnload: true });
 
   const expected = { identify: 1, page: 1, 'invoice.approved': 5, experience_shown: 1, experience_dismissed: 1 };
@@ -65,6 +73,9 @@ test('five approvals show the prompt; closing the page leaves every event stored
   const approved = collector.query(`SELECT json_extract(body, '$.properties.invoice_id') FROM events
     WHERE anonymous_id = '${anonymousId}' AND event = 'invoice.approved' ORDER BY message_id`);
   assert.deepEqual(approved.flat(), ['INV-1041', 'INV-1042', 'INV-1043', 'INV-1044', 'INV-1045']);
+  const later = await context.newPage();
+  await later.goto(`${collector.url}/automations.html`);
+  assert.equal(await later.evaluate(() => localStorage.getItem('test:beacons')), '1', 'what was queued left in one beacon');
   await context.close();
 });
 
