@@ -4,6 +4,7 @@
 //! camelCase API and a last try/catch around each call.
 
 use js_sys::{Array, Promise};
+use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
 use crate::client::Client;
@@ -35,9 +36,15 @@ pub fn start(options: JsValue) -> Result<Uptake, JsError> {
     Ok(uptake)
 }
 
-fn object_or_warn(value: &JsValue, call: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
-    match convert::object(value) {
-        Ok(map) => Some(map),
+/// The arguments of `track`, `identify` and `group`: a string, then an optional object. `None`
+/// after one warning naming what is wrong.
+fn name_and_object(call: &str, name: &JsValue, what: &str, object: &JsValue) -> Option<(String, Map<String, Value>)> {
+    let Some(name) = convert::string(name) else {
+        warn(&format!("{call} ignored: {what} must be a string"));
+        return None;
+    };
+    match convert::object(object) {
+        Ok(object) => Some((name, object)),
         Err(error) => {
             warn(&format!("{call} ignored: {}", error.message()));
             None
@@ -49,33 +56,21 @@ fn object_or_warn(value: &JsValue, call: &str) -> Option<serde_json::Map<String,
 impl Uptake {
     /// `track(name, properties?)`: the user did something.
     pub fn track(&self, name: JsValue, properties: JsValue) {
-        let Some(name) = convert::string(&name) else {
-            warn("track ignored: the event name must be a string");
-            return;
-        };
-        if let Some(properties) = object_or_warn(&properties, "track") {
+        if let Some((name, properties)) = name_and_object("track", &name, "the event name", &properties) {
             self.client.track(&name, properties);
         }
     }
 
     /// `identify(userId, traits?)`: who the user is.
     pub fn identify(&self, user_id: JsValue, traits: JsValue) {
-        let Some(user_id) = convert::string(&user_id) else {
-            warn("identify ignored: the user id must be a string");
-            return;
-        };
-        if let Some(traits) = object_or_warn(&traits, "identify") {
+        if let Some((user_id, traits)) = name_and_object("identify", &user_id, "the user id", &traits) {
             self.client.identify(&user_id, traits);
         }
     }
 
     /// `group(accountId, traits?)`: the account the user belongs to.
     pub fn group(&self, group_id: JsValue, traits: JsValue) {
-        let Some(group_id) = convert::string(&group_id) else {
-            warn("group ignored: the account id must be a string");
-            return;
-        };
-        if let Some(traits) = object_or_warn(&traits, "group") {
+        if let Some((group_id, traits)) = name_and_object("group", &group_id, "the account id", &traits) {
             self.client.group(&group_id, traits);
         }
     }
@@ -87,8 +82,9 @@ impl Uptake {
             None if name.is_undefined() || name.is_null() => (None, properties),
             None => (None, name),
         };
-        if let Some(properties) = object_or_warn(&properties, "page") {
-            self.client.page(name, properties);
+        match convert::object(&properties) {
+            Ok(properties) => self.client.page(name, properties),
+            Err(error) => warn(&format!("page ignored: {}", error.message())),
         }
     }
 

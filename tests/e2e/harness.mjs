@@ -9,6 +9,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { createServer } from 'node:http';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -104,4 +105,18 @@ export async function startAppServer(html) {
     url: `http://127.0.0.1:${server.address().port}`,
     stop: () => new Promise((resolve) => server.close(resolve)),
   };
+}
+
+/** A collector and a browser for the tests of one file, started before them and stopped after. */
+export function collectorAndBrowser() {
+  const shared = {};
+  before(async () => {
+    shared.collector = await startCollector();
+    shared.browser = await launchBrowser();
+  });
+  after(async () => {
+    await shared.browser?.close();
+    await shared.collector?.stop();
+  });
+  return shared;
 }

@@ -2,31 +2,20 @@
 // the collector's (calls made before the SDK loads are replayed in order), and an ES module
 // imported from pkg/.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCollector, startAppServer, launchBrowser, newPage, sdkReady } from './harness.mjs';
+import { collectorAndBrowser, startAppServer, newPage, sdkReady } from './harness.mjs';
 
-let collector;
-let browser;
-
-before(async () => {
-  collector = await startCollector();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await collector?.stop();
-});
+const shared = collectorAndBrowser();
 
 test('the snippet on another origin: queued calls replay in order and reach the collector', async () => {
   const html = `<!doctype html><html><head><title>Another app</title>
 <script>window.uptake=window.uptake||[];uptake.push(['identify','u-42',{role:'admin',signed_up_at:'2026-08-01'}]);</script>
-<script async src="${collector.url}/uptake/uptake.js" data-collector="${collector.url}" data-write-key="dev"></script>
+<script async src="${shared.collector.url}/uptake/uptake.js" data-collector="${shared.collector.url}" data-write-key="dev"></script>
 <script>uptake.push(['track','report.opened',{report:'aging'}]);uptake.push(['group','acme',{plan:'pro'}]);</script>
 </head><body><button data-uptake-feature="reports.export">Export</button></body></html>`;
   const app = await startAppServer(html);
-  const context = await browser.newContext();
+  const context = await shared.browser.newContext();
   const page = await newPage(context);
   await page.goto(`${app.url}/app.html`);
   await sdkReady(page);
@@ -35,13 +24,13 @@ test('the snippet on another origin: queued calls replay in order and reach the 
   await page.evaluate(() => window.uptake.flush());
 
   const anonymousId = await page.evaluate(() => window.uptake.anonymousId());
-  const rows = collector.query(`SELECT type, event, json_extract(body, '$.context.page.url'), user_id
+  const rows = shared.collector.query(`SELECT type, event, json_extract(body, '$.context.page.url'), user_id
     FROM events WHERE anonymous_id = '${anonymousId}' ORDER BY message_id`);
   assert.deepEqual(rows.map((row) => row[1] || row[0]),
     ['identify', 'report.opened', 'group', 'page', 'feature_used', 'report.exported'],
     'the snippet\'s calls first, in order, then the page view, then calls made after loading');
   assert.ok(rows.every((row) => row[2] === `${app.url}/app.html` && row[3] === 'u-42'));
-  const traits = collector.query(`SELECT body FROM events WHERE anonymous_id = '${anonymousId}' AND type = 'identify'`);
+  const traits = shared.collector.query(`SELECT body FROM events WHERE anonymous_id = '${anonymousId}' AND type = 'identify'`);
   assert.deepEqual(JSON.parse(traits[0][0]).traits, { role: 'admin', signed_up_at: '2026-08-01' });
   assert.deepEqual(page.uncaughtErrors, []);
   await context.close();
@@ -53,11 +42,11 @@ test('the ES module from pkg/ loads with instantiateStreaming and sends to the c
 import { load } from '/uptake/index.js';
 window.sdk = await load({ collector: location.origin, writeKey: 'dev', autoPage: false });
 </script></head><body></body></html>`;
-  const context = await browser.newContext();
+  const context = await shared.browser.newContext();
   const page = await newPage(context);
-  await page.route(`${collector.url}/esm.html`, (route) => route.fulfill({ contentType: 'text/html', body: html }));
+  await page.route(`${shared.collector.url}/esm.html`, (route) => route.fulfill({ contentType: 'text/html', body: html }));
   const wasm = page.waitForResponse((response) => response.url().endsWith('.wasm'));
-  await page.goto(`${collector.url}/esm.html`);
+  await page.goto(`${shared.collector.url}/esm.html`);
   assert.equal((await wasm).headers()['content-type'], 'application/wasm', 'so the browser can compile while it downloads');
   await page.waitForFunction(() => window.sdk);
   assert.deepEqual(Object.keys(await page.evaluate(() => window.sdk)).sort(),
@@ -67,7 +56,7 @@ window.sdk = await load({ collector: location.origin, writeKey: 'dev', autoPage:
     window.sdk.track('invoice.approved', { invoice_id: 'INV-9', when: new Date(Date.UTC(2026, 10, 24)) });
     return window.sdk.flush();
   });
-  const rows = collector.query(`SELECT json_extract(body, '$.properties.when') FROM events
+  const rows = shared.collector.query(`SELECT json_extract(body, '$.properties.when') FROM events
     WHERE user_id = 'u-7' AND event = 'invoice.approved'`);
   assert.deepEqual(rows, [['2026-11-24T00:00:00.000Z']], 'properties are JSON: a Date becomes its ISO string');
   assert.equal(await page.evaluate(() => window.sdk.featureUsage('invoices.approve').count), 1);
@@ -76,9 +65,9 @@ window.sdk = await load({ collector: location.origin, writeKey: 'dev', autoPage:
 });
 
 test('bad calls from the host page never throw', async () => {
-  const context = await browser.newContext();
+  const context = await shared.browser.newContext();
   const page = await newPage(context);
-  await page.goto(`${collector.url}/`);
+  await page.goto(`${shared.collector.url}/`);
   await sdkReady(page);
   const warnings = [];
   page.on('console', (message) => {

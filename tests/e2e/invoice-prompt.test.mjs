@@ -1,22 +1,11 @@
 // The walking skeleton end to end: the demo app loads the SDK with a script tag, five manual
 // approvals bring the "automate it?" prompt, and every event reaches the SQLite file once.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCollector, launchBrowser, newPage, sdkReady, eventually, screenshot } from './harness.mjs';
+import { collectorAndBrowser, newPage, sdkReady, eventually, screenshot } from './harness.mjs';
 
-let collector;
-let browser;
-
-before(async () => {
-  collector = await startCollector();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await collector?.stop();
-});
+const shared = collectorAndBrowser();
 
 const approveButton = (page, index) => page.locator('button.approve').nth(index);
 const prompt = (page) => page.getByRole('dialog', { name: 'Automate invoice approval?' });
@@ -28,9 +17,9 @@ function eventCounts(rows) {
 }
 
 test('five approvals show the prompt; closing the page leaves every event stored once', async () => {
-  const context = await browser.newContext();
+  const context = await shared.browser.newContext();
   const page = await newPage(context);
-  await page.goto(`${collector.url}/`);
+  await page.goto(`${shared.collector.url}/`);
   await sdkReady(page);
   const anonymousId = await page.evaluate(() => window.uptake.anonymousId());
 
@@ -63,33 +52,33 @@ test('five approvals show the prompt; closing the page leaves every event stored
   const expected = { identify: 1, page: 1, 'invoice.approved': 5, experience_shown: 1, experience_dismissed: 1 };
   const sql = `SELECT COALESCE(event, type), message_id, anonymous_id, user_id FROM events WHERE anonymous_id = '${anonymousId}'`;
   const rows = await eventually(() => {
-    const rows = collector.query(sql);
+    const rows = shared.collector.query(sql);
     return rows.length >= 9 ? rows : null;
   });
   assert.ok(rows, 'the events arrived after the page closed');
   assert.deepEqual(eventCounts(rows), expected);
   assert.equal(new Set(rows.map((row) => row[1])).size, rows.length, 'each message id once');
   assert.ok(rows.every((row) => row[3] === 'u-42'), 'every event carries the user from the snippet');
-  const approved = collector.query(`SELECT json_extract(body, '$.properties.invoice_id') FROM events
+  const approved = shared.collector.query(`SELECT json_extract(body, '$.properties.invoice_id') FROM events
     WHERE anonymous_id = '${anonymousId}' AND event = 'invoice.approved' ORDER BY message_id`);
   assert.deepEqual(approved.flat(), ['INV-1041', 'INV-1042', 'INV-1043', 'INV-1044', 'INV-1045']);
   const later = await context.newPage();
-  await later.goto(`${collector.url}/automations.html`);
+  await later.goto(`${shared.collector.url}/automations.html`);
   assert.equal(await later.evaluate(() => localStorage.getItem('test:beacons')), '1', 'what was queued left in one beacon');
   await context.close();
 });
 
 test('usage survives a reload, batches go out on their timer, and a dismissal is remembered', async () => {
-  const context = await browser.newContext();
+  const context = await shared.browser.newContext();
   const page = await newPage(context);
-  await page.goto(`${collector.url}/`);
+  await page.goto(`${shared.collector.url}/`);
   await sdkReady(page);
   const anonymousId = await page.evaluate(() => window.uptake.anonymousId());
   await approveButton(page, 0).click();
   await approveButton(page, 1).click();
 
   // Sent by the batch timer, while the page stays open.
-  const sent = await eventually(() => collector.query(`SELECT COUNT(*) FROM events
+  const sent = await eventually(() => shared.collector.query(`SELECT COUNT(*) FROM events
     WHERE anonymous_id = '${anonymousId}' AND event = 'invoice.approved'`)[0][0] === 2, { timeout: 15_000 });
   assert.ok(sent, 'two approvals were sent without closing the page');
 
@@ -112,9 +101,9 @@ test('usage survives a reload, batches go out on their timer, and a dismissal is
 });
 
 test('the main button leads to Automations, where a marked button records use with no code', async () => {
-  const context = await browser.newContext();
+  const context = await shared.browser.newContext();
   const page = await newPage(context);
-  await page.goto(`${collector.url}/`);
+  await page.goto(`${shared.collector.url}/`);
   await sdkReady(page);
   for (let index = 0; index < 5; index += 1) await approveButton(page, index).click();
   await prompt(page).getByRole('button', { name: 'Show me automations' }).click();
@@ -128,7 +117,7 @@ test('the main button leads to Automations, where a marked button records use wi
   await page.evaluate(() => window.uptake.flush());
 
   const anonymousId = await page.evaluate(() => window.uptake.anonymousId());
-  const rows = collector.query(`SELECT COALESCE(event, type), json_extract(body, '$.properties.button'),
+  const rows = shared.collector.query(`SELECT COALESCE(event, type), json_extract(body, '$.properties.button'),
     json_extract(body, '$.properties.feature') FROM events WHERE anonymous_id = '${anonymousId}'
     AND type = 'track' AND event NOT IN ('invoice.approved')`);
   assert.deepEqual(rows.map((row) => row[0]).sort(),
