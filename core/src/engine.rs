@@ -99,6 +99,8 @@ pub struct Engine {
     outbox: Outbox,
     ids: IdGenerator,
     shown_this_page_view: u32,
+    /// Whether a `page` event has named the page view the engine started in.
+    page_view_named: bool,
     pending_uses: Vec<PendingUse>,
     state_changed: bool,
     identity_changed: bool,
@@ -128,6 +130,7 @@ impl Engine {
             outbox: Outbox::new(options.outbox, options.write_key),
             ids,
             shown_this_page_view: 0,
+            page_view_named: false,
             pending_uses: Vec::new(),
             state_changed: false,
             identity_changed,
@@ -324,14 +327,18 @@ impl Engine {
         Ok(())
     }
 
-    /// `page()`: a new page view. The per-page-view throttle starts again.
+    /// `page()`. The engine starts in a page view (the document the SDK loaded in), which the
+    /// first `page` event names; each later one starts a new page view, and with it the
+    /// per-page-view throttle.
     pub fn page(
         &mut self,
         name: Option<String>,
         properties: Map<String, Value>,
         now: Timestamp,
     ) -> Option<PromptToShow> {
-        self.shown_this_page_view = 0;
+        if std::mem::replace(&mut self.page_view_named, true) {
+            self.shown_this_page_view = 0;
+        }
         let mut event = self.new_event(EventType::Page, now);
         event.name = name.filter(|name| is_valid_name(name));
         event.properties = properties;

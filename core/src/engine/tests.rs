@@ -68,9 +68,26 @@ fn five_manual_approvals_bring_the_automation_prompt_once() {
 }
 
 #[test]
+fn the_first_page_event_names_the_page_view_the_engine_started_in() {
+    let mut config = invoice_config();
+    let mut second = config.rules[0].clone();
+    second.id = "another".into();
+    config.rules.push(second);
+    let mut engine = engine();
+    for invoice in 1..=5 {
+        approve(&mut engine, invoice, at(i64::from(invoice)));
+    }
+    // A cached config decides before the SDK tracks its first page view: still one page view.
+    assert!(engine.load_config(config, at(6)).is_some());
+    assert!(engine.page(None, Map::new(), at(6)).is_none(), "one prompt per page view");
+    assert!(engine.page(None, Map::new(), at(7)).is_some(), "the next page view");
+}
+
+#[test]
 fn a_prompt_not_answered_comes_back_on_the_next_page_view() {
     let mut engine = engine();
     engine.load_config(invoice_config(), at(0));
+    engine.page(None, Map::new(), at(0));
     for invoice in 1..=5 {
         approve(&mut engine, invoice, at(i64::from(invoice)));
     }
