@@ -1,19 +1,21 @@
 //! The engine: one user's session of the SDK, without the browser. It takes the calls a host
-//! app makes (`track`, `identify`, `group`, `page`), the config, the stored state and the time,
-//! and returns what to do: prompts to show, batches to send, state to save. The browser layer
-//! calls it and performs the effects; everything it decides is tested natively.
+//! app makes (`track`, `identify`, `group`, `page`), the config, the stored state, what is on the
+//! page and the time, and returns what to do: experiences to show, batches to send, state to
+//! save. The browser layer calls it and performs the effects; everything it decides is tested
+//! natively.
 
 use serde_json::{Map, Value};
 
-use crate::config::{Config, Prompt};
+use crate::config::{Checklist, Config, ExperienceKind, Prompt, Show, Survey, Tour};
 use crate::event::{Batch, Event, EventType};
-use crate::exposure::PromptOutcome;
+use crate::exposure::{Outcome, RuleExposure, Variant};
 use crate::ids::IdGenerator;
-use crate::outbox::Outbox;
-use crate::outbox::{BatchId, Delivery, DropCounts, OutboxSettings, OutgoingBatch};
-use crate::ruleset::{RuleSet, ShowLimits};
+use crate::model::{UserMetrics, applies_to};
+use crate::outbox::{BatchId, Delivery, DropCounts, Outbox, OutboxSettings, OutgoingBatch};
+use crate::program::{Choice, Facts, Program, Scratch, ShowLimits, Slots};
 use crate::state::UserState;
 use crate::time::Timestamp;
+use crate::usage::FeatureUsage;
 
 /// Names of the events the SDK itself tracks.
 pub mod sdk_events {
@@ -21,7 +23,11 @@ pub mod sdk_events {
     pub const FEATURE_USED: &str = "feature_used";
     pub const EXPERIENCE_SHOWN: &str = "experience_shown";
     pub const EXPERIENCE_DISMISSED: &str = "experience_dismissed";
+    pub const EXPERIENCE_SNOOZED: &str = "experience_snoozed";
     pub const EXPERIENCE_ACTION: &str = "experience_action";
+    /// A rule chose a user of its holdout group: not shown, measured.
+    pub const EXPERIENCE_HELD_OUT: &str = "experience_held_out";
+    pub const GOAL_REACHED: &str = "goal_reached";
     /// The stored state could not be read and was replaced by a fresh one; property `reason`.
     pub const STATE_DISCARDED: &str = "state_discarded";
 }
@@ -36,11 +42,27 @@ pub struct Identity {
     pub group_traits: Map<String, Value>,
 }
 
-/// A prompt the browser layer must show now.
+impl Identity {
+    /// Whom assignments (holdouts) are for: the user, else the anonymous visitor.
+    pub fn subject(&self) -> &str {
+        self.user_id.as_deref().unwrap_or(&self.anonymous_id)
+    }
+}
+
+/// An experience, as the config describes it.
 #[derive(Clone, Debug, PartialEq)]
-pub struct PromptToShow {
+pub enum Experience {
+    Prompt(Prompt),
+    Tour(Tour),
+    Checklist(Checklist),
+    Survey(Survey),
+}
+
+/// An experience the browser layer must show now.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decision {
     pub rule_id: String,
-    pub prompt: Prompt,
+    pub experience: Experience,
 }
 
 /// Why a call from the host app was ignored.
@@ -63,16 +85,16 @@ pub enum IdentifyOutcome {
     Identified,
     /// Another user than the one before: `previous_state` is theirs, to save; the engine now
     /// holds a fresh state until the caller restores the new user's.
-    SwitchedUser { previous_user: String, previous_state: UserState },
+    SwitchedUser { previous_user: String, previous_state: Box<UserState> },
 }
 
-/// Uses tracked before any config arrived, applied once one does.
-const PENDING_USES_MAX: usize = 500;
+/// Events tracked before any config arrived, recorded once one does.
+const PENDING_MAX: usize = 500;
 
 #[derive(Clone, Debug)]
-struct PendingUse {
-    event: String,
-    feature: Option<String>,
+struct PendingEvent {
+    name: String,
+    properties: Map<String, Value>,
     at: Timestamp,
 }
 
@@ -88,26 +110,47 @@ pub struct EngineOptions {
     /// The stored user id and traits, if the user was identified before.
     pub user_id: Option<String>,
     pub traits: Map<String, Value>,
+    /// The kinds of experiences the caller can show; rules showing others are passed over.
+    pub renderable: Vec<ExperienceKind>,
+}
+
+/// A program bound to the current state, with what the evaluation needs.
+#[derive(Debug)]
+struct Loaded {
+    program: Program,
+    slots: Slots,
+    /// Per selector of the program: whether it is on the page.
+    elements: Vec<bool>,
+    /// Per catalog feature: whether it applies to the user.
+    applicable: Vec<bool>,
 }
 
 #[derive(Debug)]
 pub struct Engine {
-    rules: Option<RuleSet>,
+    loaded: Option<Loaded>,
     state: UserState,
     identity: Identity,
     context: Map<String, Value>,
+    page_path: String,
+    renderable: Vec<ExperienceKind>,
     outbox: Outbox,
     ids: IdGenerator,
     shown_this_page_view: u32,
     /// Whether a `page` event has named the page view the engine started in.
     page_view_named: bool,
-    pending_uses: Vec<PendingUse>,
+    pending: Vec<PendingEvent>,
+    scratch: Scratch,
     state_changed: bool,
     identity_changed: bool,
 }
 
 fn is_valid_name(text: &str) -> bool {
     !text.is_empty() && text.len() <= crate::event::NAME_MAX_BYTES
+}
+
+fn applicable_features(program: &Program, identity: &Identity) -> Vec<bool> {
+    let config = program.config();
+    config.features.iter().map(|feature| applies_to(feature, &identity.traits, &identity.group_traits)).collect()
 }
 
 impl Engine {
@@ -123,15 +166,18 @@ impl Engine {
             ..Identity::default()
         };
         Engine {
-            rules: None,
+            loaded: None,
             state: UserState::default(),
             identity,
             context: Map::new(),
+            page_path: String::new(),
+            renderable: options.renderable,
             outbox: Outbox::new(options.outbox, options.write_key),
             ids,
             shown_this_page_view: 0,
             page_view_named: false,
-            pending_uses: Vec::new(),
+            pending: Vec::new(),
+            scratch: Scratch::default(),
             state_changed: false,
             identity_changed,
         }
@@ -146,13 +192,44 @@ impl Engine {
     }
 
     pub fn config(&self) -> Option<&Config> {
-        self.rules.as_ref().map(RuleSet::config)
+        self.loaded.as_ref().map(|loaded| loaded.program.config())
+    }
+
+    /// The selectors whose presence the rules need: report them with `set_elements`.
+    pub fn selectors(&self) -> &[String] {
+        self.loaded.as_ref().map_or(&[], |loaded| loaded.program.selectors())
+    }
+
+    /// This device's record of a feature.
+    pub fn feature_usage(&self, feature: &str) -> Option<&FeatureUsage> {
+        self.state.features.get(feature).filter(|usage| !usage.is_empty())
+    }
+
+    /// Where the user stands in the adoption model now (needs a config).
+    pub fn metrics(&self, now: Timestamp) -> Option<UserMetrics> {
+        let loaded = self.loaded.as_ref()?;
+        let facts = self.facts(loaded, now);
+        Some(loaded.program.metrics(&self.state, &loaded.slots, &facts))
+    }
+
+    fn facts<'a>(&'a self, loaded: &'a Loaded, now: Timestamp) -> Facts<'a> {
+        Facts {
+            now,
+            page_path: &self.page_path,
+            elements: &loaded.elements,
+            traits: &self.identity.traits,
+            account_traits: &self.identity.group_traits,
+            applicable: &loaded.applicable,
+            subject: self.identity.subject(),
+        }
     }
 
     /// Replaces the user's state with one restored from storage.
     pub fn restore_state(&mut self, state: UserState, now: Timestamp) {
         self.state = state;
-        self.prune_event_log(now);
+        if let Some(loaded) = &mut self.loaded {
+            loaded.slots = loaded.program.bind(&mut self.state, now);
+        }
     }
 
     /// Sets the context added to every event from now on (page, locale, user agent, library).
@@ -160,109 +237,172 @@ impl Engine {
         self.context = context;
     }
 
-    /// Takes a new config: applies the uses tracked while there was none, and decides whether
-    /// a prompt is due.
-    pub fn load_config(&mut self, config: Config, now: Timestamp) -> Option<PromptToShow> {
-        self.rules = Some(RuleSet::new(config));
-        for pending in std::mem::take(&mut self.pending_uses) {
-            self.record_use(&pending.event, pending.feature.as_deref(), pending.at);
+    /// Takes a new config: records the events tracked while there was none, and decides whether
+    /// an experience is due.
+    pub fn load_config(&mut self, config: Config, now: Timestamp) -> Option<Decision> {
+        let program = Program::compile(config);
+        let slots = program.bind(&mut self.state, now);
+        let elements = vec![false; program.selectors().len()];
+        let applicable = applicable_features(&program, &self.identity);
+        self.loaded = Some(Loaded { program, slots, elements, applicable });
+        for pending in std::mem::take(&mut self.pending) {
+            self.record(&pending.name, &pending.properties, pending.at);
         }
-        self.prune_event_log(now);
+        self.evaluate(now)
+    }
+
+    /// Evaluates every rule: after a change of identity or traits, or when asked.
+    pub fn evaluate(&mut self, now: Timestamp) -> Option<Decision> {
+        let loaded = self.loaded.as_ref()?;
+        loaded.program.wake_all(&mut self.scratch);
         self.decide(now)
     }
 
-    fn prune_event_log(&mut self, now: Timestamp) {
-        if let Some(rules) = &self.rules {
-            self.state.usage.events.prune(|name| rules.retention(name), now);
-        }
-    }
-
-    /// `track(name, properties)`: queues the event, records feature use and decides whether a
-    /// prompt is due.
+    /// `track(name, properties)`: queues the event, records what it means and decides whether an
+    /// experience is due.
     pub fn track(
         &mut self,
         name: &str,
         properties: Map<String, Value>,
         now: Timestamp,
-    ) -> Result<Option<PromptToShow>, CallError> {
+    ) -> Result<Option<Decision>, CallError> {
         if !is_valid_name(name) {
             return Err(CallError::EventName);
         }
-        self.track_event(name, properties, now);
+        let recorded = self.track_event(name, properties, now);
+        if !recorded {
+            return Ok(None);
+        }
+        if let Some(loaded) = &self.loaded {
+            loaded.program.wake_for_event(&mut self.scratch);
+        }
         Ok(self.decide(now))
     }
 
-    /// A track event of the SDK's own, recorded like the host's but never deciding a prompt.
-    fn track_event(&mut self, name: &str, properties: Map<String, Value>, now: Timestamp) {
-        let feature = match properties.get("feature") {
-            Some(Value::String(feature)) if name == sdk_events::FEATURE_USED && is_valid_name(feature) => {
-                Some(feature.clone())
+    /// Queues a track event and records it; false when there is no config yet to record it with.
+    fn track_event(&mut self, name: &str, properties: Map<String, Value>, now: Timestamp) -> bool {
+        let recorded = if self.loaded.is_some() {
+            self.record(name, &properties, now);
+            true
+        } else {
+            if self.pending.len() < PENDING_MAX {
+                self.pending.push(PendingEvent { name: name.to_owned(), properties: properties.clone(), at: now });
             }
-            _ => None,
+            false
         };
-        if self.rules.is_some() {
-            self.record_use(name, feature.as_deref(), now);
-        } else if self.pending_uses.len() < PENDING_USES_MAX {
-            self.pending_uses.push(PendingUse { event: name.to_owned(), feature, at: now });
-        }
         let mut event = self.new_event(EventType::Track, now);
         event.event = Some(name.to_owned());
         event.properties = properties;
         self.outbox.push(event, now);
+        recorded
     }
 
-    fn record_use(&mut self, event: &str, feature: Option<&str>, at: Timestamp) {
-        let Some(rules) = &self.rules else { return };
-        let offset = rules.config().settings.day_offset;
-        if let Some(retention) = rules.retention(event) {
-            self.state.usage.events.record(event, at, retention, at);
+    /// Records an event in the state and checks the goals it reaches.
+    fn record(&mut self, name: &str, properties: &Map<String, Value>, at: Timestamp) {
+        let Some(loaded) = &self.loaded else { return };
+        let marked = match properties.get("feature") {
+            Some(Value::String(feature)) if name == sdk_events::FEATURE_USED && is_valid_name(feature) => {
+                Some(feature.as_str())
+            }
+            _ => None,
+        };
+        loaded.program.record_event(&mut self.state, &loaded.slots, name, properties, marked, at, &mut self.scratch);
+        if !self.scratch.matched.is_empty() || marked.is_some() {
             self.state_changed = true;
         }
-        let catalog = rules.features_for_event(event).iter().map(String::as_str);
-        for feature in catalog.chain(feature) {
-            // A full feature table keeps what it has; the event itself still goes out.
-            if self.state.usage.record_feature_use(feature, at, offset).is_ok() {
-                self.state_changed = true;
-            }
+        let reached: Vec<usize> = loaded
+            .program
+            .goals_touched(&self.scratch)
+            .filter(|&rule| {
+                let window = loaded
+                    .program
+                    .config()
+                    .rules
+                    .get(rule)
+                    .and_then(|rule| rule.goal.as_ref())
+                    .map(|goal| goal.within());
+                let exposure = loaded.slots.rules.get(rule).and_then(|row| self.state.rules.at(*row));
+                window.is_some_and(|window| exposure.is_some_and(|e| e.goal_counts(at, window.duration())))
+            })
+            .collect();
+        for rule in reached {
+            self.reach_goal(rule, at);
         }
     }
 
-    fn decide(&mut self, now: Timestamp) -> Option<PromptToShow> {
-        let rules = self.rules.as_ref()?;
-        let limits = ShowLimits { shown_this_page_view: self.shown_this_page_view };
-        let rule = rules.decide(&self.state, limits, now)?;
-        let crate::config::Show::Prompt(prompt_id) = &rule.show;
-        let prompt = rules.config().prompt(prompt_id)?.clone();
-        let rule_id = rule.id.clone();
-        let day = now.day(rules.config().settings.day_offset);
-        self.state.exposure.record_show(&rule_id, now, day);
-        self.shown_this_page_view += 1;
+    fn reach_goal(&mut self, rule: usize, at: Timestamp) {
+        let Some(loaded) = &self.loaded else { return };
+        let Some(config_rule) = loaded.program.config().rules.get(rule) else { return };
+        let Some(exposure) = loaded.slots.rules.get(rule).and_then(|row| self.state.rules.at_mut(*row)) else { return };
+        exposure.goal_reached_at = Some(at);
+        let first = exposure.first_exposed_at.unwrap_or(at);
+        let mut properties = experience_properties(&config_rule.id, &config_rule.show, exposure.variant);
+        let seconds = (at.as_millis() - first.as_millis()) / 1000;
+        properties.insert("seconds_since_exposure".to_owned(), Value::from(seconds));
         self.state_changed = true;
-        let properties = experience_properties(&rule_id, &prompt.id);
-        self.track_event(sdk_events::EXPERIENCE_SHOWN, properties, now);
-        Some(PromptToShow { rule_id, prompt })
+        self.track_event(sdk_events::GOAL_REACHED, properties, at);
     }
 
-    /// The user closed the prompt shown for `rule_id`.
-    pub fn prompt_closed(&mut self, rule_id: &str, outcome: PromptOutcome, now: Timestamp) {
-        let Some(prompt_id) = self.prompt_id_of_rule(rule_id) else { return };
-        self.state.exposure.record_outcome(rule_id, outcome, now);
+    fn decide(&mut self, now: Timestamp) -> Option<Decision> {
+        let loaded = self.loaded.as_ref()?;
+        let limits = ShowLimits { shown_this_page_view: self.shown_this_page_view };
+        let facts = self.facts(loaded, now);
+        let choice =
+            loaded.program.decide(&self.state, &loaded.slots, &facts, limits, &self.renderable, &self.scratch)?;
+        self.apply(choice, now)
+    }
+
+    /// Records the choice: a show, or the holdout's moment (measured, not shown). Either counts
+    /// toward the throttles, so both groups see as much of everything else.
+    fn apply(&mut self, choice: Choice, now: Timestamp) -> Option<Decision> {
+        let loaded = self.loaded.as_ref()?;
+        let config = loaded.program.config();
+        let rule = config.rules.get(choice.rule)?;
+        let experience = match &rule.show {
+            Show::Prompt(id) => Experience::Prompt(config.prompt(id)?.clone()),
+            Show::Tour(id) => Experience::Tour(config.tour(id)?.clone()),
+            Show::Checklist(id) => Experience::Checklist(config.checklist(id)?.clone()),
+            Show::Survey(id) => Experience::Survey(config.survey(id)?.clone()),
+        };
+        let (rule_id, show) = (rule.id.clone(), rule.show.clone());
+        let has_holdout = rule.holdout > 0.0;
+        let today = now.day(config.settings.day_offset());
+        let row = *loaded.slots.rules.get(choice.rule)?;
+        let exposure = self.state.rules.at_mut(row)?;
+        let shown = choice.variant == Variant::Treatment;
+        exposure.record_exposure(now, shown);
+        let variant = has_holdout.then_some(choice.variant);
+        exposure.variant = variant;
+        self.state.record_show_on(today);
+        self.shown_this_page_view += 1;
         self.state_changed = true;
-        let mut properties = experience_properties(rule_id, &prompt_id);
+        let properties = experience_properties(&rule_id, &show, variant);
+        let name = if shown { sdk_events::EXPERIENCE_SHOWN } else { sdk_events::EXPERIENCE_HELD_OUT };
+        self.track_event(name, properties, now);
+        shown.then_some(Decision { rule_id, experience })
+    }
+
+    /// The user closed the experience shown for `rule_id`.
+    pub fn experience_closed(&mut self, rule_id: &str, outcome: Outcome, now: Timestamp) {
+        let Some(loaded) = &self.loaded else { return };
+        let config = loaded.program.config();
+        let Some(index) = config.rules.iter().position(|rule| rule.id == rule_id) else { return };
+        let Some(rule) = config.rules.get(index) else { return };
+        let Some(exposure) = loaded.slots.rules.get(index).and_then(|row| self.state.rules.at_mut(*row)) else {
+            return;
+        };
+        exposure.record_outcome(outcome, &rule.frequency, now);
+        let mut properties = experience_properties(&rule.id, &rule.show, exposure.variant);
+        self.state_changed = true;
         let name = match outcome {
-            PromptOutcome::Dismissed => sdk_events::EXPERIENCE_DISMISSED,
-            PromptOutcome::Acted { button } => {
+            Outcome::Dismissed => sdk_events::EXPERIENCE_DISMISSED,
+            Outcome::Snoozed => sdk_events::EXPERIENCE_SNOOZED,
+            Outcome::Clicked { button } => {
                 properties.insert("button".to_owned(), Value::from(button));
                 sdk_events::EXPERIENCE_ACTION
             }
         };
         self.track_event(name, properties, now);
-    }
-
-    fn prompt_id_of_rule(&self, rule_id: &str) -> Option<String> {
-        let rule = self.config()?.rules.iter().find(|rule| rule.id == rule_id)?;
-        let crate::config::Show::Prompt(prompt_id) = &rule.show;
-        Some(prompt_id.clone())
     }
 
     /// Records that the stored state could not be used, so the loss is visible.
@@ -272,7 +412,14 @@ impl Engine {
         self.track_event(sdk_events::STATE_DISCARDED, properties, now);
     }
 
-    /// `identify(userId, traits)`.
+    fn refresh_applicable(&mut self) {
+        if let Some(loaded) = &mut self.loaded {
+            loaded.applicable = applicable_features(&loaded.program, &self.identity);
+        }
+    }
+
+    /// `identify(userId, traits)`. Call `evaluate` afterwards (after restoring the new user's
+    /// state when the user changed).
     pub fn identify(
         &mut self,
         user_id: &str,
@@ -291,8 +438,11 @@ impl Engine {
             }
             Some(previous) => {
                 let previous_user = previous.to_owned();
-                let previous_state = std::mem::take(&mut self.state);
+                let previous_state = Box::new(std::mem::take(&mut self.state));
                 self.identity.traits.clear();
+                if let Some(loaded) = &mut self.loaded {
+                    loaded.slots = loaded.program.bind(&mut self.state, now);
+                }
                 IdentifyOutcome::SwitchedUser { previous_user, previous_state }
             }
         };
@@ -301,13 +451,14 @@ impl Engine {
             self.identity.traits.insert(key.clone(), value.clone());
         }
         self.identity_changed = true;
+        self.refresh_applicable();
         let mut event = self.new_event(EventType::Identify, now);
         event.traits = traits;
         self.outbox.push(event, now);
         Ok(outcome)
     }
 
-    /// `group(accountId, traits)`.
+    /// `group(accountId, traits)`. Call `evaluate` afterwards.
     pub fn group(&mut self, group_id: &str, traits: Map<String, Value>, now: Timestamp) -> Result<(), CallError> {
         if !is_valid_name(group_id) {
             return Err(CallError::GroupId);
@@ -320,6 +471,7 @@ impl Engine {
             self.identity.group_traits.insert(key.clone(), value.clone());
         }
         self.identity_changed = true;
+        self.refresh_applicable();
         let mut event = self.new_event(EventType::Group, now);
         event.group_id = Some(group_id.to_owned());
         event.traits = traits;
@@ -329,20 +481,33 @@ impl Engine {
 
     /// `page()`. The engine starts in a page view (the document the SDK loaded in), which the
     /// first `page` event names; each later one starts a new page view, and with it the
-    /// per-page-view throttle.
-    pub fn page(
-        &mut self,
-        name: Option<String>,
-        properties: Map<String, Value>,
-        now: Timestamp,
-    ) -> Option<PromptToShow> {
+    /// per-page-view throttle. The path comes from the property `path`.
+    pub fn page(&mut self, name: Option<String>, properties: Map<String, Value>, now: Timestamp) -> Option<Decision> {
         if std::mem::replace(&mut self.page_view_named, true) {
             self.shown_this_page_view = 0;
+        }
+        if let Some(Value::String(path)) = properties.get("path") {
+            self.page_path.clone_from(path);
         }
         let mut event = self.new_event(EventType::Page, now);
         event.name = name.filter(|name| is_valid_name(name));
         event.properties = properties;
         self.outbox.push(event, now);
+        self.evaluate(now)
+    }
+
+    /// Which of `selectors()` are on the page now (in the same order).
+    pub fn set_elements(&mut self, present: &[bool], now: Timestamp) -> Option<Decision> {
+        let loaded = self.loaded.as_mut()?;
+        if loaded.elements.as_slice() == present || present.len() != loaded.elements.len() {
+            return None;
+        }
+        loaded.elements.copy_from_slice(present);
+        loaded.program.record_elements(&mut self.state, &loaded.slots, present, now, &mut self.scratch);
+        if !self.scratch.entries_seen.is_empty() {
+            self.state_changed = true;
+        }
+        loaded.program.wake_for_elements(&mut self.scratch);
         self.decide(now)
     }
 
@@ -406,13 +571,21 @@ impl Engine {
     pub fn pending_events(&self) -> usize {
         self.outbox.queued() + self.outbox.in_flight()
     }
+
+    /// One rule's exposure, for tests and debugging.
+    pub fn rule_exposure(&self, rule_id: &str) -> Option<&RuleExposure> {
+        self.state.rules.get(rule_id)
+    }
 }
 
-fn experience_properties(rule_id: &str, prompt_id: &str) -> Map<String, Value> {
+fn experience_properties(rule_id: &str, show: &Show, variant: Option<Variant>) -> Map<String, Value> {
     let mut properties = Map::new();
-    properties.insert("experience_id".to_owned(), Value::from(prompt_id));
-    properties.insert("experience_type".to_owned(), Value::from("prompt"));
+    properties.insert("experience_id".to_owned(), Value::from(show.id()));
+    properties.insert("experience_type".to_owned(), Value::from(show.kind().as_str()));
     properties.insert("rule_id".to_owned(), Value::from(rule_id));
+    if let Some(variant) = variant {
+        properties.insert("variant".to_owned(), Value::from(variant.as_str()));
+    }
     properties
 }
 

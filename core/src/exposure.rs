@@ -1,109 +1,178 @@
-//! What the user has been shown and how they answered: per rule, how many times it was shown,
-//! when last, and whether it was dismissed or acted on; and how many prompts were shown today,
-//! for the daily throttle. Kept on the device with the usage, so a dismissal is remembered.
+//! What the user has been shown by each rule and how they answered: shows, the first exposure
+//! (shown, or eligible in the holdout), dismissal, click, snooze, goal, and the holdout variant.
+//! From it and the rule's `frequency`, whether the rule is over for this user or resting.
 
-use std::collections::BTreeMap;
+use crate::config::{Frequency, StopWhen};
+use crate::time::{Duration, Timestamp};
 
-use crate::time::{DayNumber, Timestamp};
+/// Which group of a rule with a holdout the user is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    Treatment,
+    Holdout,
+}
+
+impl Variant {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Variant::Treatment => "treatment",
+            Variant::Holdout => "holdout",
+        }
+    }
+}
+
+/// How the user left an experience.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Closed it: the close button, Escape, or a button that dismisses.
+    Dismissed,
+    /// A button that snoozes.
+    Snoozed,
+    /// A button that does something (the button's index).
+    Clicked { button: usize },
+}
+
+/// The rest after a snooze button of a rule that has no `snooze` window.
+pub const DEFAULT_SNOOZE: Duration = Duration::from_days(1);
 
 /// One rule's history with this user.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RuleExposure {
     pub shows: u32,
+    /// Shown, or eligible in the holdout, for the first time.
+    pub first_exposed_at: Option<Timestamp>,
     pub last_shown: Option<Timestamp>,
     pub dismissed_at: Option<Timestamp>,
-    pub acted_at: Option<Timestamp>,
+    pub clicked_at: Option<Timestamp>,
+    pub snoozed_until: Option<Timestamp>,
+    pub goal_reached_at: Option<Timestamp>,
+    pub variant: Option<Variant>,
 }
 
 impl RuleExposure {
-    /// A rule stops once its experience was dismissed or acted on.
-    pub fn is_finished(&self) -> bool {
-        self.dismissed_at.is_some() || self.acted_at.is_some()
-    }
-}
-
-/// How the user left a prompt.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PromptOutcome {
-    /// Closed with the close button, Escape, or a button whose action is to dismiss.
-    Dismissed,
-    /// Pressed the button at this index, whose action is not a dismissal.
-    Acted { button: usize },
-}
-
-/// Every rule's history with this user, and today's show count.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ExposureState {
-    by_rule: BTreeMap<String, RuleExposure>,
-    shows_on_day: Option<(DayNumber, u32)>,
-}
-
-impl ExposureState {
-    pub fn from_parts(by_rule: BTreeMap<String, RuleExposure>, shows_on_day: Option<(DayNumber, u32)>) -> Self {
-        ExposureState { by_rule, shows_on_day }
+    pub fn is_empty(&self) -> bool {
+        *self == RuleExposure::default()
     }
 
-    pub fn by_rule(&self) -> &BTreeMap<String, RuleExposure> {
-        &self.by_rule
+    /// Over for good: a stop condition happened, or the rule was shown as often as allowed.
+    pub fn is_over(&self, frequency: &Frequency) -> bool {
+        (self.dismissed_at.is_some() && frequency.stops_when(StopWhen::Dismissed))
+            || (self.clicked_at.is_some() && frequency.stops_when(StopWhen::Clicked))
+            || (self.goal_reached_at.is_some() && frequency.stops_when(StopWhen::GoalReached))
+            || frequency.max_shows.is_some_and(|max| self.shows >= max)
     }
 
-    pub fn shows_on_day(&self) -> Option<(DayNumber, u32)> {
-        self.shows_on_day
+    /// Resting until later: too soon after the last show, snoozed, or dismissed with a snooze.
+    pub fn is_resting(&self, frequency: &Frequency, now: Timestamp) -> bool {
+        let too_soon = match (frequency.min_interval, self.last_shown) {
+            (Some(interval), Some(last)) => now < last.plus(interval.duration()),
+            _ => false,
+        };
+        let snoozed = self.snoozed_until.is_some_and(|until| now < until);
+        let resting_after_dismissal = match (frequency.snooze, self.dismissed_at) {
+            (Some(snooze), Some(dismissed)) => now < dismissed.plus(snooze.duration()),
+            _ => false,
+        };
+        too_soon || snoozed || resting_after_dismissal
     }
 
-    pub fn rule(&self, id: &str) -> Option<&RuleExposure> {
-        self.by_rule.get(id)
-    }
-
-    /// Prompts shown on `day`.
-    pub fn shows_on(&self, day: DayNumber) -> u32 {
-        match self.shows_on_day {
-            Some((shown_day, shows)) if shown_day == day => shows,
-            _ => 0,
+    /// Records a show (or, for the holdout, the moment it would have been shown).
+    pub fn record_exposure(&mut self, at: Timestamp, shown: bool) {
+        self.first_exposed_at.get_or_insert(at);
+        if shown {
+            self.shows = self.shows.saturating_add(1);
+            self.last_shown = Some(at);
         }
     }
 
-    pub fn record_show(&mut self, rule: &str, at: Timestamp, day: DayNumber) {
-        let exposure = self.by_rule.entry(rule.to_owned()).or_default();
-        exposure.shows = exposure.shows.saturating_add(1);
-        exposure.last_shown = Some(at);
-        let today = self.shows_on(day).saturating_add(1);
-        self.shows_on_day = Some((day, today));
-    }
-
-    pub fn record_outcome(&mut self, rule: &str, outcome: PromptOutcome, at: Timestamp) {
-        let exposure = self.by_rule.entry(rule.to_owned()).or_default();
+    pub fn record_outcome(&mut self, outcome: Outcome, frequency: &Frequency, at: Timestamp) {
         match outcome {
-            PromptOutcome::Dismissed => exposure.dismissed_at = Some(at),
-            PromptOutcome::Acted { .. } => exposure.acted_at = Some(at),
+            Outcome::Dismissed => self.dismissed_at = Some(at),
+            Outcome::Snoozed => {
+                let rest = frequency.snooze.map_or(DEFAULT_SNOOZE, |window| window.duration());
+                self.snoozed_until = Some(at.plus(rest));
+            }
+            Outcome::Clicked { .. } => self.clicked_at = Some(at),
         }
+    }
+
+    /// Whether a goal reached at `at` counts: after the first exposure, within `window`, once.
+    pub fn goal_counts(&self, at: Timestamp, window: Duration) -> bool {
+        self.goal_reached_at.is_none()
+            && self.first_exposed_at.is_some_and(|first| at >= first && at <= first.plus(window))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time::Window;
 
-    #[test]
-    fn shows_are_counted_per_rule_and_per_day() {
-        let mut exposure = ExposureState::default();
-        let at = Timestamp::from_millis(1000);
-        exposure.record_show("a", at, DayNumber(3));
-        exposure.record_show("b", at, DayNumber(3));
-        exposure.record_show("a", at, DayNumber(4));
-        assert_eq!(exposure.rule("a").unwrap().shows, 2);
-        assert_eq!(exposure.shows_on(DayNumber(3)), 0, "only the latest day is kept");
-        assert_eq!(exposure.shows_on(DayNumber(4)), 1);
-        assert!(!exposure.rule("a").unwrap().is_finished());
+    const HOUR: i64 = 3_600_000;
+
+    fn at(hours: i64) -> Timestamp {
+        Timestamp::from_millis(hours * HOUR)
+    }
+
+    fn frequency(json: serde_json::Value) -> Frequency {
+        serde_json::from_value(json).unwrap()
     }
 
     #[test]
-    fn a_dismissal_or_an_action_finishes_the_rule() {
-        let mut exposure = ExposureState::default();
-        let at = Timestamp::from_millis(1000);
-        exposure.record_outcome("a", PromptOutcome::Dismissed, at);
-        exposure.record_outcome("b", PromptOutcome::Acted { button: 0 }, at);
-        assert!(exposure.rule("a").unwrap().is_finished());
-        assert!(exposure.rule("b").unwrap().is_finished());
+    fn by_default_a_dismissal_a_click_or_the_goal_ends_the_rule() {
+        let default = Frequency::default();
+        for outcome in [Outcome::Dismissed, Outcome::Clicked { button: 0 }] {
+            let mut exposure = RuleExposure::default();
+            exposure.record_outcome(outcome, &default, at(1));
+            assert!(exposure.is_over(&default), "{outcome:?}");
+        }
+        let mut reached = RuleExposure { goal_reached_at: Some(at(1)), ..RuleExposure::default() };
+        assert!(reached.is_over(&default));
+        reached.goal_reached_at = None;
+        assert!(!reached.is_over(&default));
+    }
+
+    #[test]
+    fn max_shows_and_min_interval() {
+        let frequency = frequency(serde_json::json!({"max_shows": 2, "min_interval": "1d", "stop_when": []}));
+        let mut exposure = RuleExposure::default();
+        exposure.record_exposure(at(0), true);
+        assert!(exposure.is_resting(&frequency, at(23)));
+        assert!(!exposure.is_resting(&frequency, at(24)));
+        exposure.record_exposure(at(24), true);
+        assert!(exposure.is_over(&frequency));
+    }
+
+    #[test]
+    fn a_dismissal_rests_the_rule_when_it_does_not_end_it() {
+        let frequency = frequency(serde_json::json!({"stop_when": ["goal_reached"], "snooze": "3d"}));
+        let mut exposure = RuleExposure::default();
+        exposure.record_outcome(Outcome::Dismissed, &frequency, at(0));
+        assert!(!exposure.is_over(&frequency));
+        assert!(exposure.is_resting(&frequency, at(71)));
+        assert!(!exposure.is_resting(&frequency, at(72)));
+    }
+
+    #[test]
+    fn a_snooze_button_rests_the_rule_a_day_by_default() {
+        let mut exposure = RuleExposure::default();
+        exposure.record_outcome(Outcome::Snoozed, &Frequency::default(), at(0));
+        assert!(!exposure.is_over(&Frequency::default()));
+        assert!(exposure.is_resting(&Frequency::default(), at(23)));
+        assert!(!exposure.is_resting(&Frequency::default(), at(24)));
+    }
+
+    #[test]
+    fn a_goal_counts_once_within_its_window_after_the_first_exposure() {
+        let window = Window::parse("2d").unwrap().duration();
+        let mut exposure = RuleExposure::default();
+        assert!(!exposure.goal_counts(at(1), window), "never exposed");
+        exposure.record_exposure(at(10), false);
+        assert_eq!(exposure.shows, 0, "a holdout exposure is not a show");
+        assert!(!exposure.goal_counts(at(9), window), "before the exposure");
+        assert!(exposure.goal_counts(at(58), window));
+        assert!(!exposure.goal_counts(at(59), window), "after the window");
+        exposure.goal_reached_at = Some(at(20));
+        assert!(!exposure.goal_counts(at(21), window), "once");
     }
 }

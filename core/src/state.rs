@@ -1,24 +1,45 @@
-//! One user's state on the device (usage and exposure) and its stored form. The stored form is
-//! its own versioned type, separate from the in-memory structs: a state written by an older
-//! version is migrated, a newer or unreadable one is refused with a reason the caller reports,
-//! and the caller starts afresh. Nothing here reads or writes storage.
+//! One user's state on the device and its stored form. The stored form is its own versioned
+//! type, separate from the in-memory structs: a state written by an older version is migrated
+//! (format 1, from the first release, has no first-exposure time and calls a click "acted"), a
+//! newer or inconsistent one is refused with a reason the caller reports, and the caller starts
+//! afresh. Nothing here reads or writes storage.
 
 use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use crate::exposure::{ExposureState, RuleExposure};
+use crate::exposure::{RuleExposure, Variant};
+use crate::table::Table;
 use crate::time::{DayNumber, Timestamp};
-use crate::usage::{ActiveDays, EventHistory, EventLog, FeatureUsage, UsageState};
+use crate::usage::{ActiveDays, EventHistory, FeatureUsage, Run, SequenceProgress};
 
 /// The version written by this code.
-pub const STATE_VERSION: u32 = 1;
+pub const STATE_VERSION: u32 = 2;
 
-/// Everything kept on the device for one user.
+/// Everything kept on the device for one user, by stable key: feature id, event matcher key,
+/// sequence key, rule id.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct UserState {
-    pub usage: UsageState,
-    pub exposure: ExposureState,
+    pub features: Table<FeatureUsage>,
+    pub histories: Table<EventHistory>,
+    pub sequences: Table<SequenceProgress>,
+    pub rules: Table<RuleExposure>,
+    /// Experiences shown on the latest day one was shown.
+    pub shows_on_day: Option<(DayNumber, u32)>,
+}
+
+impl UserState {
+    /// Experiences shown on `day`.
+    pub fn shows_on(&self, day: DayNumber) -> u32 {
+        match self.shows_on_day {
+            Some((shown_day, shows)) if shown_day == day => shows,
+            _ => 0,
+        }
+    }
+
+    pub fn record_show_on(&mut self, day: DayNumber) {
+        self.shows_on_day = Some((day, self.shows_on(day).saturating_add(1)));
+    }
 }
 
 /// The first thing read from a stored state: which version wrote it.
@@ -38,7 +59,8 @@ pub enum RestoreError {
     Inconsistent(&'static str),
 }
 
-/// Stored form, version 1. Short keys: this is written on every change.
+/// Stored form, versions 1 and 2 (2 adds fields; 1 reads with their defaults). Short keys: this
+/// is written on every change.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct StoredUserState {
     pub v: u32,
@@ -46,24 +68,34 @@ pub struct StoredUserState {
     pub features: BTreeMap<String, StoredFeatureUsage>,
     #[serde(default, rename = "e", skip_serializing_if = "BTreeMap::is_empty")]
     pub events: BTreeMap<String, StoredEventHistory>,
+    #[serde(default, rename = "s", skip_serializing_if = "BTreeMap::is_empty")]
+    pub sequences: BTreeMap<String, StoredSequence>,
     #[serde(default, rename = "r", skip_serializing_if = "BTreeMap::is_empty")]
     pub rules: BTreeMap<String, StoredRuleExposure>,
-    /// `[day, shows]`: prompts shown on the latest day one was shown.
+    /// `[day, shows]`.
     #[serde(default, rename = "d", skip_serializing_if = "Option::is_none")]
     pub shows_on_day: Option<(i32, u32)>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct StoredFeatureUsage {
+    #[serde(default)]
     pub n: u64,
-    pub first: i64,
-    pub last: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last: Option<i64>,
     /// The newest day of use.
-    pub day: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub day: Option<i32>,
     /// The 400-day bitmap as hex, little end first, trailing zero bytes dropped.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub bits: String,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub older: u32,
+    /// When the entry point was first seen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen: Option<i64>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -74,15 +106,35 @@ pub struct StoredEventHistory {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct StoredSequence {
+    pub n: u64,
+    /// Runs waiting at each step, as `[start, last]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub w: Vec<Vec<(i64, i64)>>,
+    /// Latest completions, as `[start, last]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub c: Vec<(i64, i64)>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct StoredRuleExposure {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub shows: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dismissed: Option<i64>,
+    #[serde(default, alias = "acted", skip_serializing_if = "Option::is_none")]
+    pub clicked: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub acted: Option<i64>,
+    pub snoozed: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goal: Option<i64>,
+    /// "t" treatment, "h" holdout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
 }
 
 fn is_zero(value: &u32) -> bool {
@@ -123,50 +175,94 @@ fn hex_to_bits<const N: usize>(hex: &str) -> Option<[u64; N]> {
     Some(words)
 }
 
+fn millis(at: Option<Timestamp>) -> Option<i64> {
+    at.map(Timestamp::as_millis)
+}
+
+fn instant(millis: Option<i64>) -> Option<Timestamp> {
+    millis.map(Timestamp::from_millis)
+}
+
+fn runs(pairs: Vec<(i64, i64)>) -> Result<VecDeque<Run>, RestoreError> {
+    pairs
+        .into_iter()
+        .map(|(start, last)| {
+            if start > last {
+                return Err(RestoreError::Inconsistent("a sequence run ends before it starts"));
+            }
+            Ok(Run { start: Timestamp::from_millis(start), last: Timestamp::from_millis(last) })
+        })
+        .collect()
+}
+
+fn pairs(runs: &VecDeque<Run>) -> Vec<(i64, i64)> {
+    runs.iter().map(|run| (run.start.as_millis(), run.last.as_millis())).collect()
+}
+
 impl UserState {
+    /// The stored form; empty rows are left out.
     pub fn to_stored(&self) -> StoredUserState {
         let features = self
-            .usage
-            .features()
+            .features
             .iter()
+            .filter(|(_, usage)| !usage.is_empty())
             .map(|(id, usage)| {
                 let stored = StoredFeatureUsage {
                     n: usage.count,
-                    first: usage.first_used.as_millis(),
-                    last: usage.last_used.as_millis(),
-                    day: usage.days.newest().map_or(0, |day| day.0),
+                    first: millis(usage.first_used),
+                    last: millis(usage.last_used),
+                    day: usage.days.newest().map(|day| day.0),
                     bits: bits_to_hex(usage.days.bits()),
                     older: usage.days.older_days(),
+                    seen: millis(usage.entry_seen_at),
                 };
-                (id.clone(), stored)
+                (id.to_owned(), stored)
             })
             .collect();
         let events = self
-            .usage
-            .events
-            .histories()
+            .histories
             .iter()
-            .map(|(name, history)| {
+            .filter(|(_, history)| history.total > 0)
+            .map(|(key, history)| {
                 let at = history.latest.iter().map(|at| at.as_millis()).collect();
-                (name.clone(), StoredEventHistory { n: history.total, at })
+                (key.to_owned(), StoredEventHistory { n: history.total, at })
+            })
+            .collect();
+        let sequences = self
+            .sequences
+            .iter()
+            .filter(|(_, progress)| !progress.is_empty())
+            .map(|(key, progress)| {
+                let waiting = progress.waiting.iter().map(pairs).collect();
+                (key.to_owned(), StoredSequence { n: progress.total, w: waiting, c: pairs(&progress.completions) })
             })
             .collect();
         let rules = self
-            .exposure
-            .by_rule()
+            .rules
             .iter()
+            .filter(|(_, exposure)| !exposure.is_empty())
             .map(|(id, exposure)| {
                 let stored = StoredRuleExposure {
                     shows: exposure.shows,
-                    last: exposure.last_shown.map(Timestamp::as_millis),
-                    dismissed: exposure.dismissed_at.map(Timestamp::as_millis),
-                    acted: exposure.acted_at.map(Timestamp::as_millis),
+                    first: millis(exposure.first_exposed_at),
+                    last: millis(exposure.last_shown),
+                    dismissed: millis(exposure.dismissed_at),
+                    clicked: millis(exposure.clicked_at),
+                    snoozed: millis(exposure.snoozed_until),
+                    goal: millis(exposure.goal_reached_at),
+                    variant: exposure.variant.map(|variant| {
+                        match variant {
+                            Variant::Treatment => "t",
+                            Variant::Holdout => "h",
+                        }
+                        .to_owned()
+                    }),
                 };
-                (id.clone(), stored)
+                (id.to_owned(), stored)
             })
             .collect();
-        let shows_on_day = self.exposure.shows_on_day().map(|(day, shows)| (day.0, shows));
-        StoredUserState { v: STATE_VERSION, features, events, rules, shows_on_day }
+        let shows_on_day = self.shows_on_day.map(|(day, shows)| (day.0, shows));
+        StoredUserState { v: STATE_VERSION, features, events, sequences, rules, shows_on_day }
     }
 
     /// Restores a state from its stored form, migrating older versions.
@@ -177,107 +273,74 @@ impl UserState {
         if stored.v == 0 {
             return Err(RestoreError::Inconsistent("version 0 was never written"));
         }
-        let mut features = BTreeMap::new();
+        let from_version_1 = stored.v == 1;
+        let mut features = Table::default();
         for (id, feature) in stored.features {
-            let bits = hex_to_bits(&feature.bits)
-                .ok_or(RestoreError::Inconsistent("a feature's days are not a valid bitmap"))?;
-            let days = ActiveDays::from_parts(Some(DayNumber(feature.day)), bits, feature.older)
+            let bits =
+                hex_to_bits(&feature.bits).ok_or(RestoreError::Inconsistent("a feature's days are not a bitmap"))?;
+            let days = ActiveDays::from_parts(feature.day.map(DayNumber), bits, feature.older)
                 .ok_or(RestoreError::Inconsistent("a feature's days do not fit together"))?;
-            if feature.n == 0 || feature.first > feature.last {
+            let used = feature.n > 0;
+            let dates_fit = match (feature.first, feature.last) {
+                (Some(first), Some(last)) => used && first <= last && feature.day.is_some(),
+                (None, None) => !used && feature.day.is_none(),
+                _ => false,
+            };
+            if !dates_fit {
                 return Err(RestoreError::Inconsistent("a feature's count or dates are impossible"));
             }
             let usage = FeatureUsage {
                 count: feature.n,
-                first_used: Timestamp::from_millis(feature.first),
-                last_used: Timestamp::from_millis(feature.last),
+                first_used: instant(feature.first),
+                last_used: instant(feature.last),
                 days,
+                entry_seen_at: instant(feature.seen),
             };
             features.insert(id, usage);
         }
-        let mut histories = BTreeMap::new();
-        for (name, history) in stored.events {
+        let mut histories = Table::default();
+        for (key, history) in stored.events {
             if !history.at.is_sorted() || history.at.len() as u64 > history.n {
                 return Err(RestoreError::Inconsistent("an event's history is out of order"));
             }
-            let latest: VecDeque<Timestamp> = history.at.into_iter().map(Timestamp::from_millis).collect();
-            histories.insert(name, EventHistory { total: history.n, latest });
+            let latest = history.at.into_iter().map(Timestamp::from_millis).collect();
+            histories.insert(key, EventHistory { total: history.n, latest });
         }
-        let by_rule = stored
-            .rules
-            .into_iter()
-            .map(|(id, rule)| {
-                let exposure = RuleExposure {
-                    shows: rule.shows,
-                    last_shown: rule.last.map(Timestamp::from_millis),
-                    dismissed_at: rule.dismissed.map(Timestamp::from_millis),
-                    acted_at: rule.acted.map(Timestamp::from_millis),
-                };
-                (id, exposure)
-            })
-            .collect();
+        let mut sequences = Table::default();
+        for (key, sequence) in stored.sequences {
+            let waiting = sequence.w.into_iter().map(runs).collect::<Result<Vec<_>, _>>()?;
+            let completions = runs(sequence.c)?;
+            if completions.len() as u64 > sequence.n || waiting.len() >= crate::config::SEQUENCE_MAX_STEPS {
+                return Err(RestoreError::Inconsistent("a sequence's progress is impossible"));
+            }
+            sequences.insert(key, SequenceProgress { waiting, completions, total: sequence.n });
+        }
+        let mut rules = Table::default();
+        for (id, rule) in stored.rules {
+            let variant = match rule.variant.as_deref() {
+                None => None,
+                Some("t") => Some(Variant::Treatment),
+                Some("h") => Some(Variant::Holdout),
+                Some(_) => return Err(RestoreError::Inconsistent("a rule's variant is unknown")),
+            };
+            // Format 1 did not keep the first exposure: the last show is the best known.
+            let first = if from_version_1 { rule.first.or(rule.last) } else { rule.first };
+            let exposure = RuleExposure {
+                shows: rule.shows,
+                first_exposed_at: instant(first),
+                last_shown: instant(rule.last),
+                dismissed_at: instant(rule.dismissed),
+                clicked_at: instant(rule.clicked),
+                snoozed_until: instant(rule.snoozed),
+                goal_reached_at: instant(rule.goal),
+                variant,
+            };
+            rules.insert(id, exposure);
+        }
         let shows_on_day = stored.shows_on_day.map(|(day, shows)| (DayNumber(day), shows));
-        Ok(UserState {
-            usage: UsageState::from_parts(features, EventLog::from_histories(histories)),
-            exposure: ExposureState::from_parts(by_rule, shows_on_day),
-        })
+        Ok(UserState { features, histories, sequences, rules, shows_on_day })
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::exposure::PromptOutcome;
-    use crate::time::{DayOffset, Duration};
-    use crate::usage::EventRetention;
-
-    const DAY: i64 = 86_400_000;
-
-    fn sample_state() -> UserState {
-        let mut state = UserState::default();
-        let utc = DayOffset::default();
-        for day in [1, 2, 30, 420] {
-            state.usage.record_feature_use("invoices.approve", Timestamp::from_millis(day * DAY + 5), utc).unwrap();
-        }
-        state.usage.record_feature_use("reports.export", Timestamp::from_millis(400 * DAY), utc).unwrap();
-        let retention = EventRetention { keep_latest: 5, horizon: Duration::from_days(7) };
-        let now = Timestamp::from_millis(420 * DAY);
-        state.usage.events.record("invoice.approved", now, retention, now);
-        state.exposure.record_show("suggest-automation", now, DayNumber(420));
-        state.exposure.record_outcome("suggest-automation", PromptOutcome::Dismissed, now);
-        state
-    }
-
-    #[test]
-    fn survives_a_round_trip_through_json() {
-        let state = sample_state();
-        let json = serde_json::to_string(&state.to_stored()).unwrap();
-        let stored: StoredUserState = serde_json::from_str(&json).unwrap();
-        assert_eq!(UserState::from_stored(stored).unwrap(), state);
-    }
-
-    #[test]
-    fn a_state_from_a_newer_version_is_refused() {
-        let stored = StoredUserState { v: STATE_VERSION + 1, ..StoredUserState::default() };
-        assert_eq!(UserState::from_stored(stored), Err(RestoreError::NewerVersion { found: 2 }));
-    }
-
-    #[test]
-    fn inconsistent_states_are_refused() {
-        let mut stored = sample_state().to_stored();
-        stored.features.get_mut("reports.export").unwrap().bits = "zz".into();
-        assert!(matches!(UserState::from_stored(stored), Err(RestoreError::Inconsistent(_))));
-        let mut stored = sample_state().to_stored();
-        stored.events.get_mut("invoice.approved").unwrap().at = vec![5, 1];
-        assert!(matches!(UserState::from_stored(stored), Err(RestoreError::Inconsistent(_))));
-        let mut stored = sample_state().to_stored();
-        stored.features.get_mut("reports.export").unwrap().n = 0;
-        assert!(matches!(UserState::from_stored(stored), Err(RestoreError::Inconsistent(_))));
-    }
-
-    #[test]
-    fn the_bitmap_is_stored_compactly() {
-        let stored = sample_state().to_stored();
-        assert_eq!(stored.features["reports.export"].bits, "01");
-        assert_eq!(stored.features["invoices.approve"].older, 2);
-    }
-}
+mod tests;

@@ -138,6 +138,117 @@ impl Window {
     }
 }
 
+impl Window {
+    /// The window of a duration (for printing offsets); not checked against the range.
+    pub(crate) const fn from_duration(duration: Duration) -> Window {
+        Window(duration)
+    }
+}
+
+impl serde::Serialize for Window {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Window {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Window::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(any(test, feature = "schema"))]
+impl schemars::JsonSchema for Window {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Window".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A window ending now: minutes, hours or days, from 1m to 400d.",
+            "pattern": "^[1-9][0-9]{0,8}[mhd]$",
+            "examples": ["30m", "12h", "7d"]
+        })
+    }
+}
+
+/// A short wait written as `"500ms"`, `"5s"` or `"2m"`, up to an hour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Delay(Duration);
+
+impl Delay {
+    pub const MAX: Delay = Delay(Duration::from_hours(1));
+
+    pub fn parse(text: &str) -> Result<Delay, WindowError> {
+        let (digits, unit_ms) = if let Some(digits) = text.strip_suffix("ms") {
+            (digits, 1)
+        } else if let Some(digits) = text.strip_suffix('s') {
+            (digits, 1000)
+        } else if let Some(digits) = text.strip_suffix('m') {
+            (digits, 60_000)
+        } else {
+            return Err(WindowError::Malformed);
+        };
+        if digits.is_empty() || digits.len() > 7 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(WindowError::Malformed);
+        }
+        let amount: i64 = digits.parse().map_err(|_| WindowError::Malformed)?;
+        let delay = Delay(Duration::from_millis(amount * unit_ms));
+        if delay > Delay::MAX {
+            return Err(WindowError::OutOfRange { max_days: 0 });
+        }
+        Ok(delay)
+    }
+
+    pub const fn duration(self) -> Duration {
+        self.0
+    }
+}
+
+impl fmt::Display for Delay {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = self.0.as_millis();
+        if ms % 60_000 == 0 && ms > 0 {
+            write!(f, "{}m", ms / 60_000)
+        } else if ms % 1000 == 0 && ms > 0 {
+            write!(f, "{}s", ms / 1000)
+        } else {
+            write!(f, "{ms}ms")
+        }
+    }
+}
+
+impl serde::Serialize for Delay {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Delay {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Delay::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(any(test, feature = "schema"))]
+impl schemars::JsonSchema for Delay {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Delay".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A short wait: milliseconds, seconds or minutes, at most 1 hour.",
+            "pattern": "^[0-9]{1,7}(ms|s|m)$",
+            "examples": ["500ms", "5s"]
+        })
+    }
+}
+
 impl fmt::Display for Window {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ms = self.0.as_millis();
@@ -194,6 +305,16 @@ mod tests {
         for text in ["0m", "401d", "9601h"] {
             assert!(matches!(Window::parse(text), Err(WindowError::OutOfRange { .. })), "{text:?}");
         }
+    }
+
+    #[test]
+    fn delays_parse_milliseconds_seconds_and_minutes() {
+        assert_eq!(Delay::parse("500ms").unwrap().duration(), Duration::from_millis(500));
+        assert_eq!(Delay::parse("5s").unwrap().duration(), Duration::from_millis(5000));
+        assert_eq!(Delay::parse("2m").unwrap().to_string(), "2m");
+        assert_eq!(Delay::parse("0ms").unwrap().to_string(), "0ms");
+        assert!(Delay::parse("61m").is_err());
+        assert!(Delay::parse("5").is_err() && Delay::parse("s").is_err() && Delay::parse("1h").is_err());
     }
 
     #[test]

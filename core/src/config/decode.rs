@@ -3,23 +3,28 @@
 //! on its small vocabulary: objects with known fields, required and optional fields, lists,
 //! strings, ids, numbers and windows.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use super::error::{ConfigError, ConfigProblem};
-use crate::time::Window;
+use crate::time::{Delay, Window};
 
 /// One step of a JSON path.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 enum Segment {
-    Key(&'static str),
+    Key(Cow<'static, str>),
     Index(usize),
 }
 
 /// The kinds of config items other items refer to by id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum IdKind {
     Feature,
     Prompt,
+    Tour,
+    Checklist,
+    Survey,
 }
 
 impl IdKind {
@@ -27,6 +32,9 @@ impl IdKind {
         match self {
             IdKind::Feature => "feature",
             IdKind::Prompt => "prompt",
+            IdKind::Tour => "tour",
+            IdKind::Checklist => "checklist",
+            IdKind::Survey => "survey",
         }
     }
 }
@@ -123,8 +131,31 @@ impl Decoder {
         None
     }
 
+    /// Like `expected`, at an explicit path.
+    pub(crate) fn expected_at(&mut self, path: String, expected: &'static str, found: &Value) {
+        self.report_at(path, ConfigProblem::Expected { expected, found: describe(found) });
+    }
+
+    /// The current path followed by `key`.
+    pub(crate) fn path_with_key(&self, key: &str) -> String {
+        let mut path = self.path();
+        if !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(key);
+        path
+    }
+
     pub(crate) fn in_key<T>(&mut self, key: &'static str, decode: impl FnOnce(&mut Self) -> T) -> T {
-        self.path.push(Segment::Key(key));
+        self.path.push(Segment::Key(Cow::Borrowed(key)));
+        let result = decode(self);
+        self.path.pop();
+        result
+    }
+
+    /// Like `in_key`, for a key that comes from the config (a property name, a locale).
+    pub(crate) fn in_dynamic_key<T>(&mut self, key: &str, decode: impl FnOnce(&mut Self) -> T) -> T {
+        self.path.push(Segment::Key(Cow::Owned(key.to_owned())));
         let result = decode(self);
         self.path.pop();
         result
@@ -149,11 +180,7 @@ impl Decoder {
         };
         for key in map.keys() {
             if !known.contains(&key.as_str()) {
-                let mut path = self.path();
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(key);
+                let path = self.path_with_key(key);
                 self.report_at(path, ConfigProblem::UnknownField { field: key.clone(), expected: known });
             }
         }
@@ -229,6 +256,15 @@ impl Decoder {
         }
     }
 
+    /// One of a fixed set of words.
+    pub(crate) fn one_of<T: Copy>(&mut self, value: &Value, words: &[(&str, T)], expected: &'static str) -> Option<T> {
+        let found = value.as_str().and_then(|word| words.iter().find(|(name, _)| *name == word));
+        match found {
+            Some((_, item)) => Some(*item),
+            None => self.expected(expected, value),
+        }
+    }
+
     pub(crate) fn boolean(&mut self, value: &Value) -> Option<bool> {
         match value {
             Value::Bool(flag) => Some(*flag),
@@ -236,11 +272,39 @@ impl Decoder {
         }
     }
 
-    /// A whole number in `min..=max`.
+    /// A whole number in `min..=max` (`5.0` counts as whole).
     pub(crate) fn integer(&mut self, value: &Value, min: i64, max: i64, expected: &'static str) -> Option<i64> {
-        match value.as_i64() {
+        let whole = value.as_i64().or_else(|| {
+            let number = value.as_f64()?;
+            (number.fract() == 0.0 && number.abs() < 9.0e15).then_some(number as i64)
+        });
+        match whole {
             Some(number) if (min..=max).contains(&number) => Some(number),
             _ => self.expected(expected, value),
+        }
+    }
+
+    /// A number in `min..=max`.
+    pub(crate) fn share(&mut self, value: &Value, min: f64, max: f64, expected: &'static str) -> Option<f64> {
+        match value.as_f64() {
+            Some(number) if (min..=max).contains(&number) => Some(number),
+            _ => self.expected(expected, value),
+        }
+    }
+
+    /// An id of an item of another list, checked once every item is known.
+    pub(crate) fn reference(&mut self, value: &Value, kind: IdKind) -> Option<String> {
+        let id = self.name(value)?;
+        self.refer(kind, &id);
+        Some(id)
+    }
+
+    /// A duration such as "500ms", "5s" or "2m", up to an hour.
+    pub(crate) fn delay(&mut self, value: &Value) -> Option<Delay> {
+        const EXPECTED: &str = "a duration such as \"500ms\", \"5s\" or \"2m\" (at most 1h)";
+        match value.as_str().and_then(|text| Delay::parse(text).ok()) {
+            Some(delay) => Some(delay),
+            None => self.expected(EXPECTED, value),
         }
     }
 

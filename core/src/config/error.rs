@@ -34,6 +34,8 @@ pub enum ConfigProblem {
     UnknownReference { kind: &'static str, id: String },
     #[error("at most {max} {what} allowed, found {found}")]
     TooMany { what: &'static str, max: usize, found: usize },
+    #[error("this rule can never show: {reason}")]
+    NeverHolds { reason: String },
 }
 
 /// Every problem found in a config: decoding errors in document order, then id errors.

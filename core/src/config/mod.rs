@@ -1,42 +1,111 @@
-//! The PM's JSON config: the feature catalog, the rules and what they show. Decoded by hand
-//! from JSON so that every error names its path (`rules[0].when.count.gte`), says what was
-//! expected and what was found, and all errors are reported at once. Ids must be unique and
-//! every id referred to must exist.
+//! The PM's JSON config: the feature catalog, the rules and what they show (prompts, tours,
+//! checklists, surveys), and the settings of the adoption model.
+//!
+//! The types mirror the JSON exactly (serde derives give the same shape, and the JSON Schema is
+//! generated from them), but configs are read by a hand-written decoder so that every error
+//! names its path (`rules[0].when.count.gte`), says what was expected and what was found, and
+//! all errors are reported at once. After decoding, ids are checked (duplicates, references to
+//! missing items) and rules that can never show are refused.
 
+mod analysis;
+mod checklists;
+mod compare;
+mod conditions;
 mod decode;
 mod error;
 mod features;
+mod filter;
+mod glob;
 mod prompts;
 mod rules;
 mod safe_url;
+#[cfg(any(test, feature = "schema"))]
+mod schema;
 mod settings;
+mod surveys;
+mod text;
+mod tours;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use checklists::{Checklist, ChecklistItem};
+pub use compare::Comparison;
+pub use conditions::{
+    AccountTraitCondition, AllCondition, AnyCondition, Barrier, BarrierCondition, BarrierTest, COUNT_MAX, Condition,
+    DepthCondition, ElementCondition, EventCondition, FeatureCondition, LevelCondition, NotCondition, OneOrMany,
+    PageCondition, RecencyClass, RecencyCondition, SEQUENCE_MAX_STEPS, SequenceCondition, TenureCondition,
+    TraitCondition,
+};
 pub use error::{ConfigError, ConfigErrors, ConfigProblem};
-pub use features::FeatureDefinition;
+pub use features::{
+    Category, EntryPoint, EventEntryPoint, EventMatch, FeatureDefinition, FilteredEvent, Impact, SelectorEntryPoint,
+    Tier,
+};
+pub use filter::{DateBound, PropertyFilter, Scalar, ValueOperators, ValueTest, property};
+pub use glob::PathGlob;
 pub use prompts::{ButtonAction, PROMPT_MAX_BUTTONS, Prompt, PromptButton};
-pub use rules::{COUNT_MAX, Condition, CountRange, EventCondition, FeatureCondition, Rule, Show};
+pub use rules::{EventGoal, ExperienceKind, FeatureGoal, Frequency, Goal, Rule, Show, StopWhen};
 pub use safe_url::is_safe_url;
-pub use settings::{Settings, Throttle};
+#[cfg(any(test, feature = "schema"))]
+pub use schema::config_schema_json;
+pub use settings::{ModelSettings, Settings, Theme, Throttle};
+pub use surveys::{Survey, SurveyKind};
+pub use text::Text;
+pub use tours::{Advance, MissingTarget, MissingThen, Placement, TOUR_MAX_STEPS, Tour, TourStep};
 
 use decode::{Decoder, IdKind};
 
 /// The config format this code reads (`"version": 1`).
-pub const CONFIG_FORMAT_VERSION: i64 = 1;
+pub const CONFIG_FORMAT_VERSION: u32 = 1;
 
 /// A decoded, checked config.
-#[derive(Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Config {
+    /// The JSON Schema an editor checks this file against.
+    #[serde(default, rename = "$schema", skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// The config format version: 1.
+    #[cfg_attr(any(test, feature = "schema"), schemars(range(min = 1, max = 1)))]
+    pub version: u32,
+    #[serde(default)]
     pub settings: Settings,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub features: Vec<FeatureDefinition>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<Rule>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub prompts: Vec<Prompt>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tours: Vec<Tour>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checklists: Vec<Checklist>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub surveys: Vec<Survey>,
 }
 
-const TOP_LEVEL_KEYS: &[&str] = &["$schema", "version", "settings", "features", "rules", "prompts"];
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            schema: None,
+            version: CONFIG_FORMAT_VERSION,
+            settings: Settings::default(),
+            features: Vec::new(),
+            rules: Vec::new(),
+            prompts: Vec::new(),
+            tours: Vec::new(),
+            checklists: Vec::new(),
+            surveys: Vec::new(),
+        }
+    }
+}
+
+const TOP_LEVEL_KEYS: &[&str] =
+    &["$schema", "version", "settings", "features", "rules", "prompts", "tours", "checklists", "surveys"];
 
 impl Config {
     /// Parses JSON text; a syntax error gives its line and column.
@@ -56,8 +125,11 @@ impl Config {
     /// Decodes and checks a parsed JSON value.
     pub fn from_json(value: &Value) -> Result<Config, ConfigErrors> {
         let mut decoder = Decoder::default();
-        let config = decode_config(&mut decoder, value);
+        let config = decoder.config(value);
         check_ids(&mut decoder, value);
+        if let Some(config) = &config {
+            analysis::report_unreachable_rules(&mut decoder, config);
+        }
         match config {
             Some(config) if !decoder.has_errors() => Ok(config),
             _ => Err(ConfigErrors(decoder.into_errors())),
@@ -67,47 +139,115 @@ impl Config {
     pub fn prompt(&self, id: &str) -> Option<&Prompt> {
         self.prompts.iter().find(|prompt| prompt.id == id)
     }
+
+    pub fn tour(&self, id: &str) -> Option<&Tour> {
+        self.tours.iter().find(|tour| tour.id == id)
+    }
+
+    pub fn checklist(&self, id: &str) -> Option<&Checklist> {
+        self.checklists.iter().find(|checklist| checklist.id == id)
+    }
+
+    pub fn survey(&self, id: &str) -> Option<&Survey> {
+        self.surveys.iter().find(|survey| survey.id == id)
+    }
 }
 
-fn decode_config(decoder: &mut Decoder, value: &Value) -> Option<Config> {
-    let map = decoder.object(
-        value,
-        "a config: an object with \"version\", \"features\", \"rules\" and \"prompts\"",
-        TOP_LEVEL_KEYS,
-    )?;
-    decoder.required(map, "version", |d, v| {
-        d.integer(v, CONFIG_FORMAT_VERSION, CONFIG_FORMAT_VERSION, "1, the config format version")
-    });
-    let settings = decoder.with_default(map, "settings", Settings::default(), settings::decode_settings);
-    let features = decoder
-        .with_default(map, "features", Vec::new(), |d, v| d.list(v, "a list of features", features::decode_feature));
-    let rules = decoder.with_default(map, "rules", Vec::new(), |d, v| d.list(v, "a list of rules", rules::decode_rule));
-    let prompts =
-        decoder.with_default(map, "prompts", Vec::new(), |d, v| d.list(v, "a list of prompts", prompts::decode_prompt));
-    Some(Config { settings: settings?, features: features?, rules: rules?, prompts: prompts? })
+impl Decoder {
+    fn config(&mut self, value: &Value) -> Option<Config> {
+        let map = self.object(
+            value,
+            "a config: an object with \"version\", \"features\", \"rules\" and \"prompts\"",
+            TOP_LEVEL_KEYS,
+        )?;
+        let schema = self.with_default(map, "$schema", None, |d, v| match v {
+            Value::String(url) => Some(Some(url.clone())),
+            other => d.expected("the URL or path of a JSON Schema", other),
+        });
+        let version = self.required(map, "version", |d, v| {
+            d.integer(v, 1, 1, "1, the config format version").map(|_| CONFIG_FORMAT_VERSION)
+        });
+        let settings = self.with_default(map, "settings", Settings::default(), Decoder::settings);
+        let features =
+            self.with_default(map, "features", Vec::new(), |d, v| d.list(v, "a list of features", Decoder::feature));
+        let rules = self.with_default(map, "rules", Vec::new(), |d, v| d.list(v, "a list of rules", Decoder::rule));
+        let prompts =
+            self.with_default(map, "prompts", Vec::new(), |d, v| d.list(v, "a list of prompts", Decoder::prompt));
+        let tours = self.with_default(map, "tours", Vec::new(), |d, v| d.list(v, "a list of tours", Decoder::tour));
+        let checklists = self
+            .with_default(map, "checklists", Vec::new(), |d, v| d.list(v, "a list of checklists", Decoder::checklist));
+        let surveys =
+            self.with_default(map, "surveys", Vec::new(), |d, v| d.list(v, "a list of surveys", Decoder::survey));
+        Some(Config {
+            schema: schema?,
+            version: version?,
+            settings: settings?,
+            features: features?,
+            rules: rules?,
+            prompts: prompts?,
+            tours: tours?,
+            checklists: checklists?,
+            surveys: surveys?,
+        })
+    }
 }
 
-/// Reports duplicate ids within each list, and references to ids no item has.
+/// The id of each item of `items`, with its path.
+fn ids_of<'v>(value: &'v Value, list: &str) -> Vec<(&'v str, String)> {
+    let items = value.get(list).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    items
+        .iter()
+        .enumerate()
+        .filter_map(|(index, item)| Some((item.get("id")?.as_str()?, format!("{list}[{index}].id"))))
+        .collect()
+}
+
+/// Reports ids used twice in a list, and references to ids no item has.
 fn check_ids(decoder: &mut Decoder, value: &Value) {
-    let mut known: HashMap<&'static str, HashMap<&str, String>> = HashMap::new();
-    for (list, kind) in [("features", IdKind::Feature.noun()), ("rules", "rule"), ("prompts", IdKind::Prompt.noun())] {
-        let ids = known.entry(kind).or_default();
-        let items = value.get(list).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-        for (index, item) in items.iter().enumerate() {
-            let Some(id) = item.get("id").and_then(Value::as_str) else { continue };
-            let path = format!("{list}[{index}].id");
-            if let Some(first_path) = ids.get(id) {
-                let problem = ConfigProblem::DuplicateId { id: id.to_owned(), first_path: first_path.clone() };
-                decoder.report_at(path, problem);
+    let lists = [
+        ("features", Some(IdKind::Feature)),
+        ("rules", None),
+        ("prompts", Some(IdKind::Prompt)),
+        ("tours", Some(IdKind::Tour)),
+        ("checklists", Some(IdKind::Checklist)),
+        ("surveys", Some(IdKind::Survey)),
+    ];
+    let mut known: HashMap<IdKind, HashSet<&str>> = HashMap::new();
+    for (list, kind) in lists {
+        let mut first_paths: HashMap<&str, String> = HashMap::new();
+        for (id, path) in ids_of(value, list) {
+            match first_paths.get(id) {
+                Some(first_path) => {
+                    let problem = ConfigProblem::DuplicateId { id: id.to_owned(), first_path: first_path.clone() };
+                    decoder.report_at(path, problem);
+                }
+                None => {
+                    first_paths.insert(id, path);
+                }
+            }
+        }
+        if let Some(kind) = kind {
+            known.insert(kind, first_paths.into_keys().collect());
+        }
+    }
+    let checklists = value.get("checklists").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    for (index, checklist) in checklists.iter().enumerate() {
+        let list = format!("checklists[{index}].items");
+        let mut first_paths: HashMap<&str, String> = HashMap::new();
+        for (id, path) in ids_of(checklist, "items") {
+            let path = format!("{list}{}", path.trim_start_matches("items"));
+            if let Some(first_path) = first_paths.get(id) {
+                decoder
+                    .report_at(path, ConfigProblem::DuplicateId { id: id.to_owned(), first_path: first_path.clone() });
             } else {
-                ids.insert(id, path);
+                first_paths.insert(id, path);
             }
         }
     }
     for reference in decoder.take_references() {
-        let kind = reference.kind.noun();
-        if !known.get(kind).is_some_and(|ids| ids.contains_key(reference.id.as_str())) {
-            decoder.report_at(reference.path, ConfigProblem::UnknownReference { kind, id: reference.id });
+        if !known.get(&reference.kind).is_some_and(|ids| ids.contains(reference.id.as_str())) {
+            let problem = ConfigProblem::UnknownReference { kind: reference.kind.noun(), id: reference.id };
+            decoder.report_at(reference.path, problem);
         }
     }
 }

@@ -1,36 +1,13 @@
-//! Decoding whole configs: the invoice scenario, and each kind of error with its path.
+//! Decoding whole configs: the invoice scenario, each kind of error with its path, every
+//! condition kind, and agreement with the serde shape the JSON Schema is generated from.
 
 use serde_json::json;
 
 use super::*;
 use crate::time::Window;
 
-fn invoice_config() -> Value {
-    json!({
-        "version": 1,
-        "settings": {"throttle": {"per_page_view": 1, "per_day": 3}},
-        "features": [
-            {"id": "invoices.approve", "name": "Approve invoices", "events": ["invoice.approved"]},
-            {"id": "workflow.automation", "name": "Workflow automation", "events": ["automation.created"]}
-        ],
-        "rules": [{
-            "id": "suggest-automation",
-            "when": {"all": [
-                {"event": "invoice.approved", "count": {"gte": 5}, "within": "7d"},
-                {"feature": "workflow.automation", "used": false}
-            ]},
-            "show": {"prompt": "automate-invoices"}
-        }],
-        "prompts": [{
-            "id": "automate-invoices",
-            "title": "Automate invoice approval?",
-            "body": "You approved 5 invoices by hand this week.",
-            "buttons": [
-                {"label": "Show me", "action": {"navigate": "/automations.html"}},
-                {"label": "Not now", "action": "dismiss"}
-            ]
-        }]
-    })
+fn demo_config_json() -> Value {
+    serde_json::from_str(include_str!("../../../www/uptake.config.json")).unwrap()
 }
 
 fn errors_of(value: Value) -> Vec<String> {
@@ -40,41 +17,71 @@ fn errors_of(value: Value) -> Vec<String> {
     }
 }
 
-#[test]
-fn the_invoice_scenario_decodes() {
-    let config = Config::from_json(&invoice_config()).unwrap();
-    assert_eq!(config.features.len(), 2);
-    assert_eq!(config.features[0].events, ["invoice.approved"]);
-    let rule = &config.rules[0];
-    assert_eq!(rule.show, Show::Prompt("automate-invoices".into()));
-    assert_eq!(rule.priority, 0);
-    let Condition::All(parts) = &rule.when else { panic!("{:?}", rule.when) };
-    assert_eq!(
-        parts[0],
-        Condition::Event(EventCondition {
-            event: "invoice.approved".into(),
-            count: CountRange { min: 5, max: None },
-            within: Some(Window::parse("7d").unwrap()),
-        })
-    );
-    assert_eq!(
-        parts[1],
-        Condition::Feature(FeatureCondition { feature: "workflow.automation".into(), used: false, within: None })
-    );
-    let prompt = config.prompt("automate-invoices").unwrap();
-    assert_eq!(prompt.buttons[0].action, ButtonAction::Navigate("/automations.html".into()));
-    assert_eq!(prompt.buttons[1].action, ButtonAction::Dismiss);
+fn with_rule(when: Value) -> Value {
+    let mut config = demo_config_json();
+    config["rules"][0]["when"] = when;
+    config
 }
 
 #[test]
-fn the_demo_config_in_www_decodes() {
-    let text = include_str!("../../../www/uptake.config.json");
-    Config::from_json_text(text).unwrap();
+fn the_demo_config_decodes_with_a_holdout_and_a_goal() {
+    let config = Config::from_json(&demo_config_json()).unwrap();
+    let rule = &config.rules[0];
+    assert_eq!(rule.show, Show::Prompt("automate-invoices".into()));
+    assert_eq!(rule.holdout, 0.1);
+    assert_eq!(
+        rule.goal,
+        Some(Goal::Feature(FeatureGoal {
+            feature: "workflow.automation".into(),
+            within: Window::parse("14d").unwrap()
+        }))
+    );
+    assert_eq!(rule.frequency.max_shows, Some(3));
+    let Condition::All(AllCondition { all }) = &rule.when else { panic!("{:?}", rule.when) };
+    let Condition::Event(event) = &all[0] else { panic!() };
+    assert_eq!(event.count.unwrap().bounds(), Some((5, None)));
+    assert_eq!(event.filter.as_ref().unwrap().0["manual"], ValueTest::Equals(Scalar::Bool(true)));
+    let prompt = config.prompt("automate-invoices").unwrap();
+    assert_eq!(prompt.title.resolve("ja", "en"), "請求書の承認を自動化しませんか？");
+    assert_eq!(prompt.buttons[0].action, ButtonAction::Navigate("/automations.html".into()));
+    assert!(config.features[0].activation);
+    assert_eq!(
+        config.features[2].entry_point,
+        Some(EntryPoint::Selector(SelectorEntryPoint { selector: "#new-automation".into() }))
+    );
+}
+
+#[test]
+fn every_condition_kind_decodes() {
+    let when = json!({"all": [
+        {"event": "invoice.approved", "where": {"amount": {"gte": 1000}, "vendor": {"in": ["Acme"]}}, "count": {"lte": 2}, "within": "1d"},
+        {"sequence": ["invoice.opened", {"event": "invoice.approved", "where": {"manual": true}}], "gap": "10m", "count": {"gte": 5}, "within": "7d"},
+        {"feature": "workflow.automation", "used": false, "within": "90d"},
+        {"page": "/invoices/*"},
+        {"element": "#new-automation"},
+        {"trait": "role", "in": ["admin", "approver"]},
+        {"account_trait": "seats", "gte": 10},
+        {"trait": "signed_up_at", "before": "-30d"},
+        {"tenure_days": {"gte": 30}},
+        {"level": {"gte": 2}},
+        {"recency": ["active", "at_risk"]},
+        {"depth": {"lt": 0.3}},
+        {"barrier": {"feature": "workflow.automation", "is": "unaware"}},
+        {"any": [{"not": {"recency": "dormant"}}, {"trait": "beta", "eq": true}]}
+    ]});
+    let config = Config::from_json(&with_rule(when)).unwrap();
+    let Condition::All(AllCondition { all }) = &config.rules[0].when else { panic!() };
+    assert_eq!(all.len(), 14);
+    assert!(
+        matches!(&all[1], Condition::Sequence(sequence) if sequence.sequence.len() == 2 && sequence.gap == Window::parse("10m").ok())
+    );
+    assert!(matches!(&all[6], Condition::AccountTrait(t) if t.test.gte == Some(10.0)));
+    assert!(matches!(&all[12], Condition::Barrier(b) if b.barrier.is == OneOrMany::One(Barrier::Unaware)));
 }
 
 #[test]
 fn a_wrong_type_names_its_path_and_what_was_found() {
-    let mut config = invoice_config();
+    let mut config = demo_config_json();
     config["rules"][0]["when"]["all"][0]["count"]["gte"] = json!("five");
     assert_eq!(
         errors_of(config),
@@ -84,8 +91,8 @@ fn a_wrong_type_names_its_path_and_what_was_found() {
 
 #[test]
 fn all_errors_are_reported_at_once() {
-    let mut config = invoice_config();
-    config["features"][1]["events"] = json!("automation.created");
+    let mut config = demo_config_json();
+    config["features"][1]["events"] = json!("invoice.opened");
     config["rules"][0]["when"]["all"][0]["within"] = json!("7 days");
     config["rules"][0]["when"]["all"][1]["used"] = json!("no");
     config["prompts"][0]["buttons"][0]["action"] = json!({"navigate": "javascript:alert(1)"});
@@ -93,7 +100,7 @@ fn all_errors_are_reported_at_once() {
     assert_eq!(
         errors_of(config),
         [
-            "features[1].events: expected a list of event names, found \"automation.created\"",
+            "features[1].events: expected a list of events, found \"invoice.opened\"",
             "rules[0].when.all[0].within: expected a window such as \"30m\", \"12h\" or \"7d\" (1m to 400d), found \"7 days\"",
             "rules[0].when.all[1].used: expected true or false, found \"no\"",
             "prompts[0].colour: unknown field \"colour\"; expected one of: id, title, body, buttons",
@@ -105,67 +112,130 @@ fn all_errors_are_reported_at_once() {
 #[test]
 fn missing_fields_are_named() {
     assert_eq!(errors_of(json!({})), ["missing field \"version\""]);
-    let mut config = invoice_config();
+    let mut config = demo_config_json();
     config["rules"][0].as_object_mut().unwrap().remove("show");
     assert_eq!(errors_of(config), ["rules[0]: missing field \"show\""]);
 }
 
 #[test]
 fn only_format_version_1_is_read() {
-    let mut config = invoice_config();
+    let mut config = demo_config_json();
     config["version"] = json!(2);
     assert_eq!(errors_of(config), ["version: expected 1, the config format version, found 2"]);
 }
 
 #[test]
 fn references_to_unknown_ids_name_the_id() {
-    let mut config = invoice_config();
+    let mut config = demo_config_json();
     config["rules"][0]["show"]["prompt"] = json!("automate-invoice");
     config["rules"][0]["when"]["all"][1]["feature"] = json!("workflow.automations");
+    config["rules"][0]["goal"]["feature"] = json!("reports.export");
+    config["checklists"] = json!([{"id": "start", "title": "Get started", "items": [{"id": "a", "label": "A", "feature": "invoices.approve", "tour": "welcome"}]}]);
     assert_eq!(
         errors_of(config),
         [
             "rules[0].when.all[1].feature: no feature has the id \"workflow.automations\"",
             "rules[0].show.prompt: no prompt has the id \"automate-invoice\"",
+            "rules[0].goal.feature: no feature has the id \"reports.export\"",
+            "checklists[0].items[0].tour: no tour has the id \"welcome\"",
         ]
     );
 }
 
 #[test]
 fn duplicate_ids_point_at_the_first_use() {
-    let mut config = invoice_config();
+    let mut config = demo_config_json();
     config["features"][1]["id"] = json!("invoices.approve");
+    config["checklists"] = json!([{"id": "start", "title": "Go", "items": [
+        {"id": "a", "label": "A", "feature": "invoices.approve"},
+        {"id": "a", "label": "B", "feature": "invoices.approve"}
+    ]}]);
     let errors = errors_of(config);
     assert!(
         errors.contains(&"features[1].id: duplicate id \"invoices.approve\" (first used at features[0].id)".to_owned()),
         "{errors:?}"
     );
+    assert!(
+        errors.contains(
+            &"checklists[0].items[1].id: duplicate id \"a\" (first used at checklists[0].items[0].id)".to_owned()
+        ),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn bad_globs_windows_and_selectors_are_refused() {
+    assert_eq!(
+        errors_of(with_rule(json!({"page": "invoices/*"}))),
+        ["rules[0].when.page: expected a path glob starting with \"/\", such as \"/invoices/*\", found \"invoices/*\""]
+    );
+    assert_eq!(errors_of(with_rule(json!({"page": "/a/***"}))).len(), 1);
+    assert_eq!(
+        errors_of(with_rule(json!({"event": "x", "within": "401d"}))),
+        ["rules[0].when.within: expected a window such as \"30m\", \"12h\" or \"7d\" (1m to 400d), found \"401d\""]
+    );
+    assert_eq!(
+        errors_of(with_rule(json!({"element": ""}))),
+        ["rules[0].when.element: expected a CSS selector such as \"#new-automation\", found \"\""]
+    );
+    assert_eq!(
+        errors_of(with_rule(json!({"sequence": ["a"]}))),
+        ["rules[0].when.sequence: expected a list of 2 to 8 events, found an array"]
+    );
+}
+
+#[test]
+fn rules_that_can_never_show_are_refused() {
+    let contradiction = json!({"all": [{"feature": "workflow.automation", "used": false}, {"feature": "workflow.automation", "used": true}]});
+    assert_eq!(
+        errors_of(with_rule(contradiction)),
+        ["rules[0].when.all[1]: this rule can never show: it contradicts rules[0].when.all[0]"]
+    );
+    let negation = json!({"all": [{"event": "x"}, {"not": {"event": "x"}}]});
+    assert_eq!(
+        errors_of(with_rule(negation)),
+        ["rules[0].when.all[1]: this rule can never show: it contradicts rules[0].when.all[0]"]
+    );
+    assert_eq!(
+        errors_of(with_rule(json!({"level": {"gt": 5}}))),
+        ["rules[0].when: this rule can never show: levels go from 0 to 5"]
+    );
+    assert_eq!(
+        errors_of(with_rule(json!({"not": {"level": {"gte": 0}}}))),
+        ["rules[0].when: this rule can never show: it negates a condition that always holds"]
+    );
+    assert_eq!(
+        errors_of(with_rule(json!({"depth": {"gt": 1}}))),
+        ["rules[0].when.depth: expected a comparison that some depth from 0 to 1 can meet, found an object"]
+    );
+    let mut audience = demo_config_json();
+    audience["rules"][0]["audience"] = json!({"not": {"all": [{"event": "invoice.approved", "where": {"manual": true}, "count": {"gte": 5}, "within": "7d"}, {"feature": "workflow.automation", "used": false}]}});
+    assert_eq!(errors_of(audience), ["rules[0].audience: this rule can never show: it contradicts rules[0].when"]);
+    let mut holdout = demo_config_json();
+    holdout["rules"][0]["holdout"] = json!(1);
+    assert_eq!(errors_of(holdout).len(), 1);
 }
 
 #[test]
 fn a_condition_must_say_what_it_tests() {
-    let mut config = invoice_config();
-    config["rules"][0]["when"] = json!({"events": "x"});
+    let errors = errors_of(with_rule(json!({"events": "x"})));
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0].starts_with("rules[0].when: expected a condition: an object with one of \"all\""), "{errors:?}");
     assert_eq!(
-        errors_of(config),
-        [
-            "rules[0].when: expected a condition: an object with one of \"all\", \"any\", \"not\", \"event\" or \"feature\", found an object"
-        ]
+        errors_of(with_rule(json!({"any": []}))),
+        ["rules[0].when.any: expected at least one condition, found an array"]
     );
-    let mut config = invoice_config();
-    config["rules"][0]["when"] = json!({"any": []});
-    assert_eq!(errors_of(config), ["rules[0].when.any: expected at least one condition, found an array"]);
 }
 
 #[test]
 fn prompts_have_at_most_two_buttons_and_text_that_is_not_blank() {
-    let mut config = invoice_config();
+    let mut config = demo_config_json();
     config["prompts"][0]["buttons"] = json!([{"label": "a"}, {"label": "b"}, {"label": "c"}]);
-    config["prompts"][0]["title"] = json!("  ");
+    config["prompts"][0]["title"] = json!({"en": "  "});
     assert_eq!(
         errors_of(config),
         [
-            "prompts[0].title: expected a non-blank text, found \"  \"",
+            "prompts[0].title.en: expected a non-blank text, found \"  \"",
             "prompts[0].buttons: at most 2 buttons allowed, found 3"
         ]
     );
@@ -175,10 +245,45 @@ fn prompts_have_at_most_two_buttons_and_text_that_is_not_blank() {
 fn settings_have_documented_defaults_and_bounds() {
     let config = Config::from_json(&json!({"version": 1})).unwrap();
     assert_eq!(config.settings.throttle, Throttle { per_page_view: 1, per_day: 3 });
-    assert_eq!(config.settings.day_offset.minutes(), 0);
+    assert_eq!(config.settings.day_offset_minutes, 0);
+    assert_eq!(config.settings.default_locale, "en");
+    assert_eq!(config.settings.model, ModelSettings::default());
+    assert_eq!(config.settings.model.power_depth, 0.7);
     assert_eq!(
-        errors_of(json!({"version": 1, "settings": {"day_offset_minutes": 900}})),
-        ["settings.day_offset_minutes: expected a whole number of minutes from -840 to 840, found 900"]
+        errors_of(
+            json!({"version": 1, "settings": {"day_offset_minutes": 900, "model": {"advanced_depth": 2}, "theme": {"accent": "red; x: url(y)"}}})
+        ),
+        [
+            "settings.day_offset_minutes: expected a whole number of minutes from -840 to 840, found 900",
+            "settings.theme.accent: expected a CSS value such as \"#1d4ed8\" or \"12px\" (no ; { } quotes or url()), found \"red; x: url(y)\"",
+            "settings.model.advanced_depth: expected a share from 0 to 1, found 2",
+        ]
+    );
+}
+
+#[test]
+fn tours_checklists_and_surveys_decode_and_are_checked() {
+    let mut config = demo_config_json();
+    config["tours"] = json!([{"id": "welcome", "steps": [
+        {"target": "#invoices", "title": "Your invoices", "placement": "bottom"},
+        {"target": "#new-automation", "title": "Automate", "advance": "click", "missing_target": {"wait": "5s", "then": "centered"}},
+        {"title": "Done", "advance": {"page": "/automations.html"}}
+    ], "spotlight": true}]);
+    config["checklists"] = json!([{"id": "start", "title": {"en": "Get started"}, "items": [{"id": "approve", "label": "Approve an invoice", "feature": "invoices.approve", "tour": "welcome"}]}]);
+    config["surveys"] =
+        json!([{"id": "nps", "kind": "nps", "question": "How likely...?", "follow_up": "What would make it better?"}]);
+    let decoded = Config::from_json(&config).unwrap();
+    assert_eq!(decoded.tours[0].steps[1].missing_target.unwrap().then, MissingThen::Centered);
+    assert_eq!(decoded.tours[0].missing_target, MissingTarget::default());
+    config["tours"][0]["steps"][0]["advance"] = json!("click");
+    config["tours"][0]["steps"][0].as_object_mut().unwrap().remove("target");
+    config["surveys"][0]["choices"] = json!(["a", "b"]);
+    assert_eq!(
+        errors_of(config),
+        [
+            "tours[0].steps[0]: expected a \"target\" for a step that advances on a click on it, found an object",
+            "surveys[0]: expected no \"choices\": NPS and CSAT surveys have their own scale, found an object",
+        ]
     );
 }
 
@@ -186,4 +291,26 @@ fn settings_have_documented_defaults_and_bounds() {
 fn syntax_errors_give_line_and_column() {
     let errors = Config::from_json_text("{\n  \"version\": 1,\n  \"rules\": [,]\n}").unwrap_err();
     assert_eq!(errors.to_string(), "invalid JSON at line 3, column 13: expected value");
+}
+
+/// The decoder and the serde shape (from which the schema is generated) agree on these.
+#[test]
+fn the_decoder_agrees_with_the_serde_shape() {
+    let valid = [demo_config_json(), with_rule(json!({"sequence": ["a", "b"], "count": {"eq": 2}, "within": "1d"}))];
+    for config in valid {
+        let decoded = Config::from_json(&config).unwrap();
+        let via_serde: Config = serde_json::from_value(config.clone()).unwrap();
+        assert_eq!(decoded, via_serde);
+        let written = serde_json::to_value(&decoded).unwrap();
+        assert_eq!(Config::from_json(&written).unwrap(), decoded, "what serde writes decodes the same");
+    }
+    let invalid = [
+        json!({"version": 1, "extra": true}),
+        with_rule(json!({"event": "x", "cout": 5})),
+        json!({"version": 1, "rules": "none"}),
+    ];
+    for config in invalid {
+        assert!(Config::from_json(&config).is_err());
+        assert!(serde_json::from_value::<Config>(config).is_err());
+    }
 }

@@ -1,5 +1,6 @@
-//! The engine driven as the SDK drives it, on a simulated clock: the invoice scenario end to
-//! end, identity changes, and what happens before a config arrives.
+//! The engine driven as the SDK drives it, on a simulated clock over simulated days: the invoice
+//! scenario end to end, frequency limits, the holdout and goals, entry points on the page,
+//! identity changes, and what happens before a config arrives.
 
 use serde_json::json;
 
@@ -8,72 +9,248 @@ use crate::outbox::Delivery;
 use crate::state::StoredUserState;
 
 const MINUTE: i64 = 60_000;
+const DAY: i64 = 86_400_000;
 
 fn at(minutes: i64) -> Timestamp {
     Timestamp::from_millis(1_795_000_000_000 + minutes * MINUTE)
 }
 
-fn engine() -> Engine {
-    Engine::new(EngineOptions {
+fn on_day(day: i64, minutes: i64) -> Timestamp {
+    Timestamp::from_millis(1_795_000_000_000 + day * DAY + minutes * MINUTE)
+}
+
+fn options() -> EngineOptions {
+    EngineOptions {
         write_key: Some("dev".into()),
         outbox: OutboxSettings::default(),
         seed: [7; 32],
         anonymous_id: None,
         user_id: None,
         traits: Map::new(),
-    })
+        renderable: vec![
+            ExperienceKind::Prompt,
+            ExperienceKind::Tour,
+            ExperienceKind::Checklist,
+            ExperienceKind::Survey,
+        ],
+    }
 }
 
-fn invoice_config() -> Config {
+fn demo_config() -> Config {
     Config::from_json_text(include_str!("../../../www/uptake.config.json")).unwrap()
 }
 
-fn approve(engine: &mut Engine, invoice: u32, now: Timestamp) -> Option<PromptToShow> {
-    let properties = json!({"invoice_id": format!("INV-{invoice}"), "manual": true});
-    engine.track("invoice.approved", properties.as_object().unwrap().clone(), now).unwrap()
+/// An engine for `user`, with the demo config, in its first page view.
+fn engine_for(user: &str) -> Engine {
+    let mut engine = Engine::new(options());
+    engine.identify(user, json!({"role": "admin"}).as_object().unwrap().clone(), at(0)).unwrap();
+    engine.load_config(demo_config(), at(0));
+    engine.page(None, Map::new(), at(0));
+    engine
 }
 
-fn sent_event_names(engine: &mut Engine, now: Timestamp) -> Vec<String> {
-    let mut names = Vec::new();
+fn props(value: serde_json::Value) -> Map<String, Value> {
+    value.as_object().unwrap().clone()
+}
+
+fn approve(engine: &mut Engine, invoice: u32, now: Timestamp) -> Option<Decision> {
+    let properties = props(json!({"invoice_id": format!("INV-{invoice}"), "manual": true}));
+    engine.track("invoice.approved", properties, now).unwrap()
+}
+
+fn shown_prompt(decision: Option<Decision>) -> Option<String> {
+    match decision?.experience {
+        Experience::Prompt(prompt) => Some(prompt.id),
+        other => panic!("expected a prompt, got {other:?}"),
+    }
+}
+
+fn sent_events(engine: &mut Engine, now: Timestamp) -> Vec<Event> {
+    let mut events = Vec::new();
     while let Some(outgoing) = engine.transmit_now(now) {
-        for event in &outgoing.batch.batch {
-            names.push(event.event.clone().unwrap_or_else(|| event.event_type.as_str().to_owned()));
-        }
+        events.extend(outgoing.batch.batch.iter().cloned());
         engine.handle_delivery(outgoing.id, Delivery::Accepted, now);
     }
-    names
+    events
+}
+
+fn named<'e>(events: &'e [Event], name: &str) -> Vec<&'e Event> {
+    events.iter().filter(|event| event.event.as_deref() == Some(name)).collect()
 }
 
 #[test]
-fn five_manual_approvals_bring_the_automation_prompt_once() {
-    let mut engine = engine();
-    assert!(engine.load_config(invoice_config(), at(0)).is_none());
-    assert!(engine.page(None, Map::new(), at(0)).is_none());
+fn five_manual_approvals_bring_the_automation_prompt_once_per_page_view() {
+    let mut engine = engine_for("u-42");
     for invoice in 1..=4 {
-        assert!(approve(&mut engine, invoice, at(i64::from(invoice))).is_none(), "approval {invoice}");
+        assert_eq!(shown_prompt(approve(&mut engine, invoice, at(i64::from(invoice)))), None, "approval {invoice}");
     }
-    let shown = approve(&mut engine, 5, at(5)).expect("the fifth approval brings the prompt");
-    assert_eq!(shown.rule_id, "suggest-automation");
-    assert_eq!(shown.prompt.id, "automate-invoices");
-    assert!(approve(&mut engine, 6, at(6)).is_none(), "one prompt per page view");
+    let automatic = props(json!({"invoice_id": "INV-9", "manual": false}));
+    assert!(engine.track("invoice.approved", automatic, at(5)).unwrap().is_none(), "not a manual approval");
+    let decision = approve(&mut engine, 5, at(6)).expect("the fifth manual approval brings the prompt");
+    assert_eq!(decision.rule_id, "automate-approvals");
+    assert_eq!(shown_prompt(Some(decision)), Some("automate-invoices".into()));
+    assert!(approve(&mut engine, 6, at(7)).is_none(), "one prompt per page view");
 
-    engine.prompt_closed("suggest-automation", PromptOutcome::Dismissed, at(7));
-    assert!(engine.page(None, Map::new(), at(8)).is_none(), "a dismissal is remembered");
-    assert!(approve(&mut engine, 7, at(9)).is_none());
+    engine.experience_closed("automate-approvals", Outcome::Dismissed, at(8));
+    assert!(engine.page(None, Map::new(), on_day(2, 0)).is_none(), "a dismissal is remembered");
 
-    let names = sent_event_names(&mut engine, at(10));
-    assert_eq!(names.iter().filter(|name| *name == "invoice.approved").count(), 7);
-    assert_eq!(names.iter().filter(|name| *name == sdk_events::EXPERIENCE_SHOWN).count(), 1);
-    assert_eq!(names.iter().filter(|name| *name == sdk_events::EXPERIENCE_DISMISSED).count(), 1);
+    let events = sent_events(&mut engine, at(10));
+    assert_eq!(named(&events, "invoice.approved").len(), 7);
+    let shown = named(&events, sdk_events::EXPERIENCE_SHOWN);
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0].properties["variant"], "treatment", "the rule has a holdout");
+    assert_eq!(named(&events, sdk_events::EXPERIENCE_DISMISSED).len(), 1);
+}
+
+#[test]
+fn frequency_limits_hold_across_simulated_days() {
+    // max_shows 3, at least a day apart; ignored (not dismissed), it comes back.
+    let mut engine = engine_for("u-42");
+    for invoice in 1..=5 {
+        approve(&mut engine, invoice, at(i64::from(invoice)));
+    }
+    assert_eq!(engine.rule_exposure("automate-approvals").unwrap().shows, 1);
+    assert!(engine.page(None, Map::new(), at(60)).is_none(), "less than a day later");
+    assert!(engine.page(None, Map::new(), on_day(1, 4)).is_none(), "a day after 00:05 is 00:05");
+    for invoice in 6..=10 {
+        approve(&mut engine, invoice, on_day(1, 5 + i64::from(invoice)));
+    }
+    assert_eq!(engine.rule_exposure("automate-approvals").unwrap().shows, 2, "shown again after a day");
+    engine.page(None, Map::new(), on_day(2, 30));
+    for invoice in 11..=15 {
+        approve(&mut engine, invoice, on_day(2, 30 + i64::from(invoice)));
+    }
+    assert_eq!(engine.rule_exposure("automate-approvals").unwrap().shows, 3);
+    for invoice in 16..=20 {
+        engine.page(None, Map::new(), on_day(4, i64::from(invoice)));
+        approve(&mut engine, invoice, on_day(4, 30 + i64::from(invoice)));
+    }
+    assert_eq!(engine.rule_exposure("automate-approvals").unwrap().shows, 3, "at most three shows");
+}
+
+#[test]
+fn the_daily_throttle_counts_every_rule() {
+    let mut config = demo_config();
+    config.settings.throttle.per_day = 1;
+    let mut second = config.rules[0].clone();
+    second.id = "another".into();
+    second.holdout = 0.0;
+    config.rules.push(second);
+    let mut engine = Engine::new(options());
+    engine.identify("u-42", Map::new(), at(0)).unwrap();
+    engine.load_config(config, at(0));
+    for invoice in 1..=5 {
+        approve(&mut engine, invoice, at(i64::from(invoice)));
+    }
+    engine.experience_closed("automate-approvals", Outcome::Dismissed, at(6));
+    assert!(engine.page(None, Map::new(), at(7)).is_none(), "one a day, whichever rule");
+    assert!(engine.page(None, Map::new(), on_day(1, 0)).is_some(), "the other rule, the next day");
+}
+
+#[test]
+fn the_holdout_is_never_shown_but_its_moment_and_goal_are_measured() {
+    // u-1 hashes into the 10% holdout of "automate-approvals"; u-42 into its treatment.
+    let mut control = engine_for("u-1");
+    for invoice in 1..=5 {
+        assert!(approve(&mut control, invoice, at(i64::from(invoice))).is_none(), "never shown");
+    }
+    let exposure = control.rule_exposure("automate-approvals").unwrap();
+    assert_eq!((exposure.shows, exposure.variant), (0, Some(Variant::Holdout)));
+    assert_eq!(exposure.first_exposed_at, Some(at(5)));
+    approve(&mut control, 6, on_day(1, 0));
+    control.page(None, Map::new(), on_day(1, 1));
+    control.track("automation.created", Map::new(), on_day(3, 0)).unwrap();
+    let events = sent_events(&mut control, on_day(3, 1));
+    let held_out = named(&events, sdk_events::EXPERIENCE_HELD_OUT);
+    assert_eq!(held_out.len(), 1, "the eligible moment, once");
+    assert_eq!(held_out[0].properties["variant"], "holdout");
+    let goals = named(&events, sdk_events::GOAL_REACHED);
+    assert_eq!(goals.len(), 1);
+    assert_eq!(goals[0].properties["variant"], "holdout");
+    assert_eq!(goals[0].properties["seconds_since_exposure"], json!((3 * DAY - 5 * MINUTE) / 1000));
+    assert!(named(&events, sdk_events::EXPERIENCE_SHOWN).is_empty());
+}
+
+#[test]
+fn a_goal_reached_within_its_window_is_recorded_once_and_ends_the_rule() {
+    let mut engine = engine_for("u-42");
+    for invoice in 1..=5 {
+        approve(&mut engine, invoice, at(i64::from(invoice)));
+    }
+    engine.track(sdk_events::FEATURE_USED, props(json!({"feature": "workflow.automation"})), on_day(13, 0)).unwrap();
+    engine.track("automation.created", Map::new(), on_day(13, 1)).unwrap();
+    let exposure = engine.rule_exposure("automate-approvals").unwrap();
+    assert_eq!(exposure.goal_reached_at, Some(on_day(13, 0)));
+    let events = sent_events(&mut engine, on_day(13, 2));
+    let goals = named(&events, sdk_events::GOAL_REACHED);
+    assert_eq!(goals.len(), 1);
+    assert_eq!(goals[0].properties["rule_id"], "automate-approvals");
+    assert_eq!(goals[0].properties["experience_id"], "automate-invoices");
+    assert_eq!(goals[0].properties["variant"], "treatment");
+}
+
+#[test]
+fn a_goal_after_its_window_does_not_count() {
+    let mut engine = engine_for("u-42");
+    for invoice in 1..=5 {
+        approve(&mut engine, invoice, at(i64::from(invoice)));
+    }
+    engine.track("automation.created", Map::new(), on_day(14, 6)).unwrap();
+    assert_eq!(engine.rule_exposure("automate-approvals").unwrap().goal_reached_at, None);
+}
+
+#[test]
+fn using_the_feature_before_the_prompt_stops_it() {
+    let mut engine = engine_for("u-42");
+    engine.track(sdk_events::FEATURE_USED, props(json!({"feature": "workflow.automation"})), at(0)).unwrap();
+    for invoice in 1..=5 {
+        assert!(approve(&mut engine, invoice, at(i64::from(invoice))).is_none());
+    }
+    assert_eq!(engine.feature_usage("workflow.automation").unwrap().count, 1);
+}
+
+#[test]
+fn dormant_users_are_not_in_the_audience() {
+    let mut engine = engine_for("u-42");
+    for invoice in 1..=4 {
+        approve(&mut engine, invoice, at(i64::from(invoice)));
+    }
+    // Active again after 40 days: recency is computed before this approval counts... and after.
+    let decision = approve(&mut engine, 5, on_day(40, 0));
+    assert!(decision.is_none(), "4 of the 5 approvals are older than 7 days");
+    assert_eq!(engine.metrics(on_day(40, 0)).unwrap().recency, crate::config::RecencyClass::Active);
+    assert_eq!(engine.metrics(on_day(80, 0)).unwrap().recency, crate::config::RecencyClass::Dormant);
+}
+
+#[test]
+fn an_entry_point_seen_on_the_page_is_recorded() {
+    let mut engine = engine_for("u-42");
+    assert_eq!(engine.selectors(), ["#new-automation"]);
+    assert!(engine.set_elements(&[true], at(1)).is_none());
+    assert_eq!(engine.state().features.get("workflow.automation").unwrap().entry_seen_at, Some(at(1)));
+    assert!(engine.set_elements(&[true, false], at(2)).is_none(), "a list of the wrong length is ignored");
+}
+
+#[test]
+fn events_tracked_before_the_config_arrives_are_recorded_when_it_does() {
+    let mut engine = Engine::new(options());
+    engine.identify("u-42", Map::new(), at(0)).unwrap();
+    for invoice in 1..=5 {
+        assert!(approve(&mut engine, invoice, at(i64::from(invoice))).is_none());
+    }
+    let decision = engine.load_config(demo_config(), at(6));
+    assert_eq!(shown_prompt(decision), Some("automate-invoices".into()));
+    assert_eq!(engine.feature_usage("invoices.approve").unwrap().count, 5);
 }
 
 #[test]
 fn the_first_page_event_names_the_page_view_the_engine_started_in() {
-    let mut config = invoice_config();
+    let mut config = demo_config();
     let mut second = config.rules[0].clone();
     second.id = "another".into();
     config.rules.push(second);
-    let mut engine = engine();
+    let mut engine = Engine::new(options());
+    engine.identify("u-42", Map::new(), at(0)).unwrap();
     for invoice in 1..=5 {
         approve(&mut engine, invoice, at(i64::from(invoice)));
     }
@@ -84,56 +261,21 @@ fn the_first_page_event_names_the_page_view_the_engine_started_in() {
 }
 
 #[test]
-fn a_prompt_not_answered_comes_back_on_the_next_page_view() {
-    let mut engine = engine();
-    engine.load_config(invoice_config(), at(0));
-    engine.page(None, Map::new(), at(0));
-    for invoice in 1..=5 {
-        approve(&mut engine, invoice, at(i64::from(invoice)));
-    }
-    assert!(engine.page(None, Map::new(), at(10)).is_some());
-}
-
-#[test]
-fn using_the_feature_stops_the_prompt() {
-    let mut engine = engine();
-    engine.load_config(invoice_config(), at(0));
-    engine
-        .track(sdk_events::FEATURE_USED, json!({"feature": "workflow.automation"}).as_object().unwrap().clone(), at(0))
-        .unwrap();
+fn kinds_the_caller_cannot_show_are_passed_over() {
+    let mut engine = Engine::new(EngineOptions { renderable: vec![ExperienceKind::Tour], ..options() });
+    engine.identify("u-42", Map::new(), at(0)).unwrap();
+    engine.load_config(demo_config(), at(0));
     for invoice in 1..=5 {
         assert!(approve(&mut engine, invoice, at(i64::from(invoice))).is_none());
     }
-    assert_eq!(engine.state().usage.feature("workflow.automation").unwrap().count, 1);
-}
-
-#[test]
-fn approvals_spread_over_more_than_a_week_do_not_count() {
-    let mut engine = engine();
-    engine.load_config(invoice_config(), at(0));
-    for invoice in 1..=5 {
-        let now = at(i64::from(invoice) * 2 * 24 * 60);
-        engine.page(None, Map::new(), now);
-        assert!(approve(&mut engine, invoice, now).is_none(), "approval {invoice}");
-    }
-}
-
-#[test]
-fn uses_tracked_before_the_config_arrives_are_applied_when_it_does() {
-    let mut engine = engine();
-    for invoice in 1..=5 {
-        assert!(approve(&mut engine, invoice, at(i64::from(invoice))).is_none());
-    }
-    let shown = engine.load_config(invoice_config(), at(6));
-    assert_eq!(shown.map(|shown| shown.prompt.id), Some("automate-invoices".to_owned()));
-    assert_eq!(engine.state().usage.feature("invoices.approve").unwrap().count, 5);
+    assert_eq!(engine.rule_exposure("automate-approvals").unwrap().shows, 0, "nothing pretended to be shown");
 }
 
 #[test]
 fn every_event_carries_the_identity_and_a_unique_message_id() {
-    let mut engine = engine();
-    engine.set_context(json!({"library": {"name": "uptake"}}).as_object().unwrap().clone());
-    engine.identify("u-42", json!({"role": "admin"}).as_object().unwrap().clone(), at(0)).unwrap();
+    let mut engine = Engine::new(options());
+    engine.set_context(props(json!({"library": {"name": "uptake"}})));
+    engine.identify("u-42", props(json!({"role": "admin"})), at(0)).unwrap();
     engine.group("acme", Map::new(), at(0)).unwrap();
     engine.track("invoice.opened", Map::new(), at(0)).unwrap();
     let batch = engine.transmit_now(at(1)).unwrap().batch;
@@ -151,24 +293,26 @@ fn every_event_carries_the_identity_and_a_unique_message_id() {
 
 #[test]
 fn identifying_carries_the_anonymous_state_and_switching_user_hands_back_the_old_one() {
-    let mut engine = engine();
-    engine.load_config(invoice_config(), at(0));
+    let mut engine = Engine::new(options());
+    engine.load_config(demo_config(), at(0));
     approve(&mut engine, 1, at(1));
     assert_eq!(engine.identify("u-1", Map::new(), at(2)), Ok(IdentifyOutcome::Identified));
-    assert_eq!(engine.state().usage.feature("invoices.approve").unwrap().count, 1);
+    assert_eq!(engine.feature_usage("invoices.approve").unwrap().count, 1);
     assert_eq!(engine.identify("u-1", Map::new(), at(3)), Ok(IdentifyOutcome::SameUser));
     let Ok(IdentifyOutcome::SwitchedUser { previous_user, previous_state }) = engine.identify("u-2", Map::new(), at(4))
     else {
         panic!("expected a switch");
     };
     assert_eq!(previous_user, "u-1");
-    assert_eq!(previous_state.usage.feature("invoices.approve").unwrap().count, 1);
-    assert!(engine.state().usage.feature("invoices.approve").is_none());
+    assert_eq!(previous_state.features.get("invoices.approve").unwrap().count, 1);
+    assert!(engine.feature_usage("invoices.approve").is_none());
+    approve(&mut engine, 2, at(5));
+    assert_eq!(engine.feature_usage("invoices.approve").unwrap().count, 1, "the new user's state works");
 }
 
 #[test]
 fn bad_calls_are_refused_with_a_reason() {
-    let mut engine = engine();
+    let mut engine = Engine::new(options());
     assert_eq!(engine.track("", Map::new(), at(0)), Err(CallError::EventName));
     assert_eq!(engine.track(&"x".repeat(201), Map::new(), at(0)), Err(CallError::EventName));
     assert_eq!(engine.identify("", Map::new(), at(0)), Err(CallError::UserId));
@@ -178,10 +322,10 @@ fn bad_calls_are_refused_with_a_reason() {
 
 #[test]
 fn changed_state_and_identity_are_handed_out_once() {
-    let mut engine = engine();
+    let mut engine = Engine::new(options());
     assert!(engine.take_changed_identity().is_some(), "a new anonymous id must be saved");
     assert!(engine.take_changed_identity().is_none());
-    engine.load_config(invoice_config(), at(0));
+    engine.load_config(demo_config(), at(0));
     approve(&mut engine, 1, at(1));
     let stored: StoredUserState = engine.take_changed_state().unwrap().to_stored();
     assert_eq!(stored.features["invoices.approve"].n, 1);
@@ -190,17 +334,6 @@ fn changed_state_and_identity_are_handed_out_once() {
 
 #[test]
 fn a_stored_anonymous_id_is_kept() {
-    let engine = Engine::new(EngineOptions { anonymous_id: Some("anon-1".into()), ..engine_options() });
+    let engine = Engine::new(EngineOptions { anonymous_id: Some("anon-1".into()), ..options() });
     assert_eq!(engine.identity().anonymous_id, "anon-1");
-}
-
-fn engine_options() -> EngineOptions {
-    EngineOptions {
-        write_key: None,
-        outbox: OutboxSettings::default(),
-        seed: [1; 32],
-        anonymous_id: None,
-        user_id: None,
-        traits: Map::new(),
-    }
 }

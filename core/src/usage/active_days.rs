@@ -97,18 +97,29 @@ impl ActiveDays {
 
     /// Days of use with an age (days before the newest) in `from..to`.
     fn count_ages(&self, from: u32, to: u32) -> u32 {
-        let to = to.min(TRACKED_DAYS);
-        let mut count = 0;
-        let mut age = from;
-        while age < to {
-            let word_start = age - age % 64;
-            let end = to.min(word_start + 64);
-            let width = end - age;
-            let mask = if width == 64 { u64::MAX } else { ((1u64 << width) - 1) << (age % 64) };
-            count += (self.bits[(age / 64) as usize] & mask).count_ones();
-            age = end;
+        count_bits(&self.bits, from, to)
+    }
+
+    /// The days of use as seen from `today`: bit `i` of the mask is the day `today - i`.
+    pub fn as_of(&self, today: DayNumber) -> DayMask {
+        let Some(newest) = self.newest else { return DayMask::default() };
+        let age = today.days_since(newest);
+        let mut aligned = self.clone();
+        if age > 0 {
+            aligned.shift_older(u32::try_from(age).unwrap_or(u32::MAX));
+        } else if age < 0 {
+            // Days after `today` (a clock that went back) are left out.
+            let skip = u32::try_from(-age).unwrap_or(u32::MAX).min(TRACKED_DAYS);
+            let mut bits = [0u64; WORDS];
+            for target in 0..TRACKED_DAYS - skip {
+                let source = target + skip;
+                if self.bits[(source / 64) as usize] & (1 << (source % 64)) != 0 {
+                    bits[(target / 64) as usize] |= 1 << (target % 64);
+                }
+            }
+            aligned.bits = bits;
         }
-        count
+        DayMask(aligned.bits)
     }
 
     fn tracked_count(&self) -> u32 {
@@ -140,6 +151,40 @@ impl ActiveDays {
         let from = u32::try_from(youngest_age).unwrap_or(u32::MAX);
         let to = u32::try_from(oldest_age.saturating_add(1)).unwrap_or(u32::MAX);
         self.count_ages(from, to)
+    }
+}
+
+/// Bits set in `from..to` of a 400-bit map.
+fn count_bits(bits: &[u64; WORDS], from: u32, to: u32) -> u32 {
+    let to = to.min(TRACKED_DAYS);
+    let mut count = 0;
+    let mut age = from;
+    while age < to {
+        let word_start = age - age % 64;
+        let end = to.min(word_start + 64);
+        let width = end - age;
+        let mask = if width == 64 { u64::MAX } else { ((1u64 << width) - 1) << (age % 64) };
+        count += (bits[(age / 64) as usize] & mask).count_ones();
+        age = end;
+    }
+    count
+}
+
+/// Days of use relative to one day: bit `i` is that day minus `i`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DayMask([u64; WORDS]);
+
+impl DayMask {
+    /// Adds the days of `other`.
+    pub fn union(&mut self, other: &DayMask) {
+        for (word, other) in self.0.iter_mut().zip(other.0) {
+            *word |= other;
+        }
+    }
+
+    /// Days of use `from` to `to` days ago, `to` excluded.
+    pub fn count(&self, from: u32, to: u32) -> u32 {
+        count_bits(&self.0, from, to)
     }
 }
 
@@ -190,6 +235,26 @@ mod tests {
         assert_eq!(ActiveDays::from_parts(None, [1, 0, 0, 0, 0, 0, 0], 0), None);
         assert_eq!(ActiveDays::from_parts(Some(DayNumber(1)), [1, 0, 0, 0, 0, 0, u64::MAX], 0), None);
         assert_eq!(ActiveDays::from_parts(Some(DayNumber(1)), [2, 0, 0, 0, 0, 0, 0], 0), None);
+    }
+
+    #[test]
+    fn masks_are_aligned_to_a_day() {
+        let mut days = ActiveDays::default();
+        for day in [100, 97, 90] {
+            days.record(DayNumber(day));
+        }
+        let mask = days.as_of(DayNumber(103));
+        assert_eq!(mask.count(0, 3), 0);
+        assert_eq!(mask.count(3, 4), 1, "day 100 is 3 days before 103");
+        assert_eq!(mask.count(0, 14), 3);
+        let earlier = days.as_of(DayNumber(98));
+        assert_eq!(earlier.count(0, 400), 2, "day 100 is after day 98");
+        let mut union = mask;
+        let mut other = ActiveDays::default();
+        other.record(DayNumber(103));
+        union.union(&other.as_of(DayNumber(103)));
+        assert_eq!(union.count(0, 1), 1);
+        assert_eq!(union.count(0, 400), 4);
     }
 
     proptest! {

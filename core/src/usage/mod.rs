@@ -1,14 +1,15 @@
-//! What a user did, kept on the device: per feature, how often, when first and last, and on
-//! which days; per watched event, the recent history that rules count. Bounded whatever the
-//! history: 400 days day by day, a capped number of features and of event timestamps.
+//! What a user did, kept on the device: per feature, how often, when first and last, on which
+//! days, and whether its entry point was seen; per event matcher, the recent history that rules
+//! count; per sequence, its progress. Bounded whatever the history: 400 days day by day, a
+//! capped number of timestamps and partial runs.
 
 mod active_days;
-mod event_log;
+mod event_history;
+mod sequence;
 
-use std::collections::BTreeMap;
-
-pub use active_days::{ActiveDays, TRACKED_DAYS};
-pub use event_log::{EventHistory, EventLog, EventRetention};
+pub use active_days::{ActiveDays, DayMask, TRACKED_DAYS};
+pub use event_history::{EventHistory, EventRetention};
+pub use sequence::{Run, SequenceProgress, SequenceRetention};
 
 use crate::time::{DayOffset, Timestamp};
 
@@ -17,72 +18,43 @@ use crate::time::{DayOffset, Timestamp};
 pub const FEATURES_MAX: usize = 1000;
 
 /// One user's use of one feature.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FeatureUsage {
     pub count: u64,
-    pub first_used: Timestamp,
-    pub last_used: Timestamp,
+    pub first_used: Option<Timestamp>,
+    pub last_used: Option<Timestamp>,
     pub days: ActiveDays,
+    /// When the feature's entry point was first seen.
+    pub entry_seen_at: Option<Timestamp>,
 }
 
 impl FeatureUsage {
-    fn first(at: Timestamp, offset: DayOffset) -> Self {
-        let mut days = ActiveDays::default();
-        days.record(at.day(offset));
-        FeatureUsage { count: 1, first_used: at, last_used: at, days }
+    pub fn record_use(&mut self, at: Timestamp, offset: DayOffset) {
+        self.count = self.count.saturating_add(1);
+        self.first_used = Some(self.first_used.map_or(at, |first| first.min(at)));
+        self.last_used = Some(self.last_used.map_or(at, |last| last.max(at)));
+        self.days.record(at.day(offset));
     }
 
-    fn record(&mut self, at: Timestamp, offset: DayOffset) {
-        self.count = self.count.saturating_add(1);
-        self.first_used = self.first_used.min(at);
-        self.last_used = self.last_used.max(at);
-        self.days.record(at.day(offset));
+    /// Returns whether this is the first sighting.
+    pub fn record_entry_seen(&mut self, at: Timestamp) -> bool {
+        let first = self.entry_seen_at.is_none();
+        self.entry_seen_at = Some(self.entry_seen_at.map_or(at, |seen| seen.min(at)));
+        first
+    }
+
+    pub fn is_used(&self) -> bool {
+        self.count > 0
     }
 
     /// Whether the feature was used at or after `since`.
     pub fn used_since(&self, since: Timestamp) -> bool {
-        self.last_used >= since
-    }
-}
-
-/// Everything one user did that the adoption model and the rules look at.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct UsageState {
-    features: BTreeMap<String, FeatureUsage>,
-    pub events: EventLog,
-}
-
-/// Why a use was not recorded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum UsageError {
-    #[error("this user already has {FEATURES_MAX} features recorded; uses of new ones are not kept")]
-    TooManyFeatures,
-}
-
-impl UsageState {
-    pub fn from_parts(features: BTreeMap<String, FeatureUsage>, events: EventLog) -> Self {
-        UsageState { features, events }
+        self.last_used.is_some_and(|last| last >= since)
     }
 
-    pub fn features(&self) -> &BTreeMap<String, FeatureUsage> {
-        &self.features
-    }
-
-    pub fn feature(&self, id: &str) -> Option<&FeatureUsage> {
-        self.features.get(id)
-    }
-
-    /// Records a use of `feature` at `at`, on the day `offset` puts it.
-    pub fn record_feature_use(&mut self, feature: &str, at: Timestamp, offset: DayOffset) -> Result<(), UsageError> {
-        if let Some(usage) = self.features.get_mut(feature) {
-            usage.record(at, offset);
-            return Ok(());
-        }
-        if self.features.len() >= FEATURES_MAX {
-            return Err(UsageError::TooManyFeatures);
-        }
-        self.features.insert(feature.to_owned(), FeatureUsage::first(at, offset));
-        Ok(())
+    /// Nothing recorded: not worth storing.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0 && self.entry_seen_at.is_none()
     }
 }
 
@@ -95,38 +67,35 @@ mod tests {
 
     #[test]
     fn counts_uses_first_last_and_days() {
-        let mut usage = UsageState::default();
+        let mut usage = FeatureUsage::default();
         let utc = DayOffset::default();
+        assert!(usage.is_empty() && !usage.is_used());
         for millis in [5 * DAY + 10, 5 * DAY + 20, 7 * DAY, 2 * DAY] {
-            usage.record_feature_use("invoices.approve", Timestamp::from_millis(millis), utc).unwrap();
+            usage.record_use(Timestamp::from_millis(millis), utc);
         }
-        let feature = usage.feature("invoices.approve").unwrap();
-        assert_eq!(feature.count, 4);
-        assert_eq!(feature.first_used, Timestamp::from_millis(2 * DAY));
-        assert_eq!(feature.last_used, Timestamp::from_millis(7 * DAY));
-        assert_eq!(feature.days.total(), 3);
-        assert!(feature.days.contains(DayNumber(5)));
-        assert!(feature.used_since(Timestamp::from_millis(7 * DAY)));
-        assert!(!feature.used_since(Timestamp::from_millis(7 * DAY).plus(Duration::from_millis(1))));
-        assert!(usage.feature("workflow.automation").is_none());
+        assert_eq!(usage.count, 4);
+        assert_eq!(usage.first_used, Some(Timestamp::from_millis(2 * DAY)));
+        assert_eq!(usage.last_used, Some(Timestamp::from_millis(7 * DAY)));
+        assert_eq!(usage.days.total(), 3);
+        assert!(usage.days.contains(DayNumber(5)));
+        assert!(usage.used_since(Timestamp::from_millis(7 * DAY)));
+        assert!(!usage.used_since(Timestamp::from_millis(7 * DAY).plus(Duration::from_millis(1))));
     }
 
     #[test]
     fn the_day_of_a_use_follows_the_day_offset() {
-        let mut usage = UsageState::default();
+        let mut usage = FeatureUsage::default();
         let tokyo = DayOffset::from_minutes(540).unwrap();
-        usage.record_feature_use("x", Timestamp::from_millis(DAY - 3_600_000), tokyo).unwrap();
-        assert!(usage.feature("x").unwrap().days.contains(DayNumber(1)));
+        usage.record_use(Timestamp::from_millis(DAY - 3_600_000), tokyo);
+        assert!(usage.days.contains(DayNumber(1)));
     }
 
     #[test]
-    fn the_number_of_features_is_capped() {
-        let mut usage = UsageState::default();
-        let at = Timestamp::from_millis(0);
-        for index in 0..FEATURES_MAX {
-            usage.record_feature_use(&format!("f{index}"), at, DayOffset::default()).unwrap();
-        }
-        assert_eq!(usage.record_feature_use("one-more", at, DayOffset::default()), Err(UsageError::TooManyFeatures));
-        assert_eq!(usage.record_feature_use("f0", at, DayOffset::default()), Ok(()));
+    fn the_entry_point_is_seen_once() {
+        let mut usage = FeatureUsage::default();
+        assert!(usage.record_entry_seen(Timestamp::from_millis(10)));
+        assert!(!usage.record_entry_seen(Timestamp::from_millis(5)));
+        assert_eq!(usage.entry_seen_at, Some(Timestamp::from_millis(5)));
+        assert!(!usage.is_empty() && !usage.is_used());
     }
 }

@@ -1,0 +1,296 @@
+//! A config compiled for use: feature ids, event matchers (an event and its `where`),
+//! sequences, selectors and rules turned into indices, plus the index that says which rules an
+//! event wakes. Built once when a config loads; `bind` ties it to a user's state by row number.
+//!
+//! An event wakes the rules that mention it (directly, through a sequence, or through a
+//! feature it counts for) and the rules that use the adoption model when it counts as use of a
+//! catalog feature. Page views, identity changes and a new config evaluate every rule.
+
+mod compile;
+mod condition;
+mod decide;
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+
+use crate::config::{Config, PropertyFilter};
+use crate::state::UserState;
+use crate::time::{DayOffset, Duration, Timestamp};
+use crate::usage::{EventHistory, EventRetention, FEATURES_MAX, FeatureUsage, SequenceProgress, SequenceRetention};
+
+pub(crate) use condition::Cond;
+pub use condition::Facts;
+pub use decide::{Choice, ShowLimits};
+
+/// An event, with the `where` its properties must pass.
+#[derive(Clone, Debug)]
+pub struct Matcher {
+    pub event: String,
+    pub filter: Option<PropertyFilter>,
+    /// Stable across configs: the state keeps this matcher's history under it.
+    pub key: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct SequenceDef {
+    /// Matcher of each step.
+    pub steps: Vec<usize>,
+    pub gap: Option<Duration>,
+    pub retention: SequenceRetention,
+    pub key: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct FeatureIndex {
+    pub(crate) by_id: HashMap<String, usize>,
+    pub(crate) activation: Vec<bool>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct CompiledRule {
+    pub(crate) when: Cond,
+    pub(crate) audience: Option<Cond>,
+}
+
+/// Rules by what wakes them.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct WakeIndex {
+    pub(crate) by_matcher: Vec<Vec<usize>>,
+    pub(crate) by_feature: Vec<Vec<usize>>,
+    pub(crate) by_selector: Vec<Vec<usize>>,
+    /// Rules using level, recency or depth: woken by any use of a catalog feature.
+    pub(crate) model: Vec<usize>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Program {
+    config: Config,
+    pub(crate) features: FeatureIndex,
+    pub(crate) matchers: Vec<Matcher>,
+    pub(crate) matchers_by_event: HashMap<String, Vec<usize>>,
+    pub(crate) sequences: Vec<SequenceDef>,
+    pub(crate) selectors: Vec<String>,
+    pub(crate) rules: Vec<CompiledRule>,
+    pub(crate) wake: WakeIndex,
+    /// What a match of each matcher does.
+    pub(crate) feature_uses: Vec<Vec<usize>>,
+    pub(crate) entry_points: Vec<Vec<usize>>,
+    pub(crate) history: Vec<Option<EventRetention>>,
+    pub(crate) steps: Vec<Vec<(usize, usize)>>,
+    /// Features whose entry point each selector is.
+    pub(crate) selector_entry_points: Vec<Vec<usize>>,
+    /// Rules whose goal each matcher or feature is.
+    pub(crate) goals_by_matcher: Vec<Vec<usize>>,
+    pub(crate) goals_by_feature: Vec<Vec<usize>>,
+}
+
+/// A program bound to one state: the state's row of each feature, matcher history, sequence and
+/// rule.
+#[derive(Clone, Debug, Default)]
+pub struct Slots {
+    pub features: Vec<usize>,
+    pub histories: Vec<Option<usize>>,
+    pub sequences: Vec<usize>,
+    pub rules: Vec<usize>,
+}
+
+/// Reusable buffers, so that recording an event and deciding allocate nothing once warm.
+#[derive(Clone, Debug, Default)]
+pub struct Scratch {
+    /// Matchers the last event matched.
+    pub matched: Vec<usize>,
+    /// Catalog features the last event counted as a use of.
+    pub features_used: Vec<usize>,
+    /// Catalog features whose entry point was first seen.
+    pub entries_seen: Vec<usize>,
+    steps: Vec<usize>,
+    woken: Vec<u64>,
+}
+
+impl Scratch {
+    fn clear(&mut self) {
+        self.matched.clear();
+        self.features_used.clear();
+        self.entries_seen.clear();
+    }
+}
+
+impl Program {
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn feature_index(&self, id: &str) -> Option<usize> {
+        self.features.by_id.get(id).copied()
+    }
+
+    /// Selectors whose presence on the page the rules or entry points need.
+    pub fn selectors(&self) -> &[String] {
+        &self.selectors
+    }
+
+    /// Ties the program to a state: makes sure every row it needs exists, and drops histories and
+    /// sequences that no rule of this program counts.
+    pub fn bind(&self, state: &mut UserState, now: Timestamp) -> Slots {
+        state
+            .histories
+            .retain(|key, _| self.matchers.iter().zip(&self.history).any(|(m, h)| h.is_some() && m.key == key));
+        state.sequences.retain(|key, _| self.sequences.iter().any(|sequence| sequence.key == key));
+        let features = self
+            .config
+            .features
+            .iter()
+            .map(|feature| state.features.row_or_insert_with(&feature.id, FeatureUsage::default))
+            .collect();
+        let histories = self
+            .matchers
+            .iter()
+            .zip(&self.history)
+            .map(|(matcher, retention)| {
+                let retention = (*retention)?;
+                let row = state.histories.row_or_insert_with(&matcher.key, EventHistory::default);
+                if let Some(history) = state.histories.at_mut(row) {
+                    history.prune(retention, now);
+                }
+                Some(row)
+            })
+            .collect();
+        let sequences = self
+            .sequences
+            .iter()
+            .map(|sequence| {
+                let row = state.sequences.row_or_insert_with(&sequence.key, SequenceProgress::default);
+                if let Some(progress) = state.sequences.at_mut(row) {
+                    progress.prune(sequence.retention, now);
+                }
+                row
+            })
+            .collect();
+        let rules =
+            self.config.rules.iter().map(|rule| state.rules.row_or_insert_with(&rule.id, Default::default)).collect();
+        Slots { features, histories, sequences, rules }
+    }
+
+    /// Records a tracked event in the state: feature uses, entry points seen, histories and
+    /// sequences. `marked_feature` is a feature named by the event itself (a click on an element
+    /// marked `data-uptake-feature`), catalogued or not. Fills `scratch` with what matched.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_event(
+        &self,
+        state: &mut UserState,
+        slots: &Slots,
+        event: &str,
+        properties: &Map<String, Value>,
+        marked_feature: Option<&str>,
+        at: Timestamp,
+        scratch: &mut Scratch,
+    ) {
+        scratch.clear();
+        let offset = self.config.settings.day_offset();
+        if let Some(candidates) = self.matchers_by_event.get(event) {
+            for &matcher in candidates {
+                let passes = self
+                    .matchers
+                    .get(matcher)
+                    .is_some_and(|m| m.filter.as_ref().is_none_or(|f| f.matches(properties, at)));
+                if passes {
+                    scratch.matched.push(matcher);
+                }
+            }
+        }
+        for index in 0..scratch.matched.len() {
+            let matcher = scratch.matched[index];
+            for &feature in self.feature_uses.get(matcher).map_or(&[][..], Vec::as_slice) {
+                if !scratch.features_used.contains(&feature) {
+                    scratch.features_used.push(feature);
+                }
+            }
+            for &feature in self.entry_points.get(matcher).map_or(&[][..], Vec::as_slice) {
+                if let Some(usage) = slots.features.get(feature).and_then(|row| state.features.at_mut(*row))
+                    && usage.record_entry_seen(at)
+                {
+                    scratch.entries_seen.push(feature);
+                }
+            }
+            if let (Some(Some(retention)), Some(Some(row))) = (self.history.get(matcher), slots.histories.get(matcher))
+                && let Some(history) = state.histories.at_mut(*row)
+            {
+                history.record(at, *retention, at);
+            }
+        }
+        self.advance_sequences(state, slots, at, scratch);
+        let marked_catalog = marked_feature.and_then(|id| self.feature_index(id));
+        if let Some(feature) = marked_catalog
+            && !scratch.features_used.contains(&feature)
+        {
+            scratch.features_used.push(feature);
+        }
+        for &feature in &scratch.features_used {
+            if let Some(usage) = slots.features.get(feature).and_then(|row| state.features.at_mut(*row)) {
+                usage.record_use(at, offset);
+            }
+        }
+        if let (Some(id), None) = (marked_feature, marked_catalog) {
+            record_uncatalogued_use(state, id, at, offset);
+        }
+    }
+
+    fn advance_sequences(&self, state: &mut UserState, slots: &Slots, at: Timestamp, scratch: &mut Scratch) {
+        for (sequence_index, sequence) in self.sequences.iter().enumerate() {
+            scratch.steps.clear();
+            for &matcher in &scratch.matched {
+                for &(sequence_of_step, step) in self.steps.get(matcher).map_or(&[][..], Vec::as_slice) {
+                    if sequence_of_step == sequence_index {
+                        scratch.steps.push(step);
+                    }
+                }
+            }
+            if scratch.steps.is_empty() {
+                continue;
+            }
+            if let Some(progress) = slots.sequences.get(sequence_index).and_then(|row| state.sequences.at_mut(*row)) {
+                progress.advance(&scratch.steps, sequence.steps.len(), sequence.gap, at);
+                progress.prune(sequence.retention, at);
+            }
+        }
+    }
+
+    /// Records which selectors are on the page: entry points seen. Fills `scratch.entries_seen`.
+    pub fn record_elements(
+        &self,
+        state: &mut UserState,
+        slots: &Slots,
+        present: &[bool],
+        at: Timestamp,
+        scratch: &mut Scratch,
+    ) {
+        scratch.clear();
+        for (selector, features) in self.selector_entry_points.iter().enumerate() {
+            if !present.get(selector).copied().unwrap_or(false) {
+                continue;
+            }
+            for &feature in features {
+                if let Some(usage) = slots.features.get(feature).and_then(|row| state.features.at_mut(*row))
+                    && usage.record_entry_seen(at)
+                {
+                    scratch.entries_seen.push(feature);
+                }
+            }
+        }
+    }
+}
+
+/// A use of a feature the catalog does not know, kept while there is room.
+fn record_uncatalogued_use(state: &mut UserState, id: &str, at: Timestamp, offset: DayOffset) {
+    if state.features.row_of(id).is_none() && state.features.len() >= FEATURES_MAX {
+        return;
+    }
+    let row = state.features.row_or_insert_with(id, FeatureUsage::default);
+    if let Some(usage) = state.features.at_mut(row) {
+        usage.record_use(at, offset);
+    }
+}
+
+#[cfg(test)]
+mod tests;
