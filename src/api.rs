@@ -142,6 +142,12 @@ impl Uptake {
         self.client.feature_usage(&feature).map_or(JsValue::NULL, |usage| convert::to_js(&usage))
     }
 
+    /// Where the user stands in the adoption model: `{level, recency, depth}`, or null before
+    /// the config has loaded.
+    pub fn adoption(&self) -> JsValue {
+        self.client.adoption().map_or(JsValue::NULL, |adoption| convert::to_js(&adoption))
+    }
+
     /// The id of this device's anonymous visitor.
     #[wasm_bindgen(js_name = anonymousId)]
     pub fn anonymous_id(&self) -> String {

@@ -11,20 +11,21 @@ use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Timeout;
 use serde_json::{Map, Value};
-use uptake_core::config::{ButtonAction, Config, Prompt};
-use uptake_core::engine::{Engine, EngineOptions, IdentifyOutcome, PromptToShow, sdk_events};
-use uptake_core::exposure::PromptOutcome;
+use uptake_core::config::{ButtonAction, Config, ExperienceKind, Prompt, RecencyClass};
+use uptake_core::engine::{Decision, Engine, EngineOptions, Experience, IdentifyOutcome, sdk_events};
+use uptake_core::exposure::Outcome;
 use uptake_core::iso8601::format_timestamp;
 use uptake_core::outbox::Delivery;
 use uptake_core::time::Timestamp;
 use web_sys::{Document, Window};
 
 use crate::console::{warn, warn_with};
+use crate::elements::{self, ElementWatch};
 use crate::listener::EventListener;
 use crate::options::Options;
 use crate::storage::Storage;
 use crate::transport::Transport;
-use crate::ui::{PromptChoice, PromptView, UiRoot};
+use crate::ui::{PromptChoice, PromptContent, PromptView, UiRoot};
 use crate::{autocapture, context, lifecycle};
 
 /// How long after a change the state is saved, so a burst of events is one write.
@@ -52,6 +53,10 @@ struct Inner {
     /// Set while a prompt is being opened, when calls may come back in from page listeners.
     opening_prompt: Cell<bool>,
     listeners: RefCell<Vec<EventListener>>,
+    /// Watches the DOM while the config has selectors to look for.
+    element_watch: RefCell<Option<ElementWatch>>,
+    /// Whether an invalid selector was reported already.
+    warned_selector: Cell<bool>,
 }
 
 #[derive(Default)]
@@ -59,7 +64,7 @@ struct Ui {
     root: Option<Rc<UiRoot>>,
     open: Option<OpenPrompt>,
     /// Prompts decided while another was open, shown in turn.
-    waiting: VecDeque<PromptToShow>,
+    waiting: VecDeque<(String, Prompt)>,
 }
 
 struct OpenPrompt {
@@ -98,6 +103,7 @@ impl Client {
             anonymous_id: identity.anonymous_id,
             user_id: identity.user_id.clone(),
             traits: identity.traits,
+            renderable: vec![ExperienceKind::Prompt],
         });
         let client = Client {
             inner: Rc::new(Inner {
@@ -111,6 +117,8 @@ impl Client {
                 ui: RefCell::new(Ui::default()),
                 opening_prompt: Cell::new(false),
                 listeners: RefCell::new(Vec::new()),
+                element_watch: RefCell::new(None),
+                warned_selector: Cell::new(false),
             }),
         };
         client.restore_state(identity.user_id.as_deref());
@@ -189,6 +197,8 @@ impl Client {
             Ok(config) => {
                 let decision = self.with_engine(|engine| engine.load_config(config, now())).flatten();
                 self.show(decision);
+                self.watch_elements();
+                self.check_elements();
                 self.after_change();
                 true
             }
@@ -213,6 +223,34 @@ impl Client {
         });
     }
 
+    /// Watches the DOM for the config's selectors, if it has any.
+    fn watch_elements(&self) {
+        let watched = !self.with_engine(|engine| engine.selectors().is_empty()).unwrap_or(true);
+        let mut watch = self.inner.element_watch.borrow_mut();
+        if !watched {
+            watch.take();
+        } else if watch.is_none() {
+            let weak = self.weak();
+            *watch = ElementWatch::start(&self.inner.document, move || {
+                if let Some(client) = Client::from_weak(&weak) {
+                    client.check_elements();
+                }
+            });
+        }
+    }
+
+    /// Tells the engine which of its selectors are on the page now.
+    fn check_elements(&self) {
+        let Some(selectors) = self.with_engine(|engine| engine.selectors().to_vec()) else { return };
+        if selectors.is_empty() {
+            return;
+        }
+        let present = elements::present(&self.inner.document, &selectors, &self.inner.warned_selector);
+        let decision = self.with_engine(|engine| engine.set_elements(&present, now())).flatten();
+        self.show(decision);
+        self.after_change();
+    }
+
     fn set_page_context(&self, page: &Map<String, Value>) {
         let context = context::event_context(&self.inner.window, page);
         self.with_engine(|engine| engine.set_context(context));
@@ -228,7 +266,8 @@ impl Client {
     }
 
     pub(crate) fn identify(&self, user_id: &str, traits: Map<String, Value>) {
-        match self.with_engine(|engine| engine.identify(user_id, traits, now())) {
+        let outcome = self.with_engine(|engine| engine.identify(user_id, traits, now()));
+        match outcome {
             Some(Ok(IdentifyOutcome::SameUser)) | None => {}
             Some(Ok(IdentifyOutcome::Identified)) => {
                 // The anonymous visitor's state is the user's now, saved under their id below.
@@ -240,14 +279,25 @@ impl Client {
                 self.restore_state(Some(user_id));
                 self.save_now();
             }
-            Some(Err(error)) => warn(&format!("identify ignored: {error}")),
+            Some(Err(error)) => {
+                warn(&format!("identify ignored: {error}"));
+                return;
+            }
         }
+        // New traits, perhaps another user: every rule may hold or not now.
+        let decision = self.with_engine(|engine| engine.evaluate(now())).flatten();
+        self.show(decision);
         self.after_change();
     }
 
     pub(crate) fn group(&self, group_id: &str, traits: Map<String, Value>) {
-        if let Some(Err(error)) = self.with_engine(|engine| engine.group(group_id, traits, now())) {
-            warn(&format!("group ignored: {error}"));
+        match self.with_engine(|engine| engine.group(group_id, traits, now())) {
+            Some(Ok(())) => {
+                let decision = self.with_engine(|engine| engine.evaluate(now())).flatten();
+                self.show(decision);
+            }
+            Some(Err(error)) => warn(&format!("group ignored: {error}")),
+            None => {}
         }
         self.after_change();
     }
@@ -259,6 +309,7 @@ impl Client {
         self.set_page_context(&properties);
         let decision = self.with_engine(|engine| engine.page(name, properties, now())).flatten();
         self.show(decision);
+        self.check_elements();
         self.after_change();
     }
 
@@ -279,15 +330,33 @@ impl Client {
     /// Usage of one feature on this device, for the host app: count, first and last use, days.
     pub(crate) fn feature_usage(&self, feature: &str) -> Option<Value> {
         self.with_engine(|engine| {
-            let usage = engine.state().usage.feature(feature)?;
+            let usage = engine.feature_usage(feature)?;
+            let date = |at: Option<Timestamp>| at.map_or(Value::Null, |at| Value::from(format_timestamp(at)));
             let mut view = Map::new();
             view.insert("count".to_owned(), Value::from(usage.count));
-            view.insert("firstUsed".to_owned(), Value::from(format_timestamp(usage.first_used)));
-            view.insert("lastUsed".to_owned(), Value::from(format_timestamp(usage.last_used)));
+            view.insert("firstUsed".to_owned(), date(usage.first_used));
+            view.insert("lastUsed".to_owned(), date(usage.last_used));
             view.insert("activeDays".to_owned(), Value::from(usage.days.total()));
+            view.insert("entrySeen".to_owned(), Value::from(usage.entry_seen_at.is_some()));
             Some(Value::Object(view))
         })
         .flatten()
+    }
+
+    /// Where the user stands in the adoption model: `{level, recency, depth}`.
+    pub(crate) fn adoption(&self) -> Option<Value> {
+        let metrics = self.with_engine(|engine| engine.metrics(now())).flatten()?;
+        let recency = match metrics.recency {
+            RecencyClass::New => "new",
+            RecencyClass::Active => "active",
+            RecencyClass::AtRisk => "at_risk",
+            RecencyClass::Dormant => "dormant",
+        };
+        let mut view = Map::new();
+        view.insert("level".to_owned(), Value::from(metrics.level));
+        view.insert("recency".to_owned(), Value::from(recency));
+        view.insert("depth".to_owned(), Value::from(metrics.depth));
+        Some(Value::Object(view))
     }
 
     pub(crate) fn anonymous_id(&self) -> String {
@@ -382,14 +451,18 @@ impl Client {
         }
     }
 
-    fn show(&self, decision: Option<PromptToShow>) {
-        let Some(prompt) = decision else { return };
+    fn show(&self, decision: Option<Decision>) {
+        let Some(Decision { rule_id, experience }) = decision else { return };
+        let Experience::Prompt(prompt) = experience else {
+            // The engine only decides kinds listed as renderable.
+            return;
+        };
         let busy = self.inner.opening_prompt.get() || self.inner.ui.borrow().open.is_some();
         if busy {
-            self.inner.ui.borrow_mut().waiting.push_back(prompt);
+            self.inner.ui.borrow_mut().waiting.push_back((rule_id, prompt));
             return;
         }
-        self.open_prompt(prompt);
+        self.open_prompt(rule_id, prompt);
     }
 
     fn ui_root(&self) -> Option<Rc<UiRoot>> {
@@ -406,8 +479,31 @@ impl Client {
         ui.root.clone()
     }
 
-    fn open_prompt(&self, to_show: PromptToShow) {
+    /// The reader's locale: the `locale` trait, else the browser's language, else the config's
+    /// default.
+    fn locale(&self) -> (String, String) {
+        let (trait_locale, default) = self
+            .with_engine(|engine| {
+                let traits = &engine.identity().traits;
+                let trait_locale = traits.get("locale").and_then(Value::as_str).map(str::to_owned);
+                let default = engine.config().map(|config| config.settings.default_locale.clone());
+                (trait_locale, default)
+            })
+            .unwrap_or_default();
+        let locale = trait_locale.or_else(|| self.inner.window.navigator().language()).unwrap_or_default();
+        (locale, default.unwrap_or_else(|| "en".to_owned()))
+    }
+
+    fn open_prompt(&self, rule_id: String, prompt: Prompt) {
         let Some(root) = self.ui_root() else { return };
+        let theme = self.with_engine(|engine| engine.config().map(|config| config.settings.theme.custom_properties()));
+        root.apply_theme(&theme.flatten().unwrap_or_default());
+        let (locale, default) = self.locale();
+        let content = PromptContent {
+            title: prompt.title.resolve(&locale, &default).to_owned(),
+            body: prompt.body.as_ref().map(|body| body.resolve(&locale, &default).to_owned()),
+            buttons: prompt.buttons.iter().map(|button| button.label.resolve(&locale, &default).to_owned()).collect(),
+        };
         let weak = self.weak();
         let on_choice = Rc::new(move |choice| {
             if let Some(client) = Client::from_weak(&weak) {
@@ -415,12 +511,11 @@ impl Client {
             }
         });
         self.inner.opening_prompt.set(true);
-        let view = PromptView::open(&self.inner.document, &root, &to_show.prompt, on_choice);
+        let view = PromptView::open(&self.inner.document, &root, &content, on_choice);
         self.inner.opening_prompt.set(false);
         match view {
             Ok(view) => {
-                let open = OpenPrompt { rule_id: to_show.rule_id, prompt: to_show.prompt, _view: view };
-                self.inner.ui.borrow_mut().open = Some(open);
+                self.inner.ui.borrow_mut().open = Some(OpenPrompt { rule_id, prompt, _view: view });
             }
             Err(error) => warn_with("could not show a prompt:", &error),
         }
@@ -429,14 +524,15 @@ impl Client {
     fn prompt_choice(&self, choice: PromptChoice) {
         let Some(open) = self.inner.ui.borrow_mut().open.take() else { return };
         let (outcome, destination) = match choice {
-            PromptChoice::Closed => (PromptOutcome::Dismissed, None),
+            PromptChoice::Closed => (Outcome::Dismissed, None),
             PromptChoice::Button(index) => match open.prompt.buttons.get(index).map(|button| &button.action) {
-                Some(ButtonAction::Dismiss) => (PromptOutcome::Dismissed, None),
-                Some(ButtonAction::Navigate(url)) => (PromptOutcome::Acted { button: index }, Some(url.clone())),
+                Some(ButtonAction::Dismiss) => (Outcome::Dismissed, None),
+                Some(ButtonAction::Snooze) => (Outcome::Snoozed, None),
+                Some(ButtonAction::Navigate(url)) => (Outcome::Clicked { button: index }, Some(url.clone())),
                 None => return,
             },
         };
-        self.with_engine(|engine| engine.prompt_closed(&open.rule_id, outcome, now()));
+        self.with_engine(|engine| engine.experience_closed(&open.rule_id, outcome, now()));
         // Closing moves focus back into the page, which may run the host's listeners.
         drop(open);
         // A dismissal must survive an immediate reload.
@@ -449,8 +545,8 @@ impl Client {
             return;
         }
         let next = self.inner.ui.borrow_mut().waiting.pop_front();
-        if let Some(next) = next {
-            self.open_prompt(next);
+        if let Some((rule_id, prompt)) = next {
+            self.open_prompt(rule_id, prompt);
         }
     }
 }

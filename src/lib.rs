@@ -10,6 +10,7 @@ mod client;
 mod console;
 mod context;
 mod convert;
+mod elements;
 mod lifecycle;
 mod listener;
 mod options;

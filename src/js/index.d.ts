@@ -25,11 +25,22 @@ export interface UptakeOptions {
 /** This device's record of one feature. */
 export interface FeatureUsage {
   count: number;
-  /** ISO 8601 timestamps. */
-  firstUsed: string;
-  lastUsed: string;
+  /** ISO 8601 timestamps; null when the feature was not used yet (its entry point was seen). */
+  firstUsed: string | null;
+  lastUsed: string | null;
   /** Days on which the feature was used. */
   activeDays: number;
+  /** Whether the feature's entry point was seen. */
+  entrySeen: boolean;
+}
+
+/** Where the user stands in the adoption model. */
+export interface Adoption {
+  /** 0 (not activated) to 5 (power user). */
+  level: number;
+  recency: 'new' | 'active' | 'at_risk' | 'dormant';
+  /** The share of applicable features used lately, 0 to 1. */
+  depth: number;
 }
 
 export interface Uptake {
@@ -47,6 +58,8 @@ export interface Uptake {
   /** Sends everything queued now; resolves when the collector has answered. */
   flush(): Promise<void>;
   featureUsage(featureId: string): FeatureUsage | null;
+  /** Null until the config has loaded. */
+  adoption(): Adoption | null;
   anonymousId(): string;
 }
 

@@ -35,6 +35,7 @@ function facade(instance) {
     push: guarded('push', (call) => instance.push(call)),
     flush: guarded('flush', () => instance.flush().catch((error) => warn('flush failed', error)), Promise.resolve()),
     featureUsage: guarded('featureUsage', (feature) => instance.featureUsage(feature), null),
+    adoption: guarded('adoption', () => instance.adoption(), null),
     anonymousId: guarded('anonymousId', () => instance.anonymousId(), ''),
   });
 }

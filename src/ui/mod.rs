@@ -7,7 +7,7 @@ mod prompt;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
-pub(crate) use prompt::{PromptChoice, PromptView};
+pub(crate) use prompt::{PromptChoice, PromptContent, PromptView};
 
 const STYLES: &str = include_str!("styles.css");
 
@@ -33,6 +33,16 @@ impl UiRoot {
 
     pub(crate) fn shadow(&self) -> &ShadowRoot {
         &self.shadow
+    }
+
+    /// Sets the config's theme as CSS custom properties on the host element, where the page's
+    /// own `uptake-root { --uptake-accent: ... }` rules can also set them.
+    pub(crate) fn apply_theme(&self, properties: &[(&str, String)]) {
+        let Some(host) = self.host.dyn_ref::<web_sys::HtmlElement>() else { return };
+        let style = host.style();
+        for (name, value) in properties {
+            let _ = style.set_property(name, value);
+        }
     }
 
     /// Whether the host element is still in the document (a SPA may have replaced the body).

@@ -5,7 +5,6 @@
 
 use std::rc::Rc;
 
-use uptake_core::config::Prompt;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, Event, HtmlDialogElement, HtmlElement};
 
@@ -19,6 +18,13 @@ pub(crate) enum PromptChoice {
     Closed,
     /// Pressed the config's button at this index.
     Button(usize),
+}
+
+/// A prompt's texts in the reader's locale.
+pub(crate) struct PromptContent {
+    pub(crate) title: String,
+    pub(crate) body: Option<String>,
+    pub(crate) buttons: Vec<String>,
 }
 
 /// An open prompt. Dropping it removes it from the page.
@@ -54,7 +60,7 @@ impl PromptView {
     pub(crate) fn open(
         document: &Document,
         root: &UiRoot,
-        prompt: &Prompt,
+        prompt: &PromptContent,
         on_choice: Rc<dyn Fn(PromptChoice)>,
     ) -> Result<PromptView, JsValue> {
         let restore_focus = focused_element(document);
@@ -69,8 +75,8 @@ impl PromptView {
         let title = element(document, "h2", "uptake-title", Some(&prompt.title))?;
         title.set_id("uptake-prompt-title");
         dialog.append_child(&title)?;
-        if !prompt.body.is_empty() {
-            let body = element(document, "p", "uptake-body", Some(&prompt.body))?;
+        if let Some(text) = &prompt.body {
+            let body = element(document, "p", "uptake-body", Some(text))?;
             body.set_id("uptake-prompt-body");
             dialog.set_attribute("aria-describedby", "uptake-prompt-body")?;
             dialog.append_child(&body)?;
@@ -78,9 +84,9 @@ impl PromptView {
         let mut first_button: Option<HtmlElement> = None;
         if !prompt.buttons.is_empty() {
             let actions = element(document, "div", "uptake-actions", None)?;
-            for (index, button) in prompt.buttons.iter().enumerate() {
+            for (index, label) in prompt.buttons.iter().enumerate() {
                 let class = if index == 0 { "uptake-button uptake-primary" } else { "uptake-button" };
-                let node = element(document, "button", class, Some(&button.label))?;
+                let node = element(document, "button", class, Some(label))?;
                 node.set_attribute("type", "button")?;
                 node.set_attribute(ACTION_ATTRIBUTE, &index.to_string())?;
                 if index == 0 {

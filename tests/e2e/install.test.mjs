@@ -50,7 +50,7 @@ window.sdk = await load({ collector: location.origin, writeKey: 'dev', autoPage:
   assert.equal((await wasm).headers()['content-type'], 'application/wasm', 'so the browser can compile while it downloads');
   await page.waitForFunction(() => window.sdk);
   assert.deepEqual(Object.keys(await page.evaluate(() => window.sdk)).sort(),
-    ['anonymousId', 'featureUsage', 'flush', 'group', 'identify', 'page', 'push', 'track']);
+    ['adoption', 'anonymousId', 'featureUsage', 'flush', 'group', 'identify', 'page', 'push', 'track']);
   await page.evaluate(() => {
     window.sdk.identify('u-7');
     window.sdk.track('invoice.approved', { invoice_id: 'INV-9', when: new Date(Date.UTC(2026, 10, 24)) });

@@ -109,7 +109,9 @@ test('the main button leads to Automations, where a marked button records use wi
   await prompt(page).getByRole('button', { name: 'Show me automations' }).click();
   await page.waitForURL('**/automations.html');
   await sdkReady(page);
-  assert.equal(await page.evaluate(() => window.uptake.featureUsage('workflow.automation')), null);
+  // The page shows the feature's entry point (#new-automation): seen, not used yet.
+  await page.waitForFunction(() => window.uptake.featureUsage('workflow.automation')?.entrySeen === true);
+  assert.equal(await page.evaluate(() => window.uptake.featureUsage('workflow.automation').count), 0);
   await page.getByRole('button', { name: 'New automation' }).click();
   const usage = await page.evaluate(() => window.uptake.featureUsage('workflow.automation'));
   assert.equal(usage.count, 1);
@@ -121,7 +123,8 @@ test('the main button leads to Automations, where a marked button records use wi
     json_extract(body, '$.properties.feature') FROM events WHERE anonymous_id = '${anonymousId}'
     AND type = 'track' AND event NOT IN ('invoice.approved')`);
   assert.deepEqual(rows.map((row) => row[0]).sort(),
-    ['automation.created', 'experience_action', 'experience_shown', 'feature_used']);
+    ['automation.created', 'experience_action', 'experience_shown', 'feature_used', 'goal_reached'],
+    'using the feature after the prompt reaches the rule\'s goal');
   assert.deepEqual(rows.find((row) => row[0] === 'experience_action').slice(1, 2), [0]);
   assert.deepEqual(rows.find((row) => row[0] === 'feature_used').slice(2), ['workflow.automation']);
   assert.deepEqual(page.uncaughtErrors, []);

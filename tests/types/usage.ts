@@ -2,7 +2,7 @@
 // SDK, and misuses the types must reject (each @ts-expect-error fails the check if it is not
 // an error, so loose `any` types would be caught).
 
-import { load, type FeatureUsage, type Uptake } from '../../pkg/index.js';
+import { load, type Adoption, type FeatureUsage, type Uptake } from '../../pkg/index.js';
 
 export async function start(): Promise<Uptake> {
   const uptake = await load({ collector: 'https://collector.example.com', writeKey: 'dev', flushAt: 10 });
@@ -17,6 +17,12 @@ export async function start(): Promise<Uptake> {
   const usage: FeatureUsage | null = uptake.featureUsage('invoices.approve');
   const count: number | undefined = usage?.count;
   const anonymous: string = uptake.anonymousId();
+  const adoption: Adoption | null = uptake.adoption();
+  const level: number | undefined = adoption?.level;
+  void level;
+  // @ts-expect-error recency is one of four classes
+  const recency: 'sometimes' | undefined = adoption?.recency;
+  void recency;
   await uptake.flush();
   void count;
   void anonymous;

@@ -1,0 +1,74 @@
+//! Which of the selectors the rules watch are on the page: checked when the config loads, on
+//! each page view, and after the DOM changes (a MutationObserver, at most every 250 ms), and
+//! reported to the engine. A selector the browser cannot parse is reported once and counts as
+//! absent.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use gloo_timers::callback::Timeout;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::{Document, MutationObserver, MutationObserverInit};
+
+use crate::console::warn;
+
+/// Checks after DOM changes are at least this far apart.
+const CHECK_DELAY_MS: u32 = 250;
+
+/// Whether each selector matches an element; a selector the browser refuses is absent.
+pub(crate) fn present(document: &Document, selectors: &[String], warned: &Cell<bool>) -> Vec<bool> {
+    selectors
+        .iter()
+        .map(|selector| match document.query_selector(selector) {
+            Ok(found) => found.is_some(),
+            Err(_) => {
+                if !warned.replace(true) {
+                    warn(&format!("the config's selector {selector:?} is not valid CSS; it never matches"));
+                }
+                false
+            }
+        })
+        .collect()
+}
+
+/// Watches the DOM and calls `on_change` (throttled) after it changes. Stops when dropped.
+pub(crate) struct ElementWatch {
+    observer: MutationObserver,
+    _callback: Closure<dyn FnMut()>,
+    _pending: Rc<RefCell<Option<Timeout>>>,
+}
+
+impl ElementWatch {
+    pub(crate) fn start(document: &Document, on_change: impl Fn() + 'static) -> Option<ElementWatch> {
+        let on_change = Rc::new(on_change);
+        let pending: Rc<RefCell<Option<Timeout>>> = Rc::new(RefCell::new(None));
+        let scheduled = Rc::clone(&pending);
+        let callback = Closure::<dyn FnMut()>::new(move || {
+            if scheduled.borrow().is_some() {
+                return;
+            }
+            let on_change = Rc::clone(&on_change);
+            let done = Rc::clone(&scheduled);
+            let timer = Timeout::new(CHECK_DELAY_MS, move || {
+                done.borrow_mut().take();
+                on_change();
+            });
+            *scheduled.borrow_mut() = Some(timer);
+        });
+        let observer = MutationObserver::new(callback.as_ref().unchecked_ref()).ok()?;
+        let options = MutationObserverInit::new();
+        options.set_child_list(true);
+        options.set_subtree(true);
+        options.set_attributes(true);
+        let root = document.document_element()?;
+        observer.observe_with_options(&root, &options).ok()?;
+        Some(ElementWatch { observer, _callback: callback, _pending: pending })
+    }
+}
+
+impl Drop for ElementWatch {
+    fn drop(&mut self) {
+        self.observer.disconnect();
+    }
+}
