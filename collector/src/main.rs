@@ -30,6 +30,8 @@ enum Command {
         /// The JSON config file.
         config: PathBuf,
     },
+    /// Print the JSON Schema of config files (committed as schema/uptake-config.schema.json).
+    Schema,
 }
 
 fn main() -> ExitCode {
@@ -45,6 +47,10 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Schema => {
+            print!("{}", uptake_core::config::config_schema_json());
+            ExitCode::SUCCESS
+        }
         Command::Serve(options) => match server::serve(options) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {

@@ -110,7 +110,7 @@ impl Window {
     pub const MAX: Window = Window(Duration::from_days(400));
 
     pub fn parse(text: &str) -> Result<Window, WindowError> {
-        let unit_at = text.len().checked_sub(1).ok_or(WindowError::Malformed)?;
+        let (unit_at, _) = text.char_indices().last().ok_or(WindowError::Malformed)?;
         let (digits, unit) = text.split_at(unit_at);
         if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(WindowError::Malformed);
@@ -299,11 +299,19 @@ mod tests {
 
     #[test]
     fn malformed_and_out_of_range_windows_are_refused() {
-        for text in ["", "d", "7", "7w", "7D", " 7d", "-1d", "1.5d", "7dd", "9999999999d"] {
+        for text in ["", "d", "7", "7w", "7D", " 7d", "-1d", "1.5d", "7dd", "9999999999d", "7ϛ", "ϛ", "٧d"] {
             assert_eq!(Window::parse(text), Err(WindowError::Malformed), "{text:?}");
         }
         for text in ["0m", "401d", "9601h"] {
             assert!(matches!(Window::parse(text), Err(WindowError::OutOfRange { .. })), "{text:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parsing_windows_and_delays_never_panics(text in "\\PC{0,12}") {
+            let _ = Window::parse(&text);
+            let _ = Delay::parse(&text);
         }
     }
 

@@ -1,21 +1,55 @@
 //! Rules that can never show are refused: a comparison no value can meet, a condition and its
 //! negation required together, a feature required both used and unused. The analysis is
-//! conservative: it reports only what is certainly impossible.
+//! conservative: it reports only what is certainly impossible. Paths are written out only for
+//! what is reported.
 
 use super::Config;
 use super::conditions::{AllCondition, AnyCondition, Condition, FeatureCondition, NotCondition};
 use super::decode::Decoder;
 use super::error::ConfigProblem;
-use super::rules::Rule;
 
-/// Why a condition can never hold, and where.
-struct Never {
-    path: String,
-    reason: String,
+/// One step into a rule's conditions.
+#[derive(Clone, Copy)]
+enum Step {
+    All(usize),
+    Any(usize),
 }
 
-fn never(path: &str, reason: impl Into<String>) -> Option<Never> {
-    Some(Never { path: path.to_owned(), reason: reason.into() })
+/// Why a condition can never hold.
+enum Reason {
+    /// It contradicts the condition at these steps.
+    Contradicts(Vec<Step>),
+    NoneCanHold,
+    NegatesWhatAlwaysHolds,
+    LevelOutOfRange,
+}
+
+/// Why a condition can never hold, and where: the steps from the rule's `when` or `audience`.
+struct Never {
+    steps: Vec<Step>,
+    reason: Reason,
+}
+
+impl Reason {
+    fn describe(&self, base: &str) -> String {
+        match self {
+            Reason::Contradicts(steps) => format!("it contradicts {}", write_path(base, steps)),
+            Reason::NoneCanHold => "none of its conditions can hold".to_owned(),
+            Reason::NegatesWhatAlwaysHolds => "it negates a condition that always holds".to_owned(),
+            Reason::LevelOutOfRange => "levels go from 0 to 5".to_owned(),
+        }
+    }
+}
+
+fn write_path(base: &str, steps: &[Step]) -> String {
+    let mut path = base.to_owned();
+    for step in steps {
+        match step {
+            Step::All(index) => path.push_str(&format!(".all[{index}]")),
+            Step::Any(index) => path.push_str(&format!(".any[{index}]")),
+        }
+    }
+    path
 }
 
 /// Whether `condition` holds whatever the user did.
@@ -23,7 +57,7 @@ fn always_holds(condition: &Condition) -> bool {
     match condition {
         Condition::All(AllCondition { all }) => all.iter().all(always_holds),
         Condition::Any(AnyCondition { any }) => any.iter().any(always_holds),
-        Condition::Not(NotCondition { not }) => never_holds(not, "").is_some(),
+        Condition::Not(NotCondition { not }) => never_holds(not, &mut Vec::new()).is_some(),
         Condition::Level(level) => level.level.bounds() == Some((0, None)),
         Condition::TenureDays(tenure) => tenure.tenure_days.bounds() == Some((0, None)),
         _ => false,
@@ -45,45 +79,45 @@ fn contradict(left: &Condition, right: &Condition) -> bool {
     }
 }
 
-fn never_holds(condition: &Condition, path: &str) -> Option<Never> {
+/// Why `condition` (at `steps`) can never hold, if it certainly cannot.
+fn never_holds(condition: &Condition, steps: &mut Vec<Step>) -> Option<Never> {
     match condition {
         Condition::All(AllCondition { all }) => {
             for (index, part) in all.iter().enumerate() {
-                if let Some(found) = never_holds(part, &format!("{path}.all[{index}]")) {
-                    return Some(found);
+                steps.push(Step::All(index));
+                let found = never_holds(part, steps);
+                steps.pop();
+                if found.is_some() {
+                    return found;
                 }
             }
             for (index, part) in all.iter().enumerate() {
                 for (other_index, other) in all.iter().enumerate().skip(index + 1) {
                     if contradict(part, other) {
-                        return never(
-                            &format!("{path}.all[{other_index}]"),
-                            format!("it contradicts {path}.all[{index}]"),
-                        );
+                        let mut first = steps.clone();
+                        first.push(Step::All(index));
+                        let mut at = steps.clone();
+                        at.push(Step::All(other_index));
+                        return Some(Never { steps: at, reason: Reason::Contradicts(first) });
                     }
                 }
             }
             None
         }
         Condition::Any(AnyCondition { any }) => {
-            let reasons: Vec<Never> = any
-                .iter()
-                .enumerate()
-                .filter_map(|(index, part)| never_holds(part, &format!("{path}.any[{index}]")))
-                .collect();
-            if reasons.len() == any.len() {
-                return never(path, "none of its conditions can hold");
-            }
-            None
+            let impossible = any.iter().enumerate().all(|(index, part)| {
+                steps.push(Step::Any(index));
+                let found = never_holds(part, steps).is_some();
+                steps.pop();
+                found
+            });
+            impossible.then(|| Never { steps: steps.clone(), reason: Reason::NoneCanHold })
         }
         Condition::Not(NotCondition { not }) => {
-            if always_holds(not) {
-                return never(path, "it negates a condition that always holds");
-            }
-            None
+            always_holds(not).then(|| Never { steps: steps.clone(), reason: Reason::NegatesWhatAlwaysHolds })
         }
         Condition::Level(level) => match level.level.bounds() {
-            Some((min, _)) if min > 5 => never(path, "levels go from 0 to 5"),
+            Some((min, _)) if min > 5 => Some(Never { steps: steps.clone(), reason: Reason::LevelOutOfRange }),
             _ => None,
         },
         _ => None,
@@ -92,24 +126,22 @@ fn never_holds(condition: &Condition, path: &str) -> Option<Never> {
 
 /// Reports each rule whose trigger and audience together can never hold.
 pub(super) fn report_unreachable_rules(decoder: &mut Decoder, config: &Config) {
+    let mut steps = Vec::new();
     for (index, rule) in config.rules.iter().enumerate() {
-        if let Some(found) = unreachable(rule, index) {
-            decoder.report_at(found.path, ConfigProblem::NeverHolds { reason: found.reason });
+        let mut report = |base: String, found: Never| {
+            let problem = ConfigProblem::NeverHolds { reason: found.reason.describe(&base) };
+            decoder.report_at(write_path(&base, &found.steps), problem);
+        };
+        if let Some(found) = never_holds(&rule.when, &mut steps) {
+            report(format!("rules[{index}].when"), found);
+            continue;
+        }
+        let Some(audience) = &rule.audience else { continue };
+        if let Some(found) = never_holds(audience, &mut steps) {
+            report(format!("rules[{index}].audience"), found);
+        } else if contradict(&rule.when, audience) {
+            let reason = Reason::Contradicts(Vec::new()).describe(&format!("rules[{index}].when"));
+            decoder.report_at(format!("rules[{index}].audience"), ConfigProblem::NeverHolds { reason });
         }
     }
-}
-
-fn unreachable(rule: &Rule, index: usize) -> Option<Never> {
-    let base = format!("rules[{index}]");
-    if let Some(found) = never_holds(&rule.when, &format!("{base}.when")) {
-        return Some(found);
-    }
-    let audience = rule.audience.as_ref()?;
-    if let Some(found) = never_holds(audience, &format!("{base}.audience")) {
-        return Some(found);
-    }
-    if contradict(&rule.when, audience) {
-        return never(&format!("{base}.audience"), format!("it contradicts {base}.when"));
-    }
-    None
 }

@@ -1,8 +1,8 @@
 //! `checklists`: onboarding lists whose items are completed by real use of a feature (from the
 //! adoption model), not by ticking them; an item may start a tour.
 
+use super::json::Json;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::decode::{Decoder, IdKind};
 use super::text::Text;
@@ -31,7 +31,7 @@ pub struct Checklist {
 }
 
 impl Decoder {
-    fn checklist_item(&mut self, value: &Value) -> Option<ChecklistItem> {
+    fn checklist_item(&mut self, value: &Json<'_>) -> Option<ChecklistItem> {
         let map = self.object(
             value,
             "an item: an object with \"id\", \"label\" and \"feature\"",
@@ -44,7 +44,7 @@ impl Decoder {
         Some(ChecklistItem { id: id?, label: label?, feature: feature?, tour: tour? })
     }
 
-    pub(crate) fn checklist(&mut self, value: &Value) -> Option<Checklist> {
+    pub(crate) fn checklist(&mut self, value: &Json<'_>) -> Option<Checklist> {
         let map = self.object(
             value,
             "a checklist: an object with \"id\", \"title\" and \"items\"",

@@ -1,8 +1,8 @@
 //! Comparisons as PMs write them: `{"gte": 5}`, `{"gt": 1, "lte": 3}`, `{"eq": 2}`. Counts,
 //! levels and days are whole numbers; depth is a share from 0 to 1.
 
+use super::json::Json;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::decode::Decoder;
 
@@ -123,12 +123,12 @@ impl Decoder {
     /// A comparison of `bound`s: at least one of gte, gt, lte, lt, eq.
     pub(crate) fn comparison<T>(
         &mut self,
-        value: &Value,
-        mut bound: impl FnMut(&mut Decoder, &Value) -> Option<T>,
+        value: &Json<'_>,
+        mut bound: impl FnMut(&mut Decoder, &Json<'_>) -> Option<T>,
     ) -> Option<Comparison<T>> {
         const EXPECTED: &str = "a comparison such as {\"gte\": 5}, with gte, gt, lte, lt or eq";
         let map = self.object(value, EXPECTED, COMPARISON_KEYS)?;
-        if !COMPARISON_KEYS.iter().any(|key| map.contains_key(*key)) {
+        if !COMPARISON_KEYS.iter().any(|key| map.contains_key(key)) {
             return self.expected(EXPECTED, value);
         }
         let gte = self.with_default(map, "gte", None, |d, v| bound(d, v).map(Some));
@@ -142,7 +142,7 @@ impl Decoder {
     /// A comparison of whole numbers from 0 to `max` that some whole number meets.
     pub(crate) fn whole_comparison(
         &mut self,
-        value: &Value,
+        value: &Json<'_>,
         max: u32,
         expected: &'static str,
     ) -> Option<Comparison<u32>> {
@@ -159,10 +159,11 @@ impl Decoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     fn counts(value: Value) -> Result<Comparison<u32>, Vec<String>> {
         let mut decoder = Decoder::default();
+        let value = Json::from(&value);
         let result = decoder.in_key("count", |d| d.whole_comparison(&value, 1000, "a whole number from 0 to 1000"));
         let errors: Vec<String> = decoder.into_errors().iter().map(ToString::to_string).collect();
         result.ok_or(errors)

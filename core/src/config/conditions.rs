@@ -3,8 +3,8 @@
 //! element), who they are (traits of the user and the account, tenure), and where they stand in
 //! the adoption model (level, recency, depth, barrier), combined with `all`, `any` and `not`.
 
+use super::json::{Json, Object};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::compare::Comparison;
 use super::decode::{Decoder, IdKind};
@@ -244,15 +244,15 @@ pub(crate) const CONDITION_EXPECTED: &str = "a condition: an object with one of 
 const COUNT_EXPECTED: &str = "a whole number from 0 to 1000";
 
 impl Decoder {
-    fn window_option(&mut self, map: &serde_json::Map<String, Value>, key: &'static str) -> Option<Option<Window>> {
+    fn window_option(&mut self, map: &Object<'_>, key: &'static str) -> Option<Option<Window>> {
         self.with_default(map, key, None, |d, v| d.window(v).map(Some))
     }
 
-    fn count_option(&mut self, map: &serde_json::Map<String, Value>) -> Option<Option<Comparison<u32>>> {
+    fn count_option(&mut self, map: &Object<'_>) -> Option<Option<Comparison<u32>>> {
         self.with_default(map, "count", None, |d, v| d.whole_comparison(v, COUNT_MAX, COUNT_EXPECTED).map(Some))
     }
 
-    fn conditions(&mut self, value: &Value, depth: usize) -> Option<Vec<Condition>> {
+    fn conditions(&mut self, value: &Json<'_>, depth: usize) -> Option<Vec<Condition>> {
         let conditions = self.list(value, "a list of conditions", |d, item| d.condition_at_depth(item, depth + 1))?;
         if conditions.is_empty() {
             return self.expected("at least one condition", value);
@@ -260,12 +260,12 @@ impl Decoder {
         Some(conditions)
     }
 
-    pub(crate) fn condition(&mut self, value: &Value) -> Option<Condition> {
+    pub(crate) fn condition(&mut self, value: &Json<'_>) -> Option<Condition> {
         self.condition_at_depth(value, 0)
     }
 
-    fn condition_at_depth(&mut self, value: &Value, depth: usize) -> Option<Condition> {
-        let Value::Object(map) = value else {
+    fn condition_at_depth(&mut self, value: &Json<'_>, depth: usize) -> Option<Condition> {
+        let Json::Object(map) = value else {
             return self.expected(CONDITION_EXPECTED, value);
         };
         if depth >= CONDITION_MAX_DEPTH {
@@ -402,15 +402,15 @@ impl Decoder {
 
     fn one_or_many<T: Copy>(
         &mut self,
-        value: &Value,
+        value: &Json<'_>,
         words: &[(&str, T)],
         expected: &'static str,
     ) -> Option<OneOrMany<T>> {
         match value {
-            Value::Array(items) if !items.is_empty() => {
+            Json::Array(items) if !items.is_empty() => {
                 self.list(value, expected, |d, v| d.one_of(v, words, expected)).map(OneOrMany::Many)
             }
-            Value::Array(_) => self.expected(expected, value),
+            Json::Array(_) => self.expected(expected, value),
             _ => self.one_of(value, words, expected).map(OneOrMany::One),
         }
     }

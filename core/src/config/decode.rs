@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use serde_json::{Map, Value};
+use super::json::{Json, Object};
 
 use super::error::{ConfigError, ConfigProblem};
 use crate::time::{Delay, Window};
@@ -59,18 +59,19 @@ pub(crate) struct Decoder {
 const QUOTED_MAX_CHARS: usize = 40;
 
 /// A short description of a JSON value for "found ..." in errors.
-pub(crate) fn describe(value: &Value) -> String {
+pub(crate) fn describe(value: &Json<'_>) -> String {
     match value {
-        Value::Null => "null".to_owned(),
-        Value::Bool(flag) => flag.to_string(),
-        Value::Number(number) => number.to_string(),
-        Value::String(text) => {
+        Json::Null => "null".to_owned(),
+        Json::Bool(flag) => flag.to_string(),
+        Json::Number(number) => number.to_string(),
+        Json::String(text) => {
             let shown: String = text.chars().take(QUOTED_MAX_CHARS).collect();
             let ellipsis = if shown.len() < text.len() { "..." } else { "" };
-            format!("{}{ellipsis}", Value::String(shown))
+            let quoted = serde_json::to_string(&shown).unwrap_or_default();
+            format!("{quoted}{ellipsis}")
         }
-        Value::Array(_) => "an array".to_owned(),
-        Value::Object(_) => "an object".to_owned(),
+        Json::Array(_) => "an array".to_owned(),
+        Json::Object(_) => "an object".to_owned(),
     }
 }
 
@@ -126,13 +127,13 @@ impl Decoder {
     }
 
     /// Reports that `found` is not what was expected; always `None`, to return from a decoder.
-    pub(crate) fn expected<T>(&mut self, expected: &'static str, found: &Value) -> Option<T> {
+    pub(crate) fn expected<T>(&mut self, expected: &'static str, found: &Json<'_>) -> Option<T> {
         self.report(ConfigProblem::Expected { expected, found: describe(found) });
         None
     }
 
     /// Like `expected`, at an explicit path.
-    pub(crate) fn expected_at(&mut self, path: String, expected: &'static str, found: &Value) {
+    pub(crate) fn expected_at(&mut self, path: String, expected: &'static str, found: &Json<'_>) {
         self.report_at(path, ConfigProblem::Expected { expected, found: describe(found) });
     }
 
@@ -169,30 +170,33 @@ impl Decoder {
     }
 
     /// `value` as an object whose keys are all in `known`; reports each other key.
-    pub(crate) fn object<'v>(
+    pub(crate) fn object<'v, 'a>(
         &mut self,
-        value: &'v Value,
+        value: &'v Json<'a>,
         what: &'static str,
         known: &'static [&'static str],
-    ) -> Option<&'v Map<String, Value>> {
-        let Value::Object(map) = value else {
+    ) -> Option<&'v Object<'a>> {
+        let Json::Object(map) = value else {
             return self.expected(what, value);
         };
-        for key in map.keys() {
-            if !known.contains(&key.as_str()) {
+        for (index, key) in map.keys().enumerate() {
+            if !known.contains(&key) {
                 let path = self.path_with_key(key);
-                self.report_at(path, ConfigProblem::UnknownField { field: key.clone(), expected: known });
+                self.report_at(path, ConfigProblem::UnknownField { field: key.to_owned(), expected: known });
+            } else if map.keys().take(index).any(|earlier| earlier == key) {
+                let path = self.path_with_key(key);
+                self.report_at(path, ConfigProblem::DuplicateKey { key: key.to_owned() });
             }
         }
         Some(map)
     }
 
     /// Decodes a field that must be present.
-    pub(crate) fn required<'v, T>(
+    pub(crate) fn required<'v, 'a, T>(
         &mut self,
-        map: &'v Map<String, Value>,
+        map: &'v Object<'a>,
         key: &'static str,
-        decode: impl FnOnce(&mut Self, &'v Value) -> Option<T>,
+        decode: impl FnOnce(&mut Self, &'v Json<'a>) -> Option<T>,
     ) -> Option<T> {
         match map.get(key) {
             Some(value) => self.in_key(key, |decoder| decode(decoder, value)),
@@ -205,12 +209,12 @@ impl Decoder {
 
     /// Decodes a field that may be absent: `default` when absent, `None` when present and
     /// invalid (reported).
-    pub(crate) fn with_default<'v, T>(
+    pub(crate) fn with_default<'v, 'a, T>(
         &mut self,
-        map: &'v Map<String, Value>,
+        map: &'v Object<'a>,
         key: &'static str,
         default: T,
-        decode: impl FnOnce(&mut Self, &'v Value) -> Option<T>,
+        decode: impl FnOnce(&mut Self, &'v Json<'a>) -> Option<T>,
     ) -> Option<T> {
         match map.get(key) {
             Some(value) => self.in_key(key, |decoder| decode(decoder, value)),
@@ -219,13 +223,13 @@ impl Decoder {
     }
 
     /// Decodes each item of a list; `None` when `value` is not a list or any item is invalid.
-    pub(crate) fn list<'v, T>(
+    pub(crate) fn list<'v, 'a, T>(
         &mut self,
-        value: &'v Value,
+        value: &'v Json<'a>,
         what: &'static str,
-        mut decode_item: impl FnMut(&mut Self, &'v Value) -> Option<T>,
+        mut decode_item: impl FnMut(&mut Self, &'v Json<'a>) -> Option<T>,
     ) -> Option<Vec<T>> {
-        let Value::Array(items) = value else {
+        let Json::Array(items) = value else {
             return self.expected(what, value);
         };
         let mut decoded = Vec::with_capacity(items.len());
@@ -241,23 +245,28 @@ impl Decoder {
 
     /// A non-empty string without surrounding whitespace or control characters: an id, an
     /// event name, a feature name.
-    pub(crate) fn name(&mut self, value: &Value) -> Option<String> {
+    pub(crate) fn name(&mut self, value: &Json<'_>) -> Option<String> {
         const EXPECTED: &str = "a non-empty name without surrounding spaces or control characters";
         match value {
-            Value::String(text)
+            Json::String(text)
                 if !text.is_empty()
                     && text.trim() == text
                     && text.len() <= 200
                     && !text.chars().any(char::is_control) =>
             {
-                Some(text.clone())
+                Some(text.to_string())
             }
             other => self.expected(EXPECTED, other),
         }
     }
 
     /// One of a fixed set of words.
-    pub(crate) fn one_of<T: Copy>(&mut self, value: &Value, words: &[(&str, T)], expected: &'static str) -> Option<T> {
+    pub(crate) fn one_of<T: Copy>(
+        &mut self,
+        value: &Json<'_>,
+        words: &[(&str, T)],
+        expected: &'static str,
+    ) -> Option<T> {
         let found = value.as_str().and_then(|word| words.iter().find(|(name, _)| *name == word));
         match found {
             Some((_, item)) => Some(*item),
@@ -265,15 +274,15 @@ impl Decoder {
         }
     }
 
-    pub(crate) fn boolean(&mut self, value: &Value) -> Option<bool> {
+    pub(crate) fn boolean(&mut self, value: &Json<'_>) -> Option<bool> {
         match value {
-            Value::Bool(flag) => Some(*flag),
+            Json::Bool(flag) => Some(*flag),
             other => self.expected("true or false", other),
         }
     }
 
     /// A whole number in `min..=max` (`5.0` counts as whole).
-    pub(crate) fn integer(&mut self, value: &Value, min: i64, max: i64, expected: &'static str) -> Option<i64> {
+    pub(crate) fn integer(&mut self, value: &Json<'_>, min: i64, max: i64, expected: &'static str) -> Option<i64> {
         let whole = value.as_i64().or_else(|| {
             let number = value.as_f64()?;
             (number.fract() == 0.0 && number.abs() < 9.0e15).then_some(number as i64)
@@ -285,7 +294,7 @@ impl Decoder {
     }
 
     /// A number in `min..=max`.
-    pub(crate) fn share(&mut self, value: &Value, min: f64, max: f64, expected: &'static str) -> Option<f64> {
+    pub(crate) fn share(&mut self, value: &Json<'_>, min: f64, max: f64, expected: &'static str) -> Option<f64> {
         match value.as_f64() {
             Some(number) if (min..=max).contains(&number) => Some(number),
             _ => self.expected(expected, value),
@@ -293,14 +302,14 @@ impl Decoder {
     }
 
     /// An id of an item of another list, checked once every item is known.
-    pub(crate) fn reference(&mut self, value: &Value, kind: IdKind) -> Option<String> {
+    pub(crate) fn reference(&mut self, value: &Json<'_>, kind: IdKind) -> Option<String> {
         let id = self.name(value)?;
         self.refer(kind, &id);
         Some(id)
     }
 
     /// A duration such as "500ms", "5s" or "2m", up to an hour.
-    pub(crate) fn delay(&mut self, value: &Value) -> Option<Delay> {
+    pub(crate) fn delay(&mut self, value: &Json<'_>) -> Option<Delay> {
         const EXPECTED: &str = "a duration such as \"500ms\", \"5s\" or \"2m\" (at most 1h)";
         match value.as_str().and_then(|text| Delay::parse(text).ok()) {
             Some(delay) => Some(delay),
@@ -308,10 +317,10 @@ impl Decoder {
         }
     }
 
-    pub(crate) fn window(&mut self, value: &Value) -> Option<Window> {
+    pub(crate) fn window(&mut self, value: &Json<'_>) -> Option<Window> {
         const EXPECTED: &str = "a window such as \"30m\", \"12h\" or \"7d\" (1m to 400d)";
         match value {
-            Value::String(text) => match Window::parse(text) {
+            Json::String(text) => match Window::parse(text) {
                 Ok(window) => Some(window),
                 Err(_) => self.expected(EXPECTED, value),
             },
@@ -323,24 +332,30 @@ impl Decoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
+
+    fn tree(value: &Value) -> Json<'_> {
+        Json::from(value)
+    }
 
     #[test]
     fn describes_found_values_briefly() {
-        assert_eq!(describe(&json!("five")), "\"five\"");
-        assert_eq!(describe(&json!(5)), "5");
-        assert_eq!(describe(&json!(null)), "null");
-        assert_eq!(describe(&json!([1])), "an array");
-        assert_eq!(describe(&json!({"a": 1})), "an object");
+        assert_eq!(describe(&tree(&json!("five"))), "\"five\"");
+        assert_eq!(describe(&tree(&json!(5))), "5");
+        assert_eq!(describe(&tree(&json!(null))), "null");
+        assert_eq!(describe(&tree(&json!([1]))), "an array");
+        assert_eq!(describe(&tree(&json!({"a": 1}))), "an object");
         let long = "x".repeat(100);
-        assert_eq!(describe(&json!(long)), format!("\"{}\"...", "x".repeat(40)));
+        assert_eq!(describe(&tree(&json!(long))), format!("\"{}\"...", "x".repeat(40)));
     }
 
     #[test]
     fn paths_name_keys_and_indices() {
         let mut decoder = Decoder::default();
         decoder.in_key("rules", |d| {
-            d.in_index(0, |d| d.in_key("when", |d| d.in_key("count", |d| d.integer(&json!("five"), 0, 10, "a number"))))
+            d.in_index(0, |d| {
+                d.in_key("when", |d| d.in_key("count", |d| d.integer(&tree(&json!("five")), 0, 10, "a number")))
+            })
         });
         let errors = decoder.into_errors();
         assert_eq!(errors.len(), 1);
@@ -351,7 +366,7 @@ mod tests {
     fn unknown_fields_are_reported_with_what_is_allowed() {
         let mut decoder = Decoder::default();
         let value = json!({"event": "x", "cout": 5});
-        decoder.in_key("when", |d| d.object(&value, "a condition", &["event", "count", "within"]));
+        decoder.in_key("when", |d| d.object(&tree(&value), "a condition", &["event", "count", "within"]).is_some());
         assert_eq!(
             decoder.into_errors()[0].to_string(),
             "when.cout: unknown field \"cout\"; expected one of: event, count, within"
@@ -362,6 +377,7 @@ mod tests {
     fn every_bad_item_of_a_list_is_reported() {
         let mut decoder = Decoder::default();
         let value = json!(["a", 1, "b", false]);
+        let value = tree(&value);
         let decoded = decoder.in_key("events", |d| d.list(&value, "a list", |d, item| d.name(item)));
         assert_eq!(decoded, None);
         let paths: Vec<String> = decoder.into_errors().into_iter().map(|e| e.path).collect();
@@ -372,9 +388,21 @@ mod tests {
     fn names_refuse_blank_padded_and_control_characters() {
         for bad in [json!(""), json!(" x"), json!("x\n"), json!("a\u{7}b"), json!(7)] {
             let mut decoder = Decoder::default();
-            assert_eq!(decoder.name(&bad), None, "{bad}");
+            assert_eq!(decoder.name(&tree(&bad)), None, "{bad}");
             assert!(decoder.has_errors());
         }
-        assert_eq!(Decoder::default().name(&json!("invoice.approved")).as_deref(), Some("invoice.approved"));
+        assert_eq!(Decoder::default().name(&tree(&json!("invoice.approved"))).as_deref(), Some("invoice.approved"));
+    }
+
+    #[test]
+    fn a_key_written_twice_is_reported() {
+        let text = r#"{"event": "x", "count": {"gte": 1}, "count": {"gte": 5}}"#;
+        let value: Json<'_> = serde_json::from_str(text).unwrap();
+        let mut decoder = Decoder::default();
+        decoder.in_key("when", |d| d.object(&value, "a condition", &["event", "count"]).is_some());
+        assert_eq!(
+            decoder.into_errors()[0].to_string(),
+            "when.count: the key \"count\" appears more than once in this object"
+        );
     }
 }

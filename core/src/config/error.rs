@@ -24,6 +24,8 @@ pub enum ConfigProblem {
     Syntax { line: usize, column: usize, message: String },
     #[error("expected {expected}, found {found}")]
     Expected { expected: &'static str, found: String },
+    #[error("the key \"{key}\" appears more than once in this object")]
+    DuplicateKey { key: String },
     #[error("missing field \"{field}\"")]
     MissingField { field: &'static str },
     #[error("unknown field \"{field}\"; expected one of: {}", .expected.join(", "))]

@@ -2,8 +2,8 @@
 //! feature, whether it is the activation step, its category, whom it applies to, and its entry
 //! point (to tell users who never saw a feature from those who saw it and did not use it).
 
+use super::json::Json;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::decode::Decoder;
 use super::filter::PropertyFilter;
@@ -129,10 +129,10 @@ const EVENT_MATCH_EXPECTED: &str = "an event name, or {\"event\": \"name\", \"wh
 
 impl Decoder {
     /// An event name, or an event with a `where`.
-    pub(crate) fn event_match(&mut self, value: &Value) -> Option<EventMatch> {
+    pub(crate) fn event_match(&mut self, value: &Json<'_>) -> Option<EventMatch> {
         match value {
-            Value::String(_) => self.name(value).map(EventMatch::Name),
-            Value::Object(_) => {
+            Json::String(_) => self.name(value).map(EventMatch::Name),
+            Json::Object(_) => {
                 let map = self.object(value, EVENT_MATCH_EXPECTED, &["event", "where"])?;
                 let event = self.required(map, "event", Decoder::name);
                 let filter = self.required(map, "where", Decoder::property_filter);
@@ -144,22 +144,22 @@ impl Decoder {
 
     /// A CSS selector: non-empty, one line, at most 500 characters. Its syntax is the browser's
     /// to judge; the SDK warns about one it cannot use.
-    pub(crate) fn selector(&mut self, value: &Value) -> Option<String> {
+    pub(crate) fn selector(&mut self, value: &Json<'_>) -> Option<String> {
         match value {
-            Value::String(text)
+            Json::String(text)
                 if !text.trim().is_empty() && text.len() <= 500 && !text.chars().any(char::is_control) =>
             {
-                Some(text.clone())
+                Some(text.to_string())
             }
             other => self.expected("a CSS selector such as \"#new-automation\"", other),
         }
     }
 
-    fn names(&mut self, value: &Value) -> Option<Vec<String>> {
+    fn names(&mut self, value: &Json<'_>) -> Option<Vec<String>> {
         self.list(value, "a list of names", Decoder::name)
     }
 
-    fn category(&mut self, value: &Value) -> Option<Category> {
+    fn category(&mut self, value: &Json<'_>) -> Option<Category> {
         let map = self.object(
             value,
             "a category such as {\"tier\": \"advanced\", \"impact\": \"sticky\"}",
@@ -185,7 +185,7 @@ impl Decoder {
         Some(Category { tier: tier?, impact: impact? })
     }
 
-    fn entry_point(&mut self, value: &Value) -> Option<EntryPoint> {
+    fn entry_point(&mut self, value: &Json<'_>) -> Option<EntryPoint> {
         const EXPECTED: &str = "{\"event\": ...} or {\"selector\": \"...\"}";
         let map = self.object(value, EXPECTED, &["event", "selector"])?;
         match (map.get("event"), map.get("selector")) {
@@ -201,7 +201,7 @@ impl Decoder {
         }
     }
 
-    pub(crate) fn feature(&mut self, value: &Value) -> Option<FeatureDefinition> {
+    pub(crate) fn feature(&mut self, value: &Json<'_>) -> Option<FeatureDefinition> {
         const KEYS: &[&str] = &["id", "name", "events", "activation", "category", "roles", "plans", "entry_point"];
         let map = self.object(value, "a feature: an object with \"id\", \"name\" and \"events\"", KEYS)?;
         let id = self.required(map, "id", Decoder::name);

@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
+use super::json::{Json, Object};
+
 use super::decode::Decoder;
 use crate::iso8601::parse_timestamp;
 use crate::time::{Duration, Timestamp};
@@ -218,16 +220,16 @@ impl PropertyFilter {
 }
 
 impl Decoder {
-    fn scalar(&mut self, value: &Value) -> Option<Scalar> {
+    fn scalar(&mut self, value: &Json<'_>) -> Option<Scalar> {
         match value {
-            Value::Bool(flag) => Some(Scalar::Bool(*flag)),
-            Value::Number(number) => number.as_f64().map(Scalar::Number),
-            Value::String(text) => Some(Scalar::Text(text.clone())),
+            Json::Bool(flag) => Some(Scalar::Bool(*flag)),
+            Json::Number(number) => number.as_f64().map(Scalar::Number),
+            Json::String(text) => Some(Scalar::Text(text.to_string())),
             other => self.expected("a string, a number or true/false", other),
         }
     }
 
-    fn scalars(&mut self, value: &Value) -> Option<Vec<Scalar>> {
+    fn scalars(&mut self, value: &Json<'_>) -> Option<Vec<Scalar>> {
         let list = self.list(value, "a non-empty list of strings, numbers or true/false", Decoder::scalar)?;
         if list.is_empty() {
             return self.expected("a non-empty list", value);
@@ -235,14 +237,14 @@ impl Decoder {
         Some(list)
     }
 
-    fn number(&mut self, value: &Value) -> Option<f64> {
+    fn number(&mut self, value: &Json<'_>) -> Option<f64> {
         match value.as_f64() {
             Some(number) if number.is_finite() => Some(number),
             _ => self.expected("a number", value),
         }
     }
 
-    fn date_bound(&mut self, value: &Value) -> Option<DateBound> {
+    fn date_bound(&mut self, value: &Json<'_>) -> Option<DateBound> {
         match value.as_str().and_then(DateBound::parse) {
             Some(bound) => Some(bound),
             None => self.expected(DATE_EXPECTED, value),
@@ -252,8 +254,8 @@ impl Decoder {
     /// The operators in `map`, ignoring `other_keys` (such as `trait`), which the caller reads.
     pub(crate) fn value_operators(
         &mut self,
-        value: &Value,
-        map: &Map<String, Value>,
+        value: &Json<'_>,
+        map: &Object<'_>,
         other_keys: usize,
     ) -> Option<ValueOperators> {
         if map.len() <= other_keys {
@@ -285,13 +287,13 @@ impl Decoder {
         })
     }
 
-    fn value_test(&mut self, value: &Value) -> Option<ValueTest> {
+    fn value_test(&mut self, value: &Json<'_>) -> Option<ValueTest> {
         match value {
-            Value::Object(map) => {
+            Json::Object(map) => {
                 self.object(value, "operators such as {\"gte\": 1000}", OPERATOR_KEYS)?;
                 self.value_operators(value, map, 0).map(ValueTest::Operators)
             }
-            Value::Null | Value::Array(_) => {
+            Json::Null | Json::Array(_) => {
                 self.expected("a string, a number, true/false, or operators such as {\"in\": [...]}", value)
             }
             scalar => self.scalar(scalar).map(ValueTest::Equals),
@@ -299,8 +301,8 @@ impl Decoder {
     }
 
     /// A `where`: an object of property names to tests.
-    pub(crate) fn property_filter(&mut self, value: &Value) -> Option<PropertyFilter> {
-        let Value::Object(map) = value else {
+    pub(crate) fn property_filter(&mut self, value: &Json<'_>) -> Option<PropertyFilter> {
+        let Json::Object(map) = value else {
             return self.expected("an object of property names to values, such as {\"manual\": true}", value);
         };
         if map.is_empty() {
@@ -308,10 +310,10 @@ impl Decoder {
         }
         let mut tests = BTreeMap::new();
         let mut valid = true;
-        for (name, test) in map {
+        for (name, test) in map.iter() {
             match self.in_dynamic_key(name, |d| d.value_test(test)) {
                 Some(test) => {
-                    tests.insert(name.clone(), test);
+                    tests.insert(name.to_owned(), test);
                 }
                 None => valid = false,
             }
@@ -327,14 +329,14 @@ mod tests {
 
     fn filter(value: Value) -> PropertyFilter {
         let mut decoder = Decoder::default();
-        let filter = decoder.property_filter(&value);
+        let filter = decoder.property_filter(&Json::from(&value));
         assert!(!decoder.has_errors(), "{:?}", decoder.into_errors());
         filter.unwrap()
     }
 
     fn errors(value: Value) -> Vec<String> {
         let mut decoder = Decoder::default();
-        decoder.in_key("where", |d| d.property_filter(&value));
+        decoder.in_key("where", |d| d.property_filter(&Json::from(&value)));
         decoder.into_errors().iter().map(ToString::to_string).collect()
     }
 

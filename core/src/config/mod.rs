@@ -16,6 +16,7 @@ mod error;
 mod features;
 mod filter;
 mod glob;
+mod json;
 mod prompts;
 mod rules;
 mod safe_url;
@@ -30,6 +31,8 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use json::Json;
 
 pub use checklists::{Checklist, ChecklistItem};
 pub use compare::Comparison;
@@ -110,7 +113,7 @@ const TOP_LEVEL_KEYS: &[&str] =
 impl Config {
     /// Parses JSON text; a syntax error gives its line and column.
     pub fn from_json_text(text: &str) -> Result<Config, ConfigErrors> {
-        let value: Value = serde_json::from_str(text).map_err(|error| {
+        let value: Json<'_> = serde_json::from_str(text).map_err(|error| {
             let message = error.to_string();
             // serde_json appends " at line L column C"; the fields carry them already.
             let message = message.split(" at line ").next().unwrap_or_default().to_owned();
@@ -119,11 +122,15 @@ impl Config {
                 problem: ConfigProblem::Syntax { line: error.line(), column: error.column(), message },
             }])
         })?;
-        Config::from_json(&value)
+        Config::decode(&value)
     }
 
     /// Decodes and checks a parsed JSON value.
     pub fn from_json(value: &Value) -> Result<Config, ConfigErrors> {
+        Config::decode(&Json::from(value))
+    }
+
+    fn decode(value: &Json<'_>) -> Result<Config, ConfigErrors> {
         let mut decoder = Decoder::default();
         let config = decoder.config(value);
         check_ids(&mut decoder, value);
@@ -154,14 +161,14 @@ impl Config {
 }
 
 impl Decoder {
-    fn config(&mut self, value: &Value) -> Option<Config> {
+    fn config(&mut self, value: &Json<'_>) -> Option<Config> {
         let map = self.object(
             value,
             "a config: an object with \"version\", \"features\", \"rules\" and \"prompts\"",
             TOP_LEVEL_KEYS,
         )?;
         let schema = self.with_default(map, "$schema", None, |d, v| match v {
-            Value::String(url) => Some(Some(url.clone())),
+            Json::String(url) => Some(Some(url.to_string())),
             other => d.expected("the URL or path of a JSON Schema", other),
         });
         let version = self.required(map, "version", |d, v| {
@@ -193,8 +200,8 @@ impl Decoder {
 }
 
 /// The id of each item of `items`, with its path.
-fn ids_of<'v>(value: &'v Value, list: &str) -> Vec<(&'v str, String)> {
-    let items = value.get(list).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+fn ids_of<'v>(value: &'v Json<'_>, list: &str) -> Vec<(&'v str, String)> {
+    let items = value.get(list).and_then(Json::as_array).unwrap_or_default();
     items
         .iter()
         .enumerate()
@@ -203,7 +210,7 @@ fn ids_of<'v>(value: &'v Value, list: &str) -> Vec<(&'v str, String)> {
 }
 
 /// Reports ids used twice in a list, and references to ids no item has.
-fn check_ids(decoder: &mut Decoder, value: &Value) {
+fn check_ids(decoder: &mut Decoder, value: &Json<'_>) {
     let lists = [
         ("features", Some(IdKind::Feature)),
         ("rules", None),
@@ -230,7 +237,7 @@ fn check_ids(decoder: &mut Decoder, value: &Value) {
             known.insert(kind, first_paths.into_keys().collect());
         }
     }
-    let checklists = value.get("checklists").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let checklists = value.get("checklists").and_then(Json::as_array).unwrap_or_default();
     for (index, checklist) in checklists.iter().enumerate() {
         let list = format!("checklists[{index}].items");
         let mut first_paths: HashMap<&str, String> = HashMap::new();

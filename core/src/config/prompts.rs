@@ -1,8 +1,8 @@
 //! `prompts`: modal messages with a title, a body and up to two buttons. Every string is text,
 //! never HTML; a button can dismiss, snooze, or go to a safe URL.
 
+use super::json::Json;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::decode::Decoder;
 use super::error::ConfigProblem;
@@ -54,19 +54,19 @@ pub const PROMPT_MAX_BUTTONS: usize = 2;
 
 impl Decoder {
     /// A URL people may be sent to: http, https or relative.
-    pub(crate) fn safe_url(&mut self, value: &Value) -> Option<String> {
+    pub(crate) fn safe_url(&mut self, value: &Json<'_>) -> Option<String> {
         match value {
-            Value::String(url) if is_safe_url(url) => Some(url.clone()),
+            Json::String(url) if is_safe_url(url) => Some(url.to_string()),
             other => self.expected("an http, https or relative URL", other),
         }
     }
 
-    fn button_action(&mut self, value: &Value) -> Option<ButtonAction> {
+    fn button_action(&mut self, value: &Json<'_>) -> Option<ButtonAction> {
         const EXPECTED: &str = "\"dismiss\", \"snooze\" or {\"navigate\": \"/a/path\"}";
         match value {
-            Value::String(word) if word == "dismiss" => Some(ButtonAction::Dismiss),
-            Value::String(word) if word == "snooze" => Some(ButtonAction::Snooze),
-            Value::Object(_) => {
+            Json::String(word) if word == "dismiss" => Some(ButtonAction::Dismiss),
+            Json::String(word) if word == "snooze" => Some(ButtonAction::Snooze),
+            Json::Object(_) => {
                 let map = self.object(value, EXPECTED, &["navigate"])?;
                 self.required(map, "navigate", Decoder::safe_url).map(ButtonAction::Navigate)
             }
@@ -74,14 +74,14 @@ impl Decoder {
         }
     }
 
-    fn prompt_button(&mut self, value: &Value) -> Option<PromptButton> {
+    fn prompt_button(&mut self, value: &Json<'_>) -> Option<PromptButton> {
         let map = self.object(value, "a button: an object with \"label\" and \"action\"", &["label", "action"])?;
         let label = self.required(map, "label", Decoder::text);
         let action = self.with_default(map, "action", ButtonAction::Dismiss, Decoder::button_action);
         Some(PromptButton { label: label?, action: action? })
     }
 
-    pub(crate) fn prompt(&mut self, value: &Value) -> Option<Prompt> {
+    pub(crate) fn prompt(&mut self, value: &Json<'_>) -> Option<Prompt> {
         let map = self.object(
             value,
             "a prompt: an object with \"id\", \"title\" and \"body\"",

@@ -2,8 +2,8 @@
 //! how often, the goal that measures it, a holdout share kept as a control group, and a
 //! priority among rules that fire together.
 
+use super::json::Json;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::conditions::Condition;
 use super::decode::{Decoder, IdKind};
@@ -190,7 +190,7 @@ const STOPS: &[(&str, StopWhen)] =
     &[("dismissed", StopWhen::Dismissed), ("clicked", StopWhen::Clicked), ("goal_reached", StopWhen::GoalReached)];
 
 impl Decoder {
-    fn show(&mut self, value: &Value) -> Option<Show> {
+    fn show(&mut self, value: &Json<'_>) -> Option<Show> {
         const EXPECTED: &str =
             "what to show: {\"prompt\": \"id\"}, {\"tour\": \"id\"}, {\"checklist\": \"id\"} or {\"survey\": \"id\"}";
         let map = self.object(value, EXPECTED, &["prompt", "tour", "checklist", "survey"])?;
@@ -203,11 +203,11 @@ impl Decoder {
             ("checklist", IdKind::Checklist, Show::Checklist),
             ("survey", IdKind::Survey, Show::Survey),
         ];
-        let (key, kind, make) = kinds.into_iter().find(|(key, _, _)| map.contains_key(*key))?;
+        let (key, kind, make) = kinds.into_iter().find(|(key, _, _)| map.contains_key(key))?;
         self.required(map, key, |d, v| d.reference(v, kind)).map(make)
     }
 
-    fn frequency(&mut self, value: &Value) -> Option<Frequency> {
+    fn frequency(&mut self, value: &Json<'_>) -> Option<Frequency> {
         let map = self.object(
             value,
             "an object with max_shows, min_interval, stop_when or snooze",
@@ -228,10 +228,10 @@ impl Decoder {
         Some(Frequency { max_shows: max_shows?, min_interval: min_interval?, stop_when: stop_when?, snooze: snooze? })
     }
 
-    fn goal(&mut self, value: &Value) -> Option<Goal> {
+    fn goal(&mut self, value: &Json<'_>) -> Option<Goal> {
         const EXPECTED: &str =
             "{\"feature\": \"id\", \"within\": \"14d\"} or {\"event\": \"name\", \"within\": \"14d\"}";
-        let Value::Object(map) = value else { return self.expected(EXPECTED, value) };
+        let Json::Object(map) = value else { return self.expected(EXPECTED, value) };
         if map.contains_key("feature") {
             let map = self.object(value, EXPECTED, &["feature", "within"])?;
             let feature = self.required(map, "feature", |d, v| d.reference(v, IdKind::Feature));
@@ -248,7 +248,7 @@ impl Decoder {
         self.expected(EXPECTED, value)
     }
 
-    pub(crate) fn rule(&mut self, value: &Value) -> Option<Rule> {
+    pub(crate) fn rule(&mut self, value: &Json<'_>) -> Option<Rule> {
         const KEYS: &[&str] = &["id", "when", "audience", "show", "frequency", "goal", "holdout", "priority"];
         let map = self.object(value, "a rule: an object with \"id\", \"when\" and \"show\"", KEYS)?;
         let id = self.required(map, "id", Decoder::name);

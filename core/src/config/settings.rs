@@ -2,8 +2,8 @@
 //! documented default: the day boundary, the global throttle, the default locale, the theme,
 //! and every threshold of the adoption model.
 
+use super::json::Json;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::decode::Decoder;
 use super::text::is_locale_tag;
@@ -187,11 +187,11 @@ const MODEL_KEYS: &[&str] = &[
 ];
 
 impl Decoder {
-    fn throttle(&mut self, value: &Value) -> Option<Throttle> {
+    fn throttle(&mut self, value: &Json<'_>) -> Option<Throttle> {
         let map =
             self.object(value, "an object with \"per_page_view\" and \"per_day\"", &["per_page_view", "per_day"])?;
         let defaults = Throttle::default();
-        let limit = |d: &mut Decoder, v: &Value| {
+        let limit = |d: &mut Decoder, v: &Json<'_>| {
             d.integer(v, 0, 1000, "a whole number from 0 to 1000").and_then(|n| u32::try_from(n).ok())
         };
         let per_page_view = self.with_default(map, "per_page_view", defaults.per_page_view, limit);
@@ -199,14 +199,14 @@ impl Decoder {
         Some(Throttle { per_page_view: per_page_view?, per_day: per_day? })
     }
 
-    fn css_value(&mut self, value: &Value) -> Option<String> {
+    fn css_value(&mut self, value: &Json<'_>) -> Option<String> {
         match value {
-            Value::String(text) if is_plain_css_value(text) => Some(text.clone()),
+            Json::String(text) if is_plain_css_value(text) => Some(text.to_string()),
             other => self.expected("a CSS value such as \"#1d4ed8\" or \"12px\" (no ; { } quotes or url())", other),
         }
     }
 
-    fn theme(&mut self, value: &Value) -> Option<Theme> {
+    fn theme(&mut self, value: &Json<'_>) -> Option<Theme> {
         let map = self.object(value, "an object of theme values", THEME_KEYS)?;
         let css = |d: &mut Decoder, key| d.with_default(map, key, None, |d, v| d.css_value(v).map(Some));
         let accent = css(self, "accent");
@@ -233,7 +233,7 @@ impl Decoder {
         })
     }
 
-    fn model_settings(&mut self, value: &Value) -> Option<ModelSettings> {
+    fn model_settings(&mut self, value: &Json<'_>) -> Option<ModelSettings> {
         let map = self.object(value, "an object of adoption-model thresholds", MODEL_KEYS)?;
         let defaults = ModelSettings::default();
         let days = |d: &mut Decoder, key, default, max: i64, expected| {
@@ -282,7 +282,7 @@ impl Decoder {
         Some(settings)
     }
 
-    pub(crate) fn settings(&mut self, value: &Value) -> Option<Settings> {
+    pub(crate) fn settings(&mut self, value: &Json<'_>) -> Option<Settings> {
         const KEYS: &[&str] = &["day_offset_minutes", "throttle", "default_locale", "theme", "model"];
         let map = self.object(value, "an object of settings", KEYS)?;
         let defaults = Settings::default();
@@ -291,7 +291,7 @@ impl Decoder {
         });
         let throttle = self.with_default(map, "throttle", defaults.throttle, Decoder::throttle);
         let default_locale = self.with_default(map, "default_locale", defaults.default_locale, |d, v| match v {
-            Value::String(tag) if is_locale_tag(tag) => Some(tag.clone()),
+            Json::String(tag) if is_locale_tag(tag) => Some(tag.to_string()),
             other => d.expected("a locale tag such as \"en\" or \"ja\"", other),
         });
         let theme = self.with_default(map, "theme", Theme::default(), Decoder::theme);

@@ -1,8 +1,8 @@
 //! `surveys`: one question, NPS (0-10), CSAT (1-5) or a single choice, with an optional
 //! free-text follow-up that asks people to describe, not only to score.
 
+use super::json::Json;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::decode::Decoder;
 use super::text::Text;
@@ -35,7 +35,7 @@ const KINDS: &[(&str, SurveyKind)] =
     &[("nps", SurveyKind::Nps), ("csat", SurveyKind::Csat), ("choice", SurveyKind::Choice)];
 
 impl Decoder {
-    pub(crate) fn survey(&mut self, value: &Value) -> Option<Survey> {
+    pub(crate) fn survey(&mut self, value: &Json<'_>) -> Option<Survey> {
         let map = self.object(
             value,
             "a survey: an object with \"id\", \"kind\" and \"question\"",

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use super::json::Json;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::decode::Decoder;
 
@@ -52,24 +52,24 @@ pub(crate) fn is_locale_tag(tag: &str) -> bool {
 
 impl Decoder {
     /// Text shown to people: a non-blank string, or an object of locale tags to non-blank strings.
-    pub(crate) fn text(&mut self, value: &Value) -> Option<Text> {
+    pub(crate) fn text(&mut self, value: &Json<'_>) -> Option<Text> {
         const EXPECTED: &str = "a non-blank text, or an object of locale tags to texts such as {\"en\": \"...\"}";
         match value {
-            Value::String(text) if !text.trim().is_empty() => Some(Text::Plain(text.clone())),
-            Value::Object(map) if !map.is_empty() => {
+            Json::String(text) if !text.trim().is_empty() => Some(Text::Plain(text.to_string())),
+            Json::Object(map) if !map.is_empty() => {
                 let mut texts = BTreeMap::new();
                 let mut valid = true;
-                for (tag, text) in map {
+                for (tag, text) in map.iter() {
                     let path = self.path_with_key(tag);
                     match text {
-                        Value::String(text) if !text.trim().is_empty() && is_locale_tag(tag) => {
-                            texts.insert(tag.clone(), text.clone());
+                        Json::String(text) if !text.trim().is_empty() && is_locale_tag(tag) => {
+                            texts.insert(tag.to_owned(), text.to_string());
                         }
-                        Value::String(_) if !is_locale_tag(tag) => {
+                        Json::String(_) if !is_locale_tag(tag) => {
                             self.expected_at(
                                 path,
                                 "a locale tag such as \"en\" or \"pt-BR\"",
-                                &Value::String(tag.clone()),
+                                &Json::String(tag.into()),
                             );
                             valid = false;
                         }

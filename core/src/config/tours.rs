@@ -2,8 +2,8 @@
 //! what to do when its element is missing (wait for it, then skip the step, show it centred, or
 //! abort the tour).
 
+use super::json::Json;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::decode::Decoder;
 use super::glob::PathGlob;
@@ -115,15 +115,15 @@ const THENS: &[(&str, MissingThen)] =
     &[("skip", MissingThen::Skip), ("centered", MissingThen::Centered), ("abort", MissingThen::Abort)];
 
 impl Decoder {
-    fn advance(&mut self, value: &Value) -> Option<Advance> {
+    fn advance(&mut self, value: &Json<'_>) -> Option<Advance> {
         const EXPECTED: &str = "\"next\", \"click\", {\"event\": \"name\"} or {\"page\": \"/a/glob\"}";
         match value {
-            Value::String(word) if word == "next" => Some(Advance::Next),
-            Value::String(word) if word == "click" => Some(Advance::Click),
-            Value::Object(map) if map.len() == 1 && map.contains_key("event") => {
+            Json::String(word) if word == "next" => Some(Advance::Next),
+            Json::String(word) if word == "click" => Some(Advance::Click),
+            Json::Object(map) if map.len() == 1 && map.contains_key("event") => {
                 self.required(map, "event", Decoder::name).map(Advance::Event)
             }
-            Value::Object(map) if map.len() == 1 && map.contains_key("page") => self
+            Json::Object(map) if map.len() == 1 && map.contains_key("page") => self
                 .required(map, "page", |d, v| match v.as_str().map(PathGlob::parse) {
                     Some(Ok(glob)) => Some(glob),
                     _ => d.expected("a path glob starting with \"/\", such as \"/invoices/*\"", v),
@@ -133,7 +133,7 @@ impl Decoder {
         }
     }
 
-    fn missing_target(&mut self, value: &Value) -> Option<MissingTarget> {
+    fn missing_target(&mut self, value: &Json<'_>) -> Option<MissingTarget> {
         let map =
             self.object(value, "{\"wait\": \"5s\", \"then\": \"skip\" | \"centered\" | \"abort\"}", &["wait", "then"])?;
         let wait = self.required(map, "wait", Decoder::delay);
@@ -143,7 +143,7 @@ impl Decoder {
         Some(MissingTarget { wait: wait?, then: then? })
     }
 
-    fn tour_step(&mut self, value: &Value) -> Option<TourStep> {
+    fn tour_step(&mut self, value: &Json<'_>) -> Option<TourStep> {
         const KEYS: &[&str] = &["target", "title", "body", "placement", "advance", "missing_target", "spotlight"];
         let map = self.object(value, "a step: an object with \"title\" and optionally \"target\"", KEYS)?;
         let target = self.with_default(map, "target", None, |d, v| d.selector(v).map(Some));
@@ -170,7 +170,7 @@ impl Decoder {
         Some(step)
     }
 
-    pub(crate) fn tour(&mut self, value: &Value) -> Option<Tour> {
+    pub(crate) fn tour(&mut self, value: &Json<'_>) -> Option<Tour> {
         let map = self.object(
             value,
             "a tour: an object with \"id\" and \"steps\"",

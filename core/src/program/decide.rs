@@ -45,6 +45,11 @@ impl Program {
         }
     }
 
+    /// How many rules are marked as woken.
+    pub fn woken_count(&self, scratch: &Scratch) -> usize {
+        scratch.woken.iter().map(|word| word.count_ones() as usize).sum()
+    }
+
     /// Marks the rules the last recorded event wakes: those that mention a matcher it matched or
     /// a feature it counted for, and those that use the adoption model if it counted for one.
     pub fn wake_for_event(&self, scratch: &mut Scratch) {

@@ -1,0 +1,181 @@
+//! The core's hot paths, with the size the product must handle: 200 features, 1,000 rules and a
+//! year of history in the user's state. Recording an event, evaluating the rules it wakes,
+//! evaluating all of them (a page view), building a batch, and parsing a 1 MB config.
+//!
+//! `cargo bench -p uptake-core` for full runs; the test command runs them briefly
+//! (`-- --warm-up-time 0.5 --measurement-time 1`).
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use serde_json::{Map, Value, json};
+use uptake_core::config::{Config, ExperienceKind};
+use uptake_core::engine::{Engine, EngineOptions};
+use uptake_core::outbox::OutboxSettings;
+use uptake_core::program::{Facts, Program, Scratch, ShowLimits};
+use uptake_core::state::UserState;
+use uptake_core::time::{DayOffset, Duration, Timestamp};
+use uptake_core::usage::{EventRetention, FeatureUsage};
+use workload::{FEATURES, RULES, config_json};
+
+#[path = "workload.rs"]
+mod workload;
+
+const DAY: i64 = 86_400_000;
+const NOW: i64 = 1_795_000_000_000;
+
+/// A state with a year of use: every feature on about 40% of the last 365 days, and recent
+/// history of every event the rules count.
+fn year_of_history(program: &Program, now: Timestamp) -> UserState {
+    let mut state = UserState::default();
+    let utc = DayOffset::default();
+    let mut seed: u64 = 0x1234_5678;
+    let mut random = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for f in 0..FEATURES {
+        let row = state.features.row_or_insert_with(&format!("feature.{f:03}"), FeatureUsage::default);
+        for day in 0..365 {
+            if random() % 10 < 4 {
+                let at = now.minus(Duration::from_millis(day * DAY + (random() % 3_600_000) as i64));
+                state.features.at_mut(row).unwrap().record_use(at, utc);
+            }
+        }
+    }
+    let slots = program.bind(&mut state, now);
+    for (matcher, row) in slots.histories.iter().enumerate() {
+        let Some(row) = row else { continue };
+        let retention = EventRetention { keep_latest: 10, horizon: Duration::from_days(30) };
+        for minute in 0..(matcher % 6) as i64 {
+            let at = now.minus(Duration::from_minutes(minute * 97));
+            state.histories.at_mut(*row).unwrap().record(at, retention, now);
+        }
+    }
+    state
+}
+
+fn traits() -> Map<String, Value> {
+    json!({"role": "admin", "signed_up_at": "2025-01-01"}).as_object().unwrap().clone()
+}
+
+fn rules(c: &mut Criterion) {
+    let now = Timestamp::from_millis(NOW);
+    let config = Config::from_json(&config_json(RULES, 0)).unwrap();
+    let program = Program::compile(config.clone());
+    let mut state = year_of_history(&program, now);
+    let slots = program.bind(&mut state, now);
+    let traits = traits();
+    let account = Map::new();
+    let elements = vec![false; program.selectors().len()];
+    let applicable = vec![true; FEATURES];
+    let facts = Facts {
+        now,
+        page_path: "/invoices",
+        elements: &elements,
+        traits: &traits,
+        account_traits: &account,
+        applicable: &applicable,
+        subject: "u-42",
+    };
+    let limits = ShowLimits { shown_this_page_view: 0 };
+    let renderable = [ExperienceKind::Prompt];
+    let properties = json!({"amount": 1200, "manual": true}).as_object().unwrap().clone();
+
+    // One incoming event: record it, then evaluate the rules it wakes.
+    let mut scratch = Scratch::default();
+    let mut recorded = state.clone();
+    program.record_event(&mut recorded, &slots, "event.042", &properties, None, now, &mut scratch);
+    program.wake_for_event(&mut scratch);
+    let woken = program.woken_count(&scratch);
+    c.bench_function(
+        &format!("evaluate the {woken} of {RULES} rules one event wakes (200 features, a year of history)"),
+        |b| b.iter(|| black_box(program.decide(&recorded, &slots, &facts, limits, &renderable, &scratch))),
+    );
+
+    let mut all = Scratch::default();
+    program.wake_all(&mut all);
+    c.bench_function("evaluate all 1000 rules (a page view)", |b| {
+        b.iter(|| black_box(program.decide(&recorded, &slots, &facts, limits, &renderable, &all)))
+    });
+
+    let mut record_scratch = Scratch::default();
+    c.bench_function("record an event into the usage state", |b| {
+        b.iter_batched_ref(
+            || state.clone(),
+            |state| program.record_event(state, &slots, "event.042", &properties, None, now, &mut record_scratch),
+            criterion::BatchSize::LargeInput,
+        )
+    });
+
+    let mut engine = Engine::new(EngineOptions {
+        write_key: Some("dev".into()),
+        outbox: OutboxSettings { max_queued: 100_000, ..OutboxSettings::default() },
+        seed: [9; 32],
+        anonymous_id: None,
+        user_id: Some("u-42".into()),
+        traits: traits.clone(),
+        renderable: vec![ExperienceKind::Prompt],
+    });
+    engine.load_config(config, now);
+    engine.restore_state(year_of_history(&program, now), now);
+    c.bench_function("engine.track: record, wake, evaluate, queue", |b| {
+        b.iter(|| black_box(engine.track("event.042", properties.clone(), now)))
+    });
+
+    c.bench_function("build a batch of 50 events and its JSON body", |b| {
+        b.iter_batched(
+            || {
+                let mut engine = Engine::new(EngineOptions {
+                    outbox: OutboxSettings { flush_at: 50, ..OutboxSettings::default() },
+                    ..engine_options()
+                });
+                for index in 0..50 {
+                    let _ = engine.track(
+                        "invoice.approved",
+                        json!({"invoice_id": index}).as_object().unwrap().clone(),
+                        now,
+                    );
+                }
+                engine
+            },
+            |mut engine| {
+                let outgoing = engine.transmit_now(now).unwrap();
+                black_box(serde_json::to_string(&outgoing.batch).unwrap())
+            },
+            criterion::BatchSize::SmallInput,
+        )
+    });
+}
+
+fn engine_options() -> EngineOptions {
+    EngineOptions {
+        write_key: Some("dev".into()),
+        outbox: OutboxSettings::default(),
+        seed: [9; 32],
+        anonymous_id: None,
+        user_id: Some("u-42".into()),
+        traits: Map::new(),
+        renderable: vec![ExperienceKind::Prompt],
+    }
+}
+
+fn config_parsing(c: &mut Criterion) {
+    // As many rules, pretty-printed as a PM would write them, as make just over 1 MiB.
+    let text = (100..=RULES)
+        .step_by(10)
+        .map(|rules| serde_json::to_string_pretty(&config_json(rules, 0)).unwrap())
+        .find(|text| text.len() >= 1024 * 1024)
+        .unwrap_or_default();
+    let size_kib = text.len() / 1024;
+    c.bench_function(&format!("parse and check a {size_kib} KiB config"), |b| {
+        b.iter(|| black_box(Config::from_json_text(&text).unwrap()))
+    });
+    let config = Config::from_json(&config_json(RULES, 0)).unwrap();
+    c.bench_function("compile a config of 1000 rules", |b| b.iter(|| black_box(Program::compile(config.clone()))));
+}
+
+criterion_group!(benches, rules, config_parsing);
+criterion_main!(benches);

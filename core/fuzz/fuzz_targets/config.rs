@@ -1,0 +1,40 @@
+//! Fuzzes config parsing: any bytes are either refused with errors or decoded into a config
+//! that compiles, loads into an engine and evaluates without panicking.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use uptake_core::config::{Config, ExperienceKind};
+use uptake_core::engine::{Engine, EngineOptions};
+use uptake_core::outbox::OutboxSettings;
+use uptake_core::time::Timestamp;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let config = match Config::from_json_text(text) {
+        Ok(config) => config,
+        Err(errors) => {
+            assert!(!errors.0.is_empty(), "a refusal names at least one error");
+            let _ = errors.to_string();
+            return;
+        }
+    };
+    let mut engine = Engine::new(EngineOptions {
+        write_key: None,
+        outbox: OutboxSettings::default(),
+        seed: [1; 32],
+        anonymous_id: None,
+        user_id: None,
+        traits: serde_json::Map::new(),
+        renderable: vec![ExperienceKind::Prompt, ExperienceKind::Tour, ExperienceKind::Checklist, ExperienceKind::Survey],
+    });
+    let now = Timestamp::from_millis(1_795_000_000_000);
+    engine.load_config(config.clone(), now);
+    for feature in &config.features {
+        for event in &feature.events {
+            let _ = engine.track(event.event(), serde_json::Map::new(), now);
+        }
+    }
+    let present = vec![true; engine.selectors().len()];
+    let _ = engine.set_elements(&present, now);
+    let _ = engine.page(None, serde_json::Map::new(), now);
+});

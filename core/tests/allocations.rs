@@ -1,0 +1,77 @@
+//! Evaluating rules allocates nothing: dhat's heap statistics watch `decide` over the
+//! benchmarks' workload (1,000 rules, 200 features, a history), after one warm-up call.
+
+use serde_json::{Map, Value, json};
+use uptake_core::config::{Config, ExperienceKind};
+use uptake_core::program::{Facts, Program, Scratch, ShowLimits};
+use uptake_core::state::UserState;
+use uptake_core::time::{DayOffset, Duration, Timestamp};
+use uptake_core::usage::FeatureUsage;
+
+#[path = "../benches/workload.rs"]
+mod workload;
+
+#[global_allocator]
+static ALLOCATOR: dhat::Alloc = dhat::Alloc;
+
+/// Heap blocks allocated while `run` runs.
+fn allocations_during(run: impl FnOnce()) -> u64 {
+    let before = dhat::HeapStats::get().total_blocks;
+    run();
+    dhat::HeapStats::get().total_blocks - before
+}
+
+#[test]
+fn deciding_allocates_nothing() {
+    let _profiler = dhat::Profiler::builder().testing().build();
+    let now = Timestamp::from_millis(1_795_000_000_000);
+    let program = Program::compile(Config::from_json(&workload::config_json(workload::RULES, 0)).unwrap());
+    let mut state = UserState::default();
+    for feature in 0..workload::FEATURES {
+        let row = state.features.row_or_insert_with(&format!("feature.{feature:03}"), FeatureUsage::default);
+        for day in (0..365).step_by(3) {
+            state.features.at_mut(row).unwrap().record_use(now.minus(Duration::from_days(day)), DayOffset::default());
+        }
+    }
+    let slots = program.bind(&mut state, now);
+    let properties = json!({"amount": 1200}).as_object().unwrap().clone();
+    let mut scratch = Scratch::default();
+    for _ in 0..6 {
+        program.record_event(&mut state, &slots, "event.042", &properties, None, now, &mut scratch);
+    }
+    let traits: Map<String, Value> =
+        json!({"role": "admin", "signed_up_at": "2025-01-01"}).as_object().unwrap().clone();
+    let account = Map::new();
+    let elements = vec![false; program.selectors().len()];
+    let applicable = vec![true; workload::FEATURES];
+    let facts = Facts {
+        now,
+        page_path: "/invoices",
+        elements: &elements,
+        traits: &traits,
+        account_traits: &account,
+        applicable: &applicable,
+        subject: "u-42",
+    };
+    let limits = ShowLimits { shown_this_page_view: 0 };
+    let renderable = [ExperienceKind::Prompt];
+
+    program.wake_for_event(&mut scratch);
+    let _ = program.decide(&state, &slots, &facts, limits, &renderable, &scratch);
+    let on_event = allocations_during(|| {
+        program.wake_for_event(&mut scratch);
+        for _ in 0..100 {
+            std::hint::black_box(program.decide(&state, &slots, &facts, limits, &renderable, &scratch));
+        }
+    });
+    assert_eq!(on_event, 0, "waking and evaluating the rules an event wakes");
+
+    program.wake_all(&mut scratch);
+    let all_rules = allocations_during(|| {
+        for _ in 0..100 {
+            std::hint::black_box(program.decide(&state, &slots, &facts, limits, &renderable, &scratch));
+        }
+    });
+    assert_eq!(all_rules, 0, "evaluating all rules");
+    assert!(program.woken_count(&scratch) == workload::RULES);
+}
