@@ -37,7 +37,8 @@ fn the_schema_and_the_decoder_agree() {
     let mut three_buttons = demo_config();
     three_buttons["prompts"][0]["buttons"] = json!([{"label": "a"}, {"label": "b"}, {"label": "c"}]);
     let mut tour = demo_config();
-    tour["tours"] = json!([{"id": "t", "steps": [{"target": "#x", "title": "T", "advance": {"event": "x"}, "missing_target": {"wait": "5s", "then": "abort"}}]}]);
+    let extra_tour = json!({"id": "t", "steps": [{"target": "#x", "title": "T", "advance": {"event": "x"}, "missing_target": {"wait": "5s", "then": "abort"}}]});
+    tour["tours"].as_array_mut().unwrap().push(extra_tour);
     let cases = [
         (demo_config(), true),
         (tour, true),

@@ -80,7 +80,7 @@ fn rules(c: &mut Criterion) {
         applicable: &applicable,
         subject: "u-42",
     };
-    let limits = ShowLimits { shown_this_page_view: 0 };
+    let limits = ShowLimits { shown_this_page_view: 0, shown_rules: &[] };
     let renderable = [ExperienceKind::Prompt];
     let properties = json!({"amount": 1200, "manual": true}).as_object().unwrap().clone();
 

@@ -6,6 +6,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::checklist::ChecklistRun;
 use crate::config::{Checklist, Config, ExperienceKind, Prompt, Show, Survey, Tour};
 use crate::event::{Batch, Event, EventType};
 use crate::exposure::{Outcome, RuleExposure, Variant};
@@ -30,7 +31,27 @@ pub mod sdk_events {
     pub const GOAL_REACHED: &str = "goal_reached";
     /// The stored state could not be read and was replaced by a fresh one; property `reason`.
     pub const STATE_DISCARDED: &str = "state_discarded";
+    pub const TOUR_STEP_VIEWED: &str = "tour_step_viewed";
+    pub const TOUR_COMPLETED: &str = "tour_completed";
+    /// Property `reason`: `closed`, `target_missing` or `replaced`.
+    pub const TOUR_ABANDONED: &str = "tour_abandoned";
+    /// A step's target was still missing after the wait; property `policy`: `skip`,
+    /// `centered` or `abort`.
+    pub const TOUR_TARGET_MISSING: &str = "tour_target_missing";
+    pub const CHECKLIST_ITEM_COMPLETED: &str = "checklist_item_completed";
+    pub const CHECKLIST_COMPLETED: &str = "checklist_completed";
+    pub const SURVEY_ANSWERED: &str = "survey_answered";
 }
+
+mod checklists;
+mod explain;
+mod surveys;
+mod tours;
+
+pub use checklists::ChecklistView;
+pub use explain::RuleExplanation;
+pub use surveys::{SurveyAnswer, SurveyError};
+pub use tours::TourView;
 
 /// Who the events are about.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -58,10 +79,21 @@ pub enum Experience {
     Survey(Survey),
 }
 
+/// Which experience an outcome is about: what showed it (a rule, or nothing for an experience
+/// started by the host app or a button), and whether it is a preview, whose events count for
+/// nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExperienceRef {
+    pub rule_id: Option<String>,
+    pub kind: ExperienceKind,
+    pub id: String,
+    pub preview: bool,
+}
+
 /// An experience the browser layer must show now.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Decision {
-    pub rule_id: String,
+    pub reference: ExperienceRef,
     pub experience: Experience,
 }
 
@@ -136,6 +168,13 @@ pub struct Engine {
     outbox: Outbox,
     ids: IdGenerator,
     shown_this_page_view: u32,
+    /// Rules shown (or held out) in this page view, and rules whose prompt or survey is still on
+    /// screen from an earlier one (an app's route change does not show it twice).
+    shown_rules: Vec<usize>,
+    /// Rules whose prompt or survey is on screen: shown, not closed yet.
+    on_screen: Vec<usize>,
+    /// The kinds that can be shown now: `renderable`, less those with one in progress.
+    available: Vec<ExperienceKind>,
     /// Whether a `page` event has named the page view the engine started in.
     page_view_named: bool,
     pending: Vec<PendingEvent>,
@@ -175,6 +214,9 @@ impl Engine {
             outbox: Outbox::new(options.outbox, options.write_key),
             ids,
             shown_this_page_view: 0,
+            shown_rules: Vec::new(),
+            on_screen: Vec::new(),
+            available: Vec::new(),
             page_view_named: false,
             pending: Vec::new(),
             scratch: Scratch::default(),
@@ -244,6 +286,17 @@ impl Engine {
         let slots = program.bind(&mut self.state, now);
         let elements = vec![false; program.selectors().len()];
         let applicable = applicable_features(&program, &self.identity);
+        if let Some(previous) = &self.loaded {
+            // A newer config (the fetched one after the cached one): the same rules, by id.
+            let (before, after) = (&previous.program.config().rules, &program.config().rules);
+            let remap = |indexes: &mut Vec<usize>| {
+                let ids: Vec<&str> =
+                    indexes.iter().filter_map(|index| before.get(*index)).map(|rule| rule.id.as_str()).collect();
+                *indexes = ids.iter().filter_map(|id| after.iter().position(|rule| rule.id == *id)).collect();
+            };
+            remap(&mut self.shown_rules);
+            remap(&mut self.on_screen);
+        }
         self.loaded = Some(Loaded { program, slots, elements, applicable });
         for pending in std::mem::take(&mut self.pending) {
             self.record(&pending.name, &pending.properties, pending.at);
@@ -269,13 +322,16 @@ impl Engine {
         if !is_valid_name(name) {
             return Err(CallError::EventName);
         }
+        // The rules this event wakes, and those the SDK's own events it leads to wake.
+        if let Some(loaded) = &self.loaded {
+            loaded.program.clear_woken(&mut self.scratch);
+        }
         let recorded = self.track_event(name, properties, now);
         if !recorded {
             return Ok(None);
         }
-        if let Some(loaded) = &self.loaded {
-            loaded.program.wake_for_event(&mut self.scratch);
-        }
+        self.advance_tour_on_event(name, now);
+        self.progress_checklist(now);
         Ok(self.decide(now))
     }
 
@@ -307,6 +363,7 @@ impl Engine {
             _ => None,
         };
         loaded.program.record_event(&mut self.state, &loaded.slots, name, properties, marked, at, &mut self.scratch);
+        loaded.program.also_wake_for_event(&mut self.scratch);
         if !self.scratch.matched.is_empty() || marked.is_some() {
             self.state_changed = true;
         }
@@ -336,25 +393,59 @@ impl Engine {
         let Some(exposure) = loaded.slots.rules.get(rule).and_then(|row| self.state.rules.at_mut(*row)) else { return };
         exposure.goal_reached_at = Some(at);
         let first = exposure.first_exposed_at.unwrap_or(at);
-        let mut properties = experience_properties(&config_rule.id, &config_rule.show, exposure.variant);
+        let reference = ExperienceRef {
+            rule_id: Some(config_rule.id.clone()),
+            kind: config_rule.show.kind(),
+            id: config_rule.show.id().to_owned(),
+            preview: false,
+        };
+        let mut properties = experience_properties(&reference, exposure.variant);
         let seconds = (at.as_millis() - first.as_millis()) / 1000;
         properties.insert("seconds_since_exposure".to_owned(), Value::from(seconds));
         self.state_changed = true;
         self.track_event(sdk_events::GOAL_REACHED, properties, at);
     }
 
+    /// Refreshes `available`: one tour and one checklist at a time.
+    fn refresh_available(&mut self) {
+        let tour_running = self.state.tour.is_some();
+        let checklist_active = self.state.checklist.as_ref().is_some_and(|run| !run.dismissed);
+        self.available.clear();
+        self.available.extend(self.renderable.iter().copied().filter(|kind| match kind {
+            ExperienceKind::Tour => !tour_running,
+            ExperienceKind::Checklist => !checklist_active,
+            ExperienceKind::Prompt | ExperienceKind::Survey => true,
+        }));
+    }
+
+    /// The experience to show among the rules woken last, if any. A rule whose user is in its
+    /// holdout is recorded and passed over, so that the next one can be shown.
     fn decide(&mut self, now: Timestamp) -> Option<Decision> {
-        let loaded = self.loaded.as_ref()?;
-        let limits = ShowLimits { shown_this_page_view: self.shown_this_page_view };
-        let facts = self.facts(loaded, now);
-        let choice =
-            loaded.program.decide(&self.state, &loaded.slots, &facts, limits, &self.renderable, &self.scratch)?;
-        self.apply(choice, now)
+        loop {
+            self.refresh_available();
+            let loaded = self.loaded.as_ref()?;
+            let limits = ShowLimits { shown_this_page_view: self.shown_this_page_view, shown_rules: &self.shown_rules };
+            let facts = self.facts(loaded, now);
+            let choice =
+                loaded.program.decide(&self.state, &loaded.slots, &facts, limits, &self.available, &self.scratch)?;
+            if let Some(decision) = self.apply(choice, now) {
+                return Some(decision);
+            }
+        }
+    }
+
+    /// Another experience due from the same evaluation as the last decision: a call that woke
+    /// several rules (a config loaded, a page view) may show a checklist, a hotspot and a
+    /// banner together. Call until it returns None; the throttles bound how many.
+    pub fn next_decision(&mut self, now: Timestamp) -> Option<Decision> {
+        self.decide(now)
     }
 
     /// Records the choice: a show, or the holdout's moment (measured, not shown). Either counts
     /// toward the throttles, so both groups see as much of everything else.
     fn apply(&mut self, choice: Choice, now: Timestamp) -> Option<Decision> {
+        // First, so that `decide` moves past this rule whatever happens below.
+        self.shown_rules.push(choice.rule);
         let loaded = self.loaded.as_ref()?;
         let config = loaded.program.config();
         let rule = config.rules.get(choice.rule)?;
@@ -364,7 +455,12 @@ impl Engine {
             Show::Checklist(id) => Experience::Checklist(config.checklist(id)?.clone()),
             Show::Survey(id) => Experience::Survey(config.survey(id)?.clone()),
         };
-        let (rule_id, show) = (rule.id.clone(), rule.show.clone());
+        let reference = ExperienceRef {
+            rule_id: Some(rule.id.clone()),
+            kind: rule.show.kind(),
+            id: rule.show.id().to_owned(),
+            preview: false,
+        };
         let has_holdout = rule.holdout > 0.0;
         let today = now.day(config.settings.day_offset());
         let row = *loaded.slots.rules.get(choice.rule)?;
@@ -373,27 +469,80 @@ impl Engine {
         exposure.record_exposure(now, shown);
         let variant = has_holdout.then_some(choice.variant);
         exposure.variant = variant;
-        self.state.record_show_on(today);
-        self.shown_this_page_view += 1;
+        if !loaded.program.is_ambient(choice.rule) {
+            self.state.record_show_on(today);
+            self.shown_this_page_view += 1;
+        }
         self.state_changed = true;
-        let properties = experience_properties(&rule_id, &show, variant);
+        let properties = experience_properties(&reference, variant);
         let name = if shown { sdk_events::EXPERIENCE_SHOWN } else { sdk_events::EXPERIENCE_HELD_OUT };
         self.track_event(name, properties, now);
-        shown.then_some(Decision { rule_id, experience })
+        if !shown {
+            return None;
+        }
+        if matches!(reference.kind, ExperienceKind::Prompt | ExperienceKind::Survey) {
+            self.on_screen.push(choice.rule);
+        }
+        self.begin(&reference, now);
+        Some(Decision { reference, experience })
     }
 
-    /// The user closed the experience shown for `rule_id`.
-    pub fn experience_closed(&mut self, rule_id: &str, outcome: Outcome, now: Timestamp) {
-        let Some(loaded) = &self.loaded else { return };
-        let config = loaded.program.config();
-        let Some(index) = config.rules.iter().position(|rule| rule.id == rule_id) else { return };
-        let Some(rule) = config.rules.get(index) else { return };
-        let Some(exposure) = loaded.slots.rules.get(index).and_then(|row| self.state.rules.at_mut(*row)) else {
-            return;
+    /// Starts what lives on in the state: a tour's run, a checklist's.
+    fn begin(&mut self, reference: &ExperienceRef, now: Timestamp) {
+        match reference.kind {
+            ExperienceKind::Tour => {
+                self.begin_tour(&reference.id, reference.rule_id.clone(), reference.preview, now);
+            }
+            ExperienceKind::Checklist => {
+                let run = ChecklistRun::new(&reference.id, reference.rule_id.clone(), reference.preview);
+                self.state.checklist = Some(run);
+                self.state_changed = true;
+            }
+            ExperienceKind::Prompt | ExperienceKind::Survey => {}
+        }
+    }
+
+    /// Shows an experience whatever the rules say (`?uptake_preview=<id>`): nothing it does is
+    /// recorded as exposure, and its events say `preview: true`.
+    pub fn preview(&mut self, id: &str, now: Timestamp) -> Option<Decision> {
+        let config = self.config()?;
+        let (kind, experience) = if let Some(prompt) = config.prompt(id) {
+            (ExperienceKind::Prompt, Experience::Prompt(prompt.clone()))
+        } else if let Some(tour) = config.tour(id) {
+            (ExperienceKind::Tour, Experience::Tour(tour.clone()))
+        } else if let Some(checklist) = config.checklist(id) {
+            (ExperienceKind::Checklist, Experience::Checklist(checklist.clone()))
+        } else {
+            (ExperienceKind::Survey, Experience::Survey(config.survey(id)?.clone()))
         };
+        let reference = ExperienceRef { rule_id: None, kind, id: id.to_owned(), preview: true };
+        self.track_event(sdk_events::EXPERIENCE_SHOWN, experience_properties(&reference, None), now);
+        self.begin(&reference, now);
+        Some(Decision { reference, experience })
+    }
+
+    /// Records how the user left an experience in its rule's exposure (not for previews or
+    /// experiences no rule showed), and returns the rule's holdout variant.
+    fn record_outcome(&mut self, reference: &ExperienceRef, outcome: Outcome, now: Timestamp) -> Option<Variant> {
+        if reference.preview {
+            return None;
+        }
+        let rule_id = reference.rule_id.as_deref()?;
+        let loaded = self.loaded.as_ref()?;
+        let config = loaded.program.config();
+        let index = config.rules.iter().position(|rule| rule.id == rule_id)?;
+        self.on_screen.retain(|rule| *rule != index);
+        let rule = config.rules.get(index)?;
+        let exposure = loaded.slots.rules.get(index).and_then(|row| self.state.rules.at_mut(*row))?;
         exposure.record_outcome(outcome, &rule.frequency, now);
-        let mut properties = experience_properties(&rule.id, &rule.show, exposure.variant);
         self.state_changed = true;
+        exposure.variant
+    }
+
+    /// The user closed an experience, or pressed one of its buttons.
+    pub fn experience_closed(&mut self, reference: &ExperienceRef, outcome: Outcome, now: Timestamp) {
+        let variant = self.record_outcome(reference, outcome, now);
+        let mut properties = experience_properties(reference, variant);
         let name = match outcome {
             Outcome::Dismissed => sdk_events::EXPERIENCE_DISMISSED,
             Outcome::Snoozed => sdk_events::EXPERIENCE_SNOOZED,
@@ -485,6 +634,8 @@ impl Engine {
     pub fn page(&mut self, name: Option<String>, properties: Map<String, Value>, now: Timestamp) -> Option<Decision> {
         if std::mem::replace(&mut self.page_view_named, true) {
             self.shown_this_page_view = 0;
+            let on_screen = &self.on_screen;
+            self.shown_rules.retain(|rule| on_screen.contains(rule));
         }
         if let Some(Value::String(path)) = properties.get("path") {
             self.page_path.clone_from(path);
@@ -493,6 +644,7 @@ impl Engine {
         event.name = name.filter(|name| is_valid_name(name));
         event.properties = properties;
         self.outbox.push(event, now);
+        self.advance_tour_on_page(now);
         self.evaluate(now)
     }
 
@@ -578,16 +730,23 @@ impl Engine {
     }
 }
 
-fn experience_properties(rule_id: &str, show: &Show, variant: Option<Variant>) -> Map<String, Value> {
+fn experience_properties(reference: &ExperienceRef, variant: Option<Variant>) -> Map<String, Value> {
     let mut properties = Map::new();
-    properties.insert("experience_id".to_owned(), Value::from(show.id()));
-    properties.insert("experience_type".to_owned(), Value::from(show.kind().as_str()));
-    properties.insert("rule_id".to_owned(), Value::from(rule_id));
+    properties.insert("experience_id".to_owned(), Value::from(reference.id.as_str()));
+    properties.insert("experience_type".to_owned(), Value::from(reference.kind.as_str()));
+    if let Some(rule_id) = &reference.rule_id {
+        properties.insert("rule_id".to_owned(), Value::from(rule_id.as_str()));
+    }
     if let Some(variant) = variant {
         properties.insert("variant".to_owned(), Value::from(variant.as_str()));
+    }
+    if reference.preview {
+        properties.insert("preview".to_owned(), Value::Bool(true));
     }
     properties
 }
 
+#[cfg(test)]
+mod experience_tests;
 #[cfg(test)]
 mod tests;

@@ -5,6 +5,7 @@
 //! of its own: callers pass time in and perform the effects it returns, so everything here is
 //! tested natively, in milliseconds, on a simulated clock.
 
+pub mod checklist;
 pub mod config;
 pub mod engine;
 pub mod event;
@@ -12,10 +13,13 @@ pub mod exposure;
 pub mod hash;
 pub mod ids;
 pub mod iso8601;
+pub mod layout;
+pub mod markup;
 pub mod model;
 pub mod outbox;
 pub mod program;
 pub mod state;
 pub mod table;
 pub mod time;
+pub mod tour;
 pub mod usage;

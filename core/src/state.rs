@@ -2,19 +2,22 @@
 //! type, separate from the in-memory structs: a state written by an older version is migrated
 //! (format 1, from the first release, has no first-exposure time and calls a click "acted"), a
 //! newer or inconsistent one is refused with a reason the caller reports, and the caller starts
-//! afresh. Nothing here reads or writes storage.
+//! afresh. Format 3 adds the tour in progress and the checklist shown. Nothing here reads or
+//! writes storage.
 
 use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
+use crate::checklist::ChecklistRun;
 use crate::exposure::{RuleExposure, Variant};
 use crate::table::Table;
 use crate::time::{DayNumber, Timestamp};
+use crate::tour::TourRun;
 use crate::usage::{ActiveDays, EventHistory, FeatureUsage, Run, SequenceProgress};
 
 /// The version written by this code.
-pub const STATE_VERSION: u32 = 2;
+pub const STATE_VERSION: u32 = 3;
 
 /// Everything kept on the device for one user, by stable key: feature id, event matcher key,
 /// sequence key, rule id.
@@ -26,6 +29,10 @@ pub struct UserState {
     pub rules: Table<RuleExposure>,
     /// Experiences shown on the latest day one was shown.
     pub shows_on_day: Option<(DayNumber, u32)>,
+    /// The tour in progress, resumed after a navigation or a reload.
+    pub tour: Option<TourRun>,
+    /// The checklist shown, until it is dismissed or done.
+    pub checklist: Option<ChecklistRun>,
 }
 
 impl UserState {
@@ -59,8 +66,8 @@ pub enum RestoreError {
     Inconsistent(&'static str),
 }
 
-/// Stored form, versions 1 and 2 (2 adds fields; 1 reads with their defaults). Short keys: this
-/// is written on every change.
+/// Stored form, versions 1 to 3 (each adds fields; older ones read with their defaults). Short
+/// keys: this is written on every change.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct StoredUserState {
     pub v: u32,
@@ -75,6 +82,42 @@ pub struct StoredUserState {
     /// `[day, shows]`.
     #[serde(default, rename = "d", skip_serializing_if = "Option::is_none")]
     pub shows_on_day: Option<(i32, u32)>,
+    #[serde(default, rename = "t", skip_serializing_if = "Option::is_none")]
+    pub tour: Option<StoredTour>,
+    #[serde(default, rename = "c", skip_serializing_if = "Option::is_none")]
+    pub checklist: Option<StoredChecklist>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct StoredTour {
+    pub id: String,
+    pub step: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub preview: bool,
+    pub started: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing: Option<i64>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub centered: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub viewed: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct StoredChecklist {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub preview: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub open: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dismissed: bool,
+    #[serde(default)]
+    pub reported: u32,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -262,7 +305,25 @@ impl UserState {
             })
             .collect();
         let shows_on_day = self.shows_on_day.map(|(day, shows)| (day.0, shows));
-        StoredUserState { v: STATE_VERSION, features, events, sequences, rules, shows_on_day }
+        let tour = self.tour.as_ref().map(|run| StoredTour {
+            id: run.tour_id.clone(),
+            step: run.step,
+            rule: run.rule_id.clone(),
+            preview: run.preview,
+            started: run.started_at.as_millis(),
+            missing: millis(run.missing_since),
+            centered: run.centered,
+            viewed: run.viewed,
+        });
+        let checklist = self.checklist.as_ref().map(|run| StoredChecklist {
+            id: run.checklist_id.clone(),
+            rule: run.rule_id.clone(),
+            preview: run.preview,
+            open: run.open,
+            dismissed: run.dismissed,
+            reported: run.reported,
+        });
+        StoredUserState { v: STATE_VERSION, features, events, sequences, rules, shows_on_day, tour, checklist }
     }
 
     /// Restores a state from its stored form, migrating older versions.
@@ -338,7 +399,25 @@ impl UserState {
             rules.insert(id, exposure);
         }
         let shows_on_day = stored.shows_on_day.map(|(day, shows)| (DayNumber(day), shows));
-        Ok(UserState { features, histories, sequences, rules, shows_on_day })
+        let tour = stored.tour.map(|tour| TourRun {
+            tour_id: tour.id,
+            step: tour.step,
+            rule_id: tour.rule,
+            preview: tour.preview,
+            started_at: Timestamp::from_millis(tour.started),
+            missing_since: instant(tour.missing),
+            centered: tour.centered,
+            viewed: tour.viewed,
+        });
+        let checklist = stored.checklist.map(|checklist| ChecklistRun {
+            checklist_id: checklist.id,
+            rule_id: checklist.rule,
+            preview: checklist.preview,
+            open: checklist.open,
+            dismissed: checklist.dismissed,
+            reported: checklist.reported,
+        });
+        Ok(UserState { features, histories, sequences, rules, shows_on_day, tour, checklist })
     }
 }
 

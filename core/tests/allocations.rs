@@ -53,7 +53,7 @@ fn deciding_allocates_nothing() {
         applicable: &applicable,
         subject: "u-42",
     };
-    let limits = ShowLimits { shown_this_page_view: 0 };
+    let limits = ShowLimits { shown_this_page_view: 0, shown_rules: &[] };
     let renderable = [ExperienceKind::Prompt];
 
     program.wake_for_event(&mut scratch);

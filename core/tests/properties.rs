@@ -6,7 +6,7 @@
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 use uptake_core::config::{Config, ExperienceKind};
-use uptake_core::engine::{Engine, EngineOptions, sdk_events};
+use uptake_core::engine::{Engine, EngineOptions, ExperienceRef, sdk_events};
 use uptake_core::exposure::Outcome;
 use uptake_core::outbox::OutboxSettings;
 use uptake_core::state::{StoredUserState, UserState};
@@ -210,7 +210,7 @@ proptest! {
         let mut engine = Engine::new(engine_options());
         let mut now = Timestamp::from_millis(1_795_000_000_000);
         engine.load_config(config.clone(), now);
-        let mut open: Option<String> = None;
+        let mut open: Option<ExperienceRef> = None;
         for call in calls {
             let decision = match call {
                 Call::Track { event, manual, amount } => {
@@ -233,8 +233,8 @@ proptest! {
                     engine.set_elements(&present, now)
                 }
                 Call::Close(outcome) => {
-                    if let Some(rule) = open.take() {
-                        engine.experience_closed(&rule, OUTCOMES[outcome], now);
+                    if let Some(reference) = open.take() {
+                        engine.experience_closed(&reference, OUTCOMES[outcome], now);
                     }
                     None
                 }
@@ -256,7 +256,7 @@ proptest! {
                 }
             };
             if let Some(decision) = decision {
-                open = Some(decision.rule_id);
+                open = Some(decision.reference);
             }
             let _ = engine.metrics(now);
         }

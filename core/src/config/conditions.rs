@@ -334,7 +334,7 @@ impl Decoder {
                     let message: &'static str = match error {
                         super::glob::GlobError::NotAPath => "a path glob starting with \"/\", such as \"/invoices/*\"",
                         super::glob::GlobError::BadCharacter => {
-                            "a path glob without spaces, \"#\" or more than two \"*\" in a row"
+                            "a path glob without spaces, \"#\" outside a \"#/\" hash route, or more than two \"*\" in a row"
                         }
                     };
                     d.expected(message, v)

@@ -1,5 +1,6 @@
 //! Path globs for page conditions: `/invoices/*` matches one path segment, `/reports/**`
-//! any depth, `?` one character. Compiled once when the config loads; matching allocates
+//! any depth, `?` one character. A hash route is part of the path (`/#/reports`): apps that
+//! route with hashes have no other path. Compiled once when the config loads; matching allocates
 //! nothing.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -27,7 +28,9 @@ pub struct PathGlob {
 pub enum GlobError {
     #[error("a path glob starts with \"/\", such as \"/invoices/*\", and has at most 255 characters")]
     NotAPath,
-    #[error("a path glob has no spaces, control characters, \"?#\" queries, or more than two \"*\" in a row")]
+    #[error(
+        "a path glob has no spaces, control characters, \"#\" other than a \"#/\" hash route, or more than two \"*\" in a row"
+    )]
     BadCharacter,
 }
 
@@ -36,7 +39,8 @@ impl PathGlob {
         if !pattern.starts_with('/') || pattern.chars().count() > MAX_TOKENS {
             return Err(GlobError::NotAPath);
         }
-        if pattern.contains("***") || pattern.chars().any(|c| c.is_whitespace() || c.is_control() || c == '#') {
+        let stray_hash = pattern.match_indices('#').any(|(at, _)| !pattern[at + 1..].starts_with('/'));
+        if pattern.contains("***") || stray_hash || pattern.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(GlobError::BadCharacter);
         }
         let mut tokens = Vec::new();
@@ -60,6 +64,11 @@ impl PathGlob {
 
     pub fn as_str(&self) -> &str {
         &self.pattern
+    }
+
+    /// The one path this glob matches, when it has no wildcard: where to go to be on it.
+    pub fn single_path(&self) -> Option<&str> {
+        self.tokens.iter().all(|token| matches!(token, Token::Literal(_))).then_some(self.pattern.as_str())
     }
 
     /// Whether `path` (without query or fragment) matches. Simulates the glob as an automaton
@@ -146,8 +155,8 @@ impl schemars::JsonSchema for PathGlob {
         schemars::json_schema!({
             "type": "string",
             "description": "A path glob: `*` one segment, `**` any depth, `?` one character.",
-            "pattern": "^/[^\\s#]*$",
-            "examples": ["/invoices/*", "/reports/**"]
+            "pattern": "^/([^\\s#]|#/)*$",
+            "examples": ["/invoices/*", "/reports/**", "/#/settings/*"]
         })
     }
 }
@@ -177,6 +186,17 @@ mod tests {
         assert!(glob("/inv?ices").matches("/invoices"));
         assert!(glob("/請求書/*").matches("/請求書/一"));
         assert!(glob("/").matches("/") && !glob("/").matches("/a"));
+        let hash_route = glob("/#/reports/*");
+        assert!(hash_route.matches("/#/reports/aging"));
+        assert!(!hash_route.matches("/reports/aging"));
+    }
+
+    #[test]
+    fn a_glob_without_wildcards_is_a_single_path() {
+        assert_eq!(glob("/automations.html").single_path(), Some("/automations.html"));
+        assert_eq!(glob("/#/reports").single_path(), Some("/#/reports"));
+        assert_eq!(glob("/invoices/*").single_path(), None);
+        assert_eq!(glob("/inv?ices").single_path(), None);
     }
 
     #[test]
@@ -185,6 +205,7 @@ mod tests {
         assert_eq!(PathGlob::parse("/a b"), Err(GlobError::BadCharacter));
         assert_eq!(PathGlob::parse("/a/***"), Err(GlobError::BadCharacter));
         assert_eq!(PathGlob::parse("/a#b"), Err(GlobError::BadCharacter));
+        assert_eq!(PathGlob::parse("/a#"), Err(GlobError::BadCharacter));
     }
 
     #[test]

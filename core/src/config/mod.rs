@@ -49,7 +49,9 @@ pub use features::{
 };
 pub use filter::{DateBound, PropertyFilter, Scalar, ValueOperators, ValueTest, property};
 pub use glob::PathGlob;
-pub use prompts::{ButtonAction, PROMPT_MAX_BUTTONS, Prompt, PromptButton};
+pub use prompts::{
+    Anchor, Badge, ButtonAction, Display, Edge, HotspotDisplay, PROMPT_MAX_BUTTONS, Prompt, PromptButton,
+};
 pub use rules::{EventGoal, ExperienceKind, FeatureGoal, Frequency, Goal, Rule, Show, StopWhen};
 pub use safe_url::is_safe_url;
 #[cfg(any(test, feature = "schema"))]

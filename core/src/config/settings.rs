@@ -124,11 +124,34 @@ impl Theme {
                 properties.push((name, value.clone()));
             }
         }
+        if self.accent_text.is_none()
+            && let Some(text) = self.accent.as_deref().and_then(readable_text_on)
+        {
+            properties.push(("--uptake-accent-text", text.to_owned()));
+        }
         if let Some(z_index) = self.z_index {
             properties.push(("--uptake-z-index", z_index.to_string()));
         }
         properties
     }
+}
+
+/// White or near-black for text on the colour `#rgb` or `#rrggbb`, by its perceived brightness
+/// (the YIQ formula, in integers: no float maths in the SDK for this): the text of an accent the
+/// config sets without its text colour, in the light and dark themes alike. None for other CSS
+/// colours.
+fn readable_text_on(background: &str) -> Option<&'static str> {
+    let hex = background.strip_prefix('#')?;
+    let digits: Vec<u32> = hex.chars().map(|c| c.to_digit(16)).collect::<Option<_>>()?;
+    let [r, g, b] = match digits.as_slice() {
+        [r, g, b] => [r * 17, g * 17, b * 17],
+        [r1, r2, g1, g2, b1, b2] => [r1 * 16 + r2, g1 * 16 + g2, b1 * 16 + b2],
+        _ => return None,
+    };
+    let brightness = (r * 299 + g * 587 + b * 114) / 1000;
+    // 105 rather than the usual 128: it agrees with WCAG contrast on common accents (Tailwind's
+    // 600s: white on blue, violet and red; near-black on green, cyan and orange).
+    Some(if brightness < 105 { "#ffffff" } else { "#111827" })
 }
 
 /// `settings` of the config.
@@ -325,7 +348,31 @@ mod tests {
         let theme = Theme { accent: Some("#0f766e".into()), z_index: Some(10), ..Theme::default() };
         assert_eq!(
             theme.custom_properties(),
-            [("--uptake-accent", "#0f766e".to_owned()), ("--uptake-z-index", "10".to_owned())]
+            [
+                ("--uptake-accent", "#0f766e".to_owned()),
+                ("--uptake-accent-text", "#ffffff".to_owned()),
+                ("--uptake-z-index", "10".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn an_accent_without_its_text_colour_gets_the_more_readable_one() {
+        let text_on = |accent: &str| {
+            let theme = Theme { accent: Some(accent.into()), ..Theme::default() };
+            theme.custom_properties().into_iter().find(|(name, _)| *name == "--uptake-accent-text").map(|(_, v)| v)
+        };
+        assert_eq!(text_on("#0f766e").as_deref(), Some("#ffffff"));
+        assert_eq!(text_on("#FDE68A").as_deref(), Some("#111827"), "a pale yellow");
+        assert_eq!(text_on("#fff").as_deref(), Some("#111827"));
+        assert_eq!(text_on("#2563eb").as_deref(), Some("#ffffff"), "white on blue: 5.2:1");
+        assert_eq!(text_on("#16a34a").as_deref(), Some("#111827"), "near-black on green: 5.6:1 (white: 3.3:1)");
+        assert_eq!(text_on("rebeccapurple"), None, "only hex colours are read");
+        assert_eq!(text_on("#12345"), None);
+        let chosen = Theme { accent: Some("#000".into()), accent_text: Some("#eee".into()), ..Theme::default() };
+        assert!(
+            chosen.custom_properties().contains(&("--uptake-accent-text", "#eee".to_owned())),
+            "the config's own wins"
         );
     }
 }

@@ -45,8 +45,9 @@ fn the_demo_config_decodes_with_a_holdout_and_a_goal() {
     assert_eq!(prompt.title.resolve("ja", "en"), "請求書の承認を自動化しませんか？");
     assert_eq!(prompt.buttons[0].action, ButtonAction::Navigate("/automations.html".into()));
     assert!(config.features[0].activation);
+    let automation = config.features.iter().find(|feature| feature.id == "workflow.automation").unwrap();
     assert_eq!(
-        config.features[2].entry_point,
+        automation.entry_point,
         Some(EntryPoint::Selector(SelectorEntryPoint { selector: "#new-automation".into() }))
     );
 }
@@ -103,7 +104,7 @@ fn all_errors_are_reported_at_once() {
             "features[1].events: expected a list of events, found \"invoice.opened\"",
             "rules[0].when.all[0].within: expected a window such as \"30m\", \"12h\" or \"7d\" (1m to 400d), found \"7 days\"",
             "rules[0].when.all[1].used: expected true or false, found \"no\"",
-            "prompts[0].colour: unknown field \"colour\"; expected one of: id, title, body, buttons",
+            "prompts[0].colour: unknown field \"colour\"; expected one of: id, title, body, buttons, display",
             "prompts[0].buttons[0].action.navigate: expected an http, https or relative URL, found \"javascript:alert(1)\"",
         ]
     );
@@ -129,15 +130,15 @@ fn references_to_unknown_ids_name_the_id() {
     let mut config = demo_config_json();
     config["rules"][0]["show"]["prompt"] = json!("automate-invoice");
     config["rules"][0]["when"]["all"][1]["feature"] = json!("workflow.automations");
-    config["rules"][0]["goal"]["feature"] = json!("reports.export");
-    config["checklists"] = json!([{"id": "start", "title": "Get started", "items": [{"id": "a", "label": "A", "feature": "invoices.approve", "tour": "welcome"}]}]);
+    config["rules"][0]["goal"]["feature"] = json!("reports.print");
+    config["checklists"].as_array_mut().unwrap().push(json!({"id": "start", "title": "Get started", "items": [{"id": "a", "label": "A", "feature": "invoices.approve", "tour": "welcome"}]}));
     assert_eq!(
         errors_of(config),
         [
             "rules[0].when.all[1].feature: no feature has the id \"workflow.automations\"",
             "rules[0].show.prompt: no prompt has the id \"automate-invoice\"",
-            "rules[0].goal.feature: no feature has the id \"reports.export\"",
-            "checklists[0].items[0].tour: no tour has the id \"welcome\"",
+            "rules[0].goal.feature: no feature has the id \"reports.print\"",
+            "checklists[1].items[0].tour: no tour has the id \"welcome\"",
         ]
     );
 }
@@ -264,12 +265,18 @@ fn settings_have_documented_defaults_and_bounds() {
 #[test]
 fn tours_checklists_and_surveys_decode_and_are_checked() {
     let mut config = demo_config_json();
-    config["tours"] = json!([{"id": "welcome", "steps": [
+    let tour = json!({"id": "welcome", "steps": [
         {"target": "#invoices", "title": "Your invoices", "placement": "bottom"},
         {"target": "#new-automation", "title": "Automate", "advance": "click", "missing_target": {"wait": "5s", "then": "centered"}},
         {"title": "Done", "advance": {"page": "/automations.html"}}
-    ], "spotlight": true}]);
-    config["checklists"] = json!([{"id": "start", "title": {"en": "Get started"}, "items": [{"id": "approve", "label": "Approve an invoice", "feature": "invoices.approve", "tour": "welcome"}]}]);
+    ], "spotlight": true});
+    config["tours"] = json!([tour]);
+    config["checklists"] = json!([{"id": "get-started", "title": {"en": "Get started"}, "items": [{"id": "approve", "label": "Approve an invoice", "feature": "invoices.approve", "tour": "welcome"}]}]);
+    config["prompts"][1]["buttons"][0]["action"] = json!({"tour": "welcome"});
+    config["rules"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|rule| !rule["show"]["tour"].is_string() && !rule["show"]["survey"].is_string());
     config["surveys"] =
         json!([{"id": "nps", "kind": "nps", "question": "How likely...?", "follow_up": "What would make it better?"}]);
     let decoded = Config::from_json(&config).unwrap();

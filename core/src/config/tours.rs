@@ -85,6 +85,9 @@ pub struct TourStep {
     /// Dim the page around the target.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spotlight: Option<bool>,
+    /// The pages the step is shown on; elsewhere the tour waits (for tours across pages).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<PathGlob>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,6 +118,17 @@ const THENS: &[(&str, MissingThen)] =
     &[("skip", MissingThen::Skip), ("centered", MissingThen::Centered), ("abort", MissingThen::Abort)];
 
 impl Decoder {
+    pub(crate) fn placement(&mut self, value: &Json<'_>) -> Option<Placement> {
+        self.one_of(value, PLACEMENTS, "\"auto\", \"top\", \"bottom\", \"left\" or \"right\"")
+    }
+
+    fn path_glob(&mut self, value: &Json<'_>) -> Option<PathGlob> {
+        match value.as_str().map(PathGlob::parse) {
+            Some(Ok(glob)) => Some(glob),
+            _ => self.expected("a path glob starting with \"/\", such as \"/invoices/*\"", value),
+        }
+    }
+
     fn advance(&mut self, value: &Json<'_>) -> Option<Advance> {
         const EXPECTED: &str = "\"next\", \"click\", {\"event\": \"name\"} or {\"page\": \"/a/glob\"}";
         match value {
@@ -144,17 +158,17 @@ impl Decoder {
     }
 
     fn tour_step(&mut self, value: &Json<'_>) -> Option<TourStep> {
-        const KEYS: &[&str] = &["target", "title", "body", "placement", "advance", "missing_target", "spotlight"];
+        const KEYS: &[&str] =
+            &["target", "title", "body", "placement", "advance", "missing_target", "spotlight", "page"];
         let map = self.object(value, "a step: an object with \"title\" and optionally \"target\"", KEYS)?;
         let target = self.with_default(map, "target", None, |d, v| d.selector(v).map(Some));
         let title = self.required(map, "title", Decoder::text);
         let body = self.with_default(map, "body", None, |d, v| d.text(v).map(Some));
-        let placement = self.with_default(map, "placement", Placement::Auto, |d, v| {
-            d.one_of(v, PLACEMENTS, "\"auto\", \"top\", \"bottom\", \"left\" or \"right\"")
-        });
+        let placement = self.with_default(map, "placement", Placement::Auto, Decoder::placement);
         let advance = self.with_default(map, "advance", Advance::Next, Decoder::advance);
         let missing_target = self.with_default(map, "missing_target", None, |d, v| d.missing_target(v).map(Some));
         let spotlight = self.with_default(map, "spotlight", None, |d, v| d.boolean(v).map(Some));
+        let page = self.with_default(map, "page", None, |d, v| d.path_glob(v).map(Some));
         let step = TourStep {
             target: target?,
             title: title?,
@@ -163,6 +177,7 @@ impl Decoder {
             advance: advance?,
             missing_target: missing_target?,
             spotlight: spotlight?,
+            page: page?,
         };
         if step.advance == Advance::Click && step.target.is_none() {
             return self.expected("a \"target\" for a step that advances on a click on it", value);

@@ -36,8 +36,29 @@ fn options() -> EngineOptions {
     }
 }
 
+/// The demo config with only its "automate invoice approval?" rule and prompt: the story these
+/// tests follow. (Its other experiences are tested in `experience_tests`.)
 fn demo_config() -> Config {
-    Config::from_json_text(include_str!("../../../www/uptake.config.json")).unwrap()
+    let mut json: Value = serde_json::from_str(include_str!("../../../www/uptake.config.json")).unwrap();
+    json["rules"].as_array_mut().unwrap().retain(|rule| rule["id"] == "automate-approvals");
+    json["prompts"].as_array_mut().unwrap().retain(|prompt| prompt["id"] == "automate-invoices");
+    json["features"].as_array_mut().unwrap().retain(|feature| feature["id"] != "reports.export");
+    for kind in ["tours", "checklists", "surveys"] {
+        json.as_object_mut().unwrap().remove(kind);
+    }
+    json["settings"]["throttle"]["per_page_view"] = json!(1);
+    Config::from_json(&json).unwrap()
+}
+
+/// The page loaded again at `now`: a new engine with the user's stored state.
+fn reloaded(engine: &Engine, user: &str, now: Timestamp) -> Engine {
+    let stored: StoredUserState =
+        serde_json::from_str(&serde_json::to_string(&engine.state().to_stored()).unwrap()).unwrap();
+    let mut reloaded = Engine::new(EngineOptions { user_id: Some(user.into()), ..options() });
+    reloaded.restore_state(UserState::from_stored(stored).unwrap(), now);
+    reloaded.load_config(demo_config(), now);
+    reloaded.page(None, Map::new(), now);
+    reloaded
 }
 
 /// An engine for `user`, with the demo config, in its first page view.
@@ -56,6 +77,15 @@ fn props(value: serde_json::Value) -> Map<String, Value> {
 fn approve(engine: &mut Engine, invoice: u32, now: Timestamp) -> Option<Decision> {
     let properties = props(json!({"invoice_id": format!("INV-{invoice}"), "manual": true}));
     engine.track("invoice.approved", properties, now).unwrap()
+}
+
+fn rule_reference(rule: &str) -> ExperienceRef {
+    ExperienceRef {
+        rule_id: Some(rule.into()),
+        kind: ExperienceKind::Prompt,
+        id: "automate-invoices".into(),
+        preview: false,
+    }
 }
 
 fn shown_prompt(decision: Option<Decision>) -> Option<String> {
@@ -87,11 +117,12 @@ fn five_manual_approvals_bring_the_automation_prompt_once_per_page_view() {
     let automatic = props(json!({"invoice_id": "INV-9", "manual": false}));
     assert!(engine.track("invoice.approved", automatic, at(5)).unwrap().is_none(), "not a manual approval");
     let decision = approve(&mut engine, 5, at(6)).expect("the fifth manual approval brings the prompt");
-    assert_eq!(decision.rule_id, "automate-approvals");
+    assert_eq!(decision.reference.rule_id.as_deref(), Some("automate-approvals"));
+    let reference = decision.reference.clone();
     assert_eq!(shown_prompt(Some(decision)), Some("automate-invoices".into()));
     assert!(approve(&mut engine, 6, at(7)).is_none(), "one prompt per page view");
 
-    engine.experience_closed("automate-approvals", Outcome::Dismissed, at(8));
+    engine.experience_closed(&reference, Outcome::Dismissed, at(8));
     assert!(engine.page(None, Map::new(), on_day(2, 0)).is_none(), "a dismissal is remembered");
 
     let events = sent_events(&mut engine, at(10));
@@ -110,17 +141,20 @@ fn frequency_limits_hold_across_simulated_days() {
         approve(&mut engine, invoice, at(i64::from(invoice)));
     }
     assert_eq!(engine.rule_exposure("automate-approvals").unwrap().shows, 1);
-    assert!(engine.page(None, Map::new(), at(60)).is_none(), "less than a day later");
+    // The user leaves the page without closing the prompt, and comes back.
+    let mut engine = reloaded(&engine, "u-42", at(60));
+    assert!(engine.evaluate(at(60)).is_none(), "less than a day later");
     assert!(engine.page(None, Map::new(), on_day(1, 4)).is_none(), "a day after 00:05 is 00:05");
     for invoice in 6..=10 {
         approve(&mut engine, invoice, on_day(1, 5 + i64::from(invoice)));
     }
     assert_eq!(engine.rule_exposure("automate-approvals").unwrap().shows, 2, "shown again after a day");
-    engine.page(None, Map::new(), on_day(2, 30));
+    let mut engine = reloaded(&engine, "u-42", on_day(2, 30));
     for invoice in 11..=15 {
         approve(&mut engine, invoice, on_day(2, 30 + i64::from(invoice)));
     }
     assert_eq!(engine.rule_exposure("automate-approvals").unwrap().shows, 3);
+    let mut engine = reloaded(&engine, "u-42", on_day(4, 0));
     for invoice in 16..=20 {
         engine.page(None, Map::new(), on_day(4, i64::from(invoice)));
         approve(&mut engine, invoice, on_day(4, 30 + i64::from(invoice)));
@@ -142,7 +176,7 @@ fn the_daily_throttle_counts_every_rule() {
     for invoice in 1..=5 {
         approve(&mut engine, invoice, at(i64::from(invoice)));
     }
-    engine.experience_closed("automate-approvals", Outcome::Dismissed, at(6));
+    engine.experience_closed(&rule_reference("automate-approvals"), Outcome::Dismissed, at(6));
     assert!(engine.page(None, Map::new(), at(7)).is_none(), "one a day, whichever rule");
     assert!(engine.page(None, Map::new(), on_day(1, 0)).is_some(), "the other rule, the next day");
 }

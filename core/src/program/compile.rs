@@ -249,7 +249,17 @@ impl Program {
         }
         for (rule_index, rule) in config.rules.iter().enumerate() {
             let mut needs = Dependencies::default();
-            let when = compiler.condition(&rule.when, &mut needs);
+            let mut when = compiler.condition(&rule.when, &mut needs);
+            // A prompt attached to an element shows only when the element is on the page.
+            let anchor = match &rule.show {
+                crate::config::Show::Prompt(id) => config.prompt(id).and_then(|prompt| prompt.display.target()),
+                _ => None,
+            };
+            if let Some(target) = anchor {
+                let selector = compiler.selector(target);
+                push_unique(&mut needs.selectors, selector);
+                when = Cond::All(vec![when, Cond::Element(selector)]);
+            }
             let audience = rule.audience.as_ref().map(|audience| compiler.condition(audience, &mut needs));
             let (goal_matcher, goal_feature) = match &rule.goal {
                 Some(Goal::Feature(goal)) => (None, Some(compiler.feature(&goal.feature))),
@@ -275,7 +285,14 @@ impl Program {
             if needs.model {
                 program.wake.model.push(rule_index);
             }
-            program.rules.push(CompiledRule { when, audience });
+            let ambient = match &rule.show {
+                crate::config::Show::Checklist(_) => true,
+                crate::config::Show::Prompt(id) => {
+                    config.prompt(id).is_some_and(|prompt| matches!(prompt.display, crate::config::Display::Hotspot(_)))
+                }
+                crate::config::Show::Tour(_) | crate::config::Show::Survey(_) => false,
+            };
+            program.rules.push(CompiledRule { when, audience, ambient });
         }
         let mut program = compiler.program;
         program.config = config;

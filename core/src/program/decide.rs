@@ -13,9 +13,11 @@ use super::{Program, Scratch, Slots};
 
 /// What limits shows beyond each rule's own frequency.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ShowLimits {
-    /// Experiences already shown (or held out) in this page view.
+pub struct ShowLimits<'a> {
+    /// Interruptions already shown (or held out) in this page view.
     pub shown_this_page_view: u32,
+    /// Rules already shown in this page view: not decided again.
+    pub shown_rules: &'a [usize],
 }
 
 /// The rule chosen, and for which group.
@@ -32,7 +34,8 @@ fn set_bit(bits: &mut [u64], index: usize) {
 }
 
 impl Program {
-    fn clear_woken(&self, scratch: &mut Scratch) {
+    /// Marks no rule as woken: the start of a call whose events wake rules.
+    pub fn clear_woken(&self, scratch: &mut Scratch) {
         scratch.woken.clear();
         scratch.woken.resize(self.rules.len().div_ceil(64), 0);
     }
@@ -54,6 +57,15 @@ impl Program {
     /// a feature it counted for, and those that use the adoption model if it counted for one.
     pub fn wake_for_event(&self, scratch: &mut Scratch) {
         self.clear_woken(scratch);
+        self.also_wake_for_event(scratch);
+    }
+
+    /// Adds the rules the last recorded event wakes to those already woken: one call may record
+    /// several events (the host's, then the SDK's own, such as `checklist_item_completed`).
+    pub fn also_wake_for_event(&self, scratch: &mut Scratch) {
+        if scratch.woken.len() != self.rules.len().div_ceil(64) {
+            self.clear_woken(scratch);
+        }
         for &matcher in &scratch.matched {
             for &rule in self.wake.by_matcher.get(matcher).map_or(&[][..], Vec::as_slice) {
                 set_bit(&mut scratch.woken, rule);
@@ -104,17 +116,14 @@ impl Program {
         state: &UserState,
         slots: &Slots,
         facts: &Facts<'_>,
-        limits: ShowLimits,
+        limits: ShowLimits<'_>,
         renderable: &[ExperienceKind],
         scratch: &Scratch,
     ) -> Option<Choice> {
         let settings = &self.config().settings;
         let evaluation = Evaluation::new(self, state, slots, facts);
-        if limits.shown_this_page_view >= settings.throttle.per_page_view
-            || state.shows_on(evaluation.today) >= settings.throttle.per_day
-        {
-            return None;
-        }
+        let throttled = limits.shown_this_page_view >= settings.throttle.per_page_view
+            || state.shows_on(evaluation.today) >= settings.throttle.per_day;
         let mut chosen: Option<(Choice, i32)> = None;
         for (word_index, &word) in scratch.woken.iter().enumerate() {
             let mut bits = word;
@@ -127,7 +136,10 @@ impl Program {
                 if chosen.is_some_and(|(_, priority)| priority >= config_rule.priority) {
                     continue;
                 }
-                if !renderable.contains(&config_rule.show.kind()) {
+                if !renderable.contains(&config_rule.show.kind())
+                    || (throttled && !compiled.ambient)
+                    || limits.shown_rules.contains(&rule)
+                {
                     continue;
                 }
                 let exposure = slots.rules.get(rule).and_then(|row| state.rules.at(*row));

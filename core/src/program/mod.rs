@@ -9,6 +9,7 @@
 mod compile;
 mod condition;
 mod decide;
+mod explain;
 
 use std::collections::HashMap;
 
@@ -22,6 +23,7 @@ use crate::usage::{EventHistory, EventRetention, FEATURES_MAX, FeatureUsage, Seq
 pub(crate) use condition::Cond;
 pub use condition::Facts;
 pub use decide::{Choice, ShowLimits};
+pub use explain::RuleExplanation;
 
 /// An event, with the `where` its properties must pass.
 #[derive(Clone, Debug)]
@@ -51,6 +53,9 @@ pub(crate) struct FeatureIndex {
 pub(crate) struct CompiledRule {
     pub(crate) when: Cond,
     pub(crate) audience: Option<Cond>,
+    /// It shows something that does not interrupt (a checklist launcher, a hotspot): the
+    /// throttles, which limit interruptions, do not apply.
+    pub(crate) ambient: bool,
 }
 
 /// Rules by what wakes them.
@@ -123,6 +128,11 @@ impl Program {
 
     pub fn feature_index(&self, id: &str) -> Option<usize> {
         self.features.by_id.get(id).copied()
+    }
+
+    /// Whether rule `rule` shows something that does not interrupt.
+    pub fn is_ambient(&self, rule: usize) -> bool {
+        self.rules.get(rule).is_some_and(|compiled| compiled.ambient)
     }
 
     /// Selectors whose presence on the page the rules or entry points need.

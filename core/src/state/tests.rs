@@ -36,6 +36,13 @@ fn sample_state() -> UserState {
     exposure.record_outcome(Outcome::Dismissed, &Frequency::default(), now);
     exposure.variant = Some(Variant::Treatment);
     state.record_show_on(DayNumber(420));
+    let mut tour = crate::tour::TourRun::new("welcome", Some("r".into()), false, now);
+    tour.go_to(2);
+    tour.missing_since = Some(now);
+    state.tour = Some(tour);
+    let mut checklist = crate::checklist::ChecklistRun::new("start", None, true);
+    checklist.reported = 0b101;
+    state.checklist = Some(checklist);
     state
 }
 

@@ -1,0 +1,104 @@
+//! The onboarding checklist in the engine: shown by a rule (or a preview), it stays until it is
+//! dismissed or done; its items are done when their features have been used, each reported
+//! once as `checklist_item_completed`.
+
+use serde_json::{Map, Value};
+
+use super::{Engine, ExperienceRef, sdk_events};
+use crate::checklist::ChecklistRun;
+use crate::config::{Checklist, ExperienceKind};
+use crate::exposure::Outcome;
+use crate::time::Timestamp;
+
+/// The checklist as the browser layer shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChecklistView {
+    pub checklist: Checklist,
+    pub done: Vec<bool>,
+    pub open: bool,
+    pub preview: bool,
+}
+
+impl Engine {
+    fn feature_used(&self, feature: &str) -> bool {
+        self.state.features.get(feature).is_some_and(|usage| usage.is_used())
+    }
+
+    fn active_checklist(&self) -> Option<(&ChecklistRun, &Checklist)> {
+        let run = self.state.checklist.as_ref().filter(|run| !run.dismissed)?;
+        Some((run, self.config()?.checklist(&run.checklist_id)?))
+    }
+
+    fn checklist_reference(run: &ChecklistRun) -> ExperienceRef {
+        ExperienceRef {
+            rule_id: run.rule_id.clone(),
+            kind: ExperienceKind::Checklist,
+            id: run.checklist_id.clone(),
+            preview: run.preview,
+        }
+    }
+
+    /// The checklist to show, unless there is none or it was dismissed.
+    pub fn checklist_view(&self) -> Option<ChecklistView> {
+        let (run, checklist) = self.active_checklist()?;
+        let done = ChecklistRun::done(checklist, |feature| self.feature_used(feature));
+        Some(ChecklistView { checklist: checklist.clone(), done, open: run.open, preview: run.preview })
+    }
+
+    /// Opens or closes the checklist's panel (kept across pages).
+    pub fn checklist_set_open(&mut self, open: bool) {
+        if let Some(run) = self.state.checklist.as_mut() {
+            run.open = open;
+            self.state_changed = true;
+        }
+    }
+
+    /// The user dismissed the checklist.
+    pub fn checklist_dismiss(&mut self, now: Timestamp) {
+        let Some(run) = self.state.checklist.as_mut() else { return };
+        run.dismissed = true;
+        let reference = Engine::checklist_reference(run);
+        self.state_changed = true;
+        self.experience_closed(&reference, Outcome::Dismissed, now);
+    }
+
+    /// Starts the tour of item `item`, if it has one.
+    pub fn checklist_item_tour(&mut self, item: usize, now: Timestamp) -> bool {
+        let tour = self.active_checklist().and_then(|(_, checklist)| checklist.items.get(item)?.tour.clone());
+        tour.is_some_and(|tour| self.start_tour(&tour, now))
+    }
+
+    /// Reports the items done since the last call, and the checklist done when all are.
+    pub(super) fn progress_checklist(&mut self, now: Timestamp) {
+        let Some((_, checklist)) = self.active_checklist() else { return };
+        let checklist = checklist.clone();
+        let used: Vec<bool> = checklist.items.iter().map(|item| self.feature_used(&item.feature)).collect();
+        let Some(run) = self.state.checklist.as_mut() else { return };
+        let was_complete = run.is_complete(&checklist);
+        let newly = run.take_newly_done(&checklist, |feature| {
+            checklist.items.iter().zip(&used).any(|(item, used)| *used && item.feature == feature)
+        });
+        if newly.is_empty() {
+            return;
+        }
+        let complete = run.is_complete(&checklist);
+        let reference = Engine::checklist_reference(run);
+        self.state_changed = true;
+        for index in newly {
+            let Some(item) = checklist.items.get(index) else { continue };
+            let mut properties = Map::new();
+            properties.insert("checklist_id".to_owned(), Value::from(checklist.id.as_str()));
+            properties.insert("item_id".to_owned(), Value::from(item.id.as_str()));
+            if reference.preview {
+                properties.insert("preview".to_owned(), Value::Bool(true));
+            }
+            self.track_event(sdk_events::CHECKLIST_ITEM_COMPLETED, properties, now);
+        }
+        if complete && !was_complete {
+            let mut properties = Map::new();
+            properties.insert("checklist_id".to_owned(), Value::from(checklist.id.as_str()));
+            self.track_event(sdk_events::CHECKLIST_COMPLETED, properties, now);
+            self.record_outcome(&reference, Outcome::Clicked { button: 0 }, now);
+        }
+    }
+}
