@@ -110,6 +110,10 @@ impl Uptake {
             "identify" => self.identify(first, second),
             "group" => self.group(first, second),
             "page" => self.page(first, second),
+            "startTour" => {
+                self.start_tour(first);
+            }
+            "debug" => self.debug(first),
             "flush" => {
                 let done = self.flush();
                 // The loader's stub passes the function that resolves its own promise.
@@ -121,7 +125,7 @@ impl Uptake {
                     closure.forget();
                 }
             }
-            _ => warn("push ignored: unknown method; expected track, identify, group, page or flush"),
+            _ => warn("push ignored: unknown method; expected track, identify, group, page, flush, startTour or debug"),
         }
     }
 
@@ -146,6 +150,27 @@ impl Uptake {
     /// the config has loaded.
     pub fn adoption(&self) -> JsValue {
         self.client.adoption().map_or(JsValue::NULL, |adoption| convert::to_js(&adoption))
+    }
+
+    /// `startTour(id)`: starts a tour of the config now, replacing any tour in progress. False
+    /// (with a warning) when the config has no such tour.
+    #[wasm_bindgen(js_name = startTour)]
+    pub fn start_tour(&self, tour_id: JsValue) -> bool {
+        let Some(tour_id) = convert::string(&tour_id) else {
+            warn("startTour ignored: the tour id must be a string");
+            return false;
+        };
+        let started = self.client.start_tour(&tour_id);
+        if !started {
+            warn(&format!("startTour ignored: the config has no tour {tour_id:?} (is the config loaded?)"));
+        }
+        started
+    }
+
+    /// `debug(true)`: logs to the console why each rule did or did not fire, now and after
+    /// every evaluation; `debug(false)` stops.
+    pub fn debug(&self, on: JsValue) {
+        self.client.set_debug(on.is_truthy());
     }
 
     /// The id of this device's anonymous visitor.

@@ -13,11 +13,21 @@ fn insert(map: &mut Map<String, Value>, key: &str, value: Option<String>) {
     }
 }
 
+/// The page's path, followed by its hash when the app routes with hashes (`/#/reports`), so
+/// that page conditions and tour steps can tell such routes apart.
+pub(crate) fn route_path(location: &web_sys::Location) -> String {
+    let path = location.pathname().unwrap_or_default();
+    match location.hash() {
+        Ok(hash) if hash.starts_with("#/") => format!("{path}{hash}"),
+        _ => path,
+    }
+}
+
 /// `path`, `url`, `search`, `title` and `referrer` of the current page.
 pub(crate) fn page_properties(window: &web_sys::Window) -> Map<String, Value> {
     let mut properties = Map::new();
     let location = window.location();
-    insert(&mut properties, "path", location.pathname().ok());
+    insert(&mut properties, "path", Some(route_path(&location)));
     insert(&mut properties, "url", location.href().ok());
     insert(&mut properties, "search", location.search().ok().filter(|search| !search.is_empty()));
     if let Some(document) = window.document() {

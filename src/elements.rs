@@ -1,4 +1,5 @@
-//! Which of the selectors the rules watch are on the page: checked when the config loads, on
+//! Which of the selectors the rules watch are on the page (shown, and found in open shadow
+//! roots too, as experiences find their targets): checked when the config loads, on
 //! each page view, and after the DOM changes (a MutationObserver, at most every 250 ms), and
 //! reported to the engine. A selector the browser cannot parse is reported once and counts as
 //! absent.
@@ -12,15 +13,18 @@ use wasm_bindgen::closure::Closure;
 use web_sys::{Document, MutationObserver, MutationObserverInit};
 
 use crate::console::warn;
+use crate::ui::TargetSearch;
 
 /// Checks after DOM changes are at least this far apart.
 const CHECK_DELAY_MS: u32 = 250;
 
-/// Whether each selector matches an element; a selector the browser refuses is absent.
+/// Whether each selector matches an element on screen (in the document or an open shadow root,
+/// and rendered: what the SDK can point at); a selector the browser refuses is absent.
 pub(crate) fn present(document: &Document, selectors: &[String], warned: &Cell<bool>) -> Vec<bool> {
+    let search = TargetSearch::new(document);
     selectors
         .iter()
-        .map(|selector| match document.query_selector(selector) {
+        .map(|selector| match search.find(selector) {
             Ok(found) => found.is_some(),
             Err(_) => {
                 if !warned.replace(true) {

@@ -15,6 +15,7 @@ mod lifecycle;
 mod listener;
 mod options;
 mod storage;
+mod strings;
 mod transport;
 mod ui;
 

@@ -60,6 +60,13 @@ export interface Uptake {
   featureUsage(featureId: string): FeatureUsage | null;
   /** Null until the config has loaded. */
   adoption(): Adoption | null;
+  /**
+   * Starts a tour of the config now, replacing any tour in progress. False when the config
+   * (not loaded yet, or without this tour) has no such tour.
+   */
+  startTour(tourId: string): boolean;
+  /** Logs to the console why each rule did or did not fire, now and after each evaluation. */
+  debug(on: boolean): void;
   anonymousId(): string;
 }
 

@@ -36,6 +36,8 @@ function facade(instance) {
     flush: guarded('flush', () => instance.flush().catch((error) => warn('flush failed', error)), Promise.resolve()),
     featureUsage: guarded('featureUsage', (feature) => instance.featureUsage(feature), null),
     adoption: guarded('adoption', () => instance.adoption(), null),
+    startTour: guarded('startTour', (tourId) => instance.startTour(tourId), false),
+    debug: guarded('debug', (on) => instance.debug(on)),
     anonymousId: guarded('anonymousId', () => instance.anonymousId(), ''),
   });
 }

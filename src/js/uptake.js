@@ -12,7 +12,7 @@
   var queue = (window.uptake = window.uptake || []);
   if (!Array.isArray(queue) || queue.uptakeLoading) return;
   queue.uptakeLoading = true;
-  ['track', 'identify', 'group', 'page'].forEach(function (method) {
+  ['track', 'identify', 'group', 'page', 'startTour', 'debug'].forEach(function (method) {
     queue[method] = function () {
       queue.push([method].concat(Array.prototype.slice.call(arguments)));
     };

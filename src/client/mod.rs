@@ -1,19 +1,21 @@
 //! The running SDK: one engine and the browser resources it needs. Every call from the host app,
 //! every timer and every answer from the network goes to the engine, then the client performs
-//! what the engine asks for: save state, arm the send timer, send batches, show a prompt.
+//! what the engine asks for: save state, arm the send timer, send batches, show experiences
+//! (`experiences`), follow the app's routes (`routing`).
 //!
 //! The engine is never borrowed across a call into the page: rendering and focus changes run
 //! host listeners synchronously, and such a listener may call the SDK again.
 
+mod experiences;
+mod routing;
+
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Timeout;
 use serde_json::{Map, Value};
-use uptake_core::config::{ButtonAction, Config, ExperienceKind, Prompt, RecencyClass};
-use uptake_core::engine::{Decision, Engine, EngineOptions, Experience, IdentifyOutcome, sdk_events};
-use uptake_core::exposure::Outcome;
+use uptake_core::config::{Config, ExperienceKind, RecencyClass};
+use uptake_core::engine::{Decision, Engine, EngineOptions, IdentifyOutcome, sdk_events};
 use uptake_core::iso8601::format_timestamp;
 use uptake_core::outbox::Delivery;
 use uptake_core::time::Timestamp;
@@ -25,8 +27,8 @@ use crate::listener::EventListener;
 use crate::options::Options;
 use crate::storage::Storage;
 use crate::transport::Transport;
-use crate::ui::{PromptChoice, PromptContent, PromptView, UiRoot};
 use crate::{autocapture, context, lifecycle};
+use experiences::Ui;
 
 /// How long after a change the state is saved, so a burst of events is one write.
 const SAVE_DELAY_MS: u32 = 1_000;
@@ -50,27 +52,19 @@ struct Inner {
     send_timer: RefCell<Option<(Timestamp, Timeout)>>,
     save_timer: RefCell<Option<Timeout>>,
     ui: RefCell<Ui>,
-    /// Set while a prompt is being opened, when calls may come back in from page listeners.
-    opening_prompt: Cell<bool>,
+    /// Set while an experience is being opened, when calls may come back in from page listeners.
+    opening: Cell<bool>,
     listeners: RefCell<Vec<EventListener>>,
-    /// Watches the DOM while the config has selectors to look for.
+    /// Watches the DOM once a config is loaded: selectors, tour targets.
     element_watch: RefCell<Option<ElementWatch>>,
     /// Whether an invalid selector was reported already.
     warned_selector: Cell<bool>,
-}
-
-#[derive(Default)]
-struct Ui {
-    root: Option<Rc<UiRoot>>,
-    open: Option<OpenPrompt>,
-    /// Prompts decided while another was open, shown in turn.
-    waiting: VecDeque<(String, Prompt)>,
-}
-
-struct OpenPrompt {
-    rule_id: String,
-    prompt: Prompt,
-    _view: PromptView,
+    /// `uptake.debug(true)`: log why each rule did or did not fire.
+    debug: Cell<bool>,
+    /// The experience `?uptake_preview=` asks for, shown once the config is loaded.
+    preview: RefCell<Option<String>>,
+    /// The route of the last page view, to tell a route change from a same-page update.
+    route: RefCell<String>,
 }
 
 /// 32 bytes from `crypto.getRandomValues`; `Math.random` where it is missing.
@@ -95,6 +89,7 @@ impl Client {
         let window = web_sys::window().ok_or("no window: the SDK runs in a browser page")?;
         let document = window.document().ok_or("no document: the SDK runs in a browser page")?;
         let storage = Storage::open(&window, &options.write_key);
+        let preview = routing::preview_request(&window);
         let identity = storage.load_identity();
         let engine = Engine::new(EngineOptions {
             write_key: Some(options.write_key.clone()),
@@ -103,7 +98,12 @@ impl Client {
             anonymous_id: identity.anonymous_id,
             user_id: identity.user_id.clone(),
             traits: identity.traits,
-            renderable: vec![ExperienceKind::Prompt],
+            renderable: vec![
+                ExperienceKind::Prompt,
+                ExperienceKind::Tour,
+                ExperienceKind::Checklist,
+                ExperienceKind::Survey,
+            ],
         });
         let client = Client {
             inner: Rc::new(Inner {
@@ -115,14 +115,18 @@ impl Client {
                 send_timer: RefCell::new(None),
                 save_timer: RefCell::new(None),
                 ui: RefCell::new(Ui::default()),
-                opening_prompt: Cell::new(false),
+                opening: Cell::new(false),
                 listeners: RefCell::new(Vec::new()),
                 element_watch: RefCell::new(None),
                 warned_selector: Cell::new(false),
+                debug: Cell::new(false),
+                preview: RefCell::new(preview),
+                route: RefCell::new(String::new()),
             }),
         };
         client.restore_state(identity.user_id.as_deref());
         client.set_page_context(&context::page_properties(&client.inner.window));
+        *client.inner.route.borrow_mut() = routing::current_route(&client.inner.window);
         match options.config {
             Some(text) => {
                 client.apply_config(&text);
@@ -162,6 +166,7 @@ impl Client {
                 client.on_page_hidden();
             }
         }));
+        listeners.extend(routing::listen(&self.inner.window, self.weak()));
         self.inner.listeners.borrow_mut().extend(listeners);
     }
 
@@ -196,9 +201,10 @@ impl Client {
         match Config::from_json_text(text) {
             Ok(config) => {
                 let decision = self.with_engine(|engine| engine.load_config(config, now())).flatten();
-                self.show(decision);
+                self.after_decision(decision);
                 self.watch_elements();
                 self.check_elements();
+                self.show_preview();
                 self.after_change();
                 true
             }
@@ -223,17 +229,15 @@ impl Client {
         });
     }
 
-    /// Watches the DOM for the config's selectors, if it has any.
+    /// Watches the DOM for the config's selectors and the tour's targets.
     fn watch_elements(&self) {
-        let watched = !self.with_engine(|engine| engine.selectors().is_empty()).unwrap_or(true);
         let mut watch = self.inner.element_watch.borrow_mut();
-        if !watched {
-            watch.take();
-        } else if watch.is_none() {
+        if watch.is_none() {
             let weak = self.weak();
             *watch = ElementWatch::start(&self.inner.document, move || {
                 if let Some(client) = Client::from_weak(&weak) {
                     client.check_elements();
+                    client.refresh_experiences();
                 }
             });
         }
@@ -247,8 +251,44 @@ impl Client {
         }
         let present = elements::present(&self.inner.document, &selectors, &self.inner.warned_selector);
         let decision = self.with_engine(|engine| engine.set_elements(&present, now())).flatten();
-        self.show(decision);
+        self.after_decision(decision);
         self.after_change();
+    }
+
+    /// Shows what an evaluation decided, brings the tour and the checklist up to date, and
+    /// explains the rules when debugging.
+    fn after_decision(&self, decision: Option<Decision>) {
+        if self.inner.debug.get() {
+            self.log_explanations();
+        }
+        // One evaluation may bring several experiences (a checklist, a hotspot, a banner).
+        let mut next = decision;
+        while let Some(decision) = next {
+            self.show(decision);
+            next = self.with_engine(|engine| engine.next_decision(now())).flatten();
+        }
+        self.refresh_experiences();
+    }
+
+    pub(crate) fn set_debug(&self, on: bool) {
+        self.inner.debug.set(on);
+        if on {
+            let decision = self.with_engine(|engine| engine.evaluate(now())).flatten();
+            self.after_decision(decision);
+            self.after_change();
+        }
+    }
+
+    fn log_explanations(&self) {
+        let explanations = self.with_engine(|engine| engine.explain(now())).unwrap_or_default();
+        if explanations.is_empty() {
+            return;
+        }
+        web_sys::console::group_collapsed_1(&format!("[uptake] {} rules evaluated", explanations.len()).into());
+        for explanation in explanations {
+            web_sys::console::log_1(&format!("{}: {}", explanation.rule_id, explanation.verdict).into());
+        }
+        web_sys::console::group_end();
     }
 
     fn set_page_context(&self, page: &Map<String, Value>) {
@@ -258,7 +298,7 @@ impl Client {
 
     pub(crate) fn track(&self, name: &str, properties: Map<String, Value>) {
         match self.with_engine(|engine| engine.track(name, properties, now())) {
-            Some(Ok(decision)) => self.show(decision),
+            Some(Ok(decision)) => self.after_decision(decision),
             Some(Err(error)) => warn(&format!("track ignored: {error}")),
             None => {}
         }
@@ -286,7 +326,7 @@ impl Client {
         }
         // New traits, perhaps another user: every rule may hold or not now.
         let decision = self.with_engine(|engine| engine.evaluate(now())).flatten();
-        self.show(decision);
+        self.after_decision(decision);
         self.after_change();
     }
 
@@ -294,7 +334,7 @@ impl Client {
         match self.with_engine(|engine| engine.group(group_id, traits, now())) {
             Some(Ok(())) => {
                 let decision = self.with_engine(|engine| engine.evaluate(now())).flatten();
-                self.show(decision);
+                self.after_decision(decision);
             }
             Some(Err(error)) => warn(&format!("group ignored: {error}")),
             None => {}
@@ -307,10 +347,44 @@ impl Client {
         let mut properties = context::page_properties(&self.inner.window);
         properties.extend(extra);
         self.set_page_context(&properties);
+        *self.inner.route.borrow_mut() = routing::current_route(&self.inner.window);
         let decision = self.with_engine(|engine| engine.page(name, properties, now())).flatten();
-        self.show(decision);
+        self.after_decision(decision);
         self.check_elements();
         self.after_change();
+    }
+
+    /// The app changed its route without loading a page (pushState, popstate, hashchange): a
+    /// page view, unless only the state changed.
+    fn route_changed(&self) {
+        let route = routing::current_route(&self.inner.window);
+        if *self.inner.route.borrow() != route {
+            self.page(None, Map::new());
+        }
+    }
+
+    /// `uptake.startTour(id)`, a prompt's button, a checklist item: false when the config has no
+    /// such tour.
+    pub(crate) fn start_tour(&self, tour_id: &str) -> bool {
+        let started = self.with_engine(|engine| engine.start_tour(tour_id, now())).unwrap_or(false);
+        if started {
+            self.go_to_tour();
+            self.refresh_experiences();
+            self.after_change();
+        }
+        started
+    }
+
+    /// The user started a tour whose step is on another page: takes them there, when the step
+    /// names one page. (A tour a rule started waits for the user to get there.)
+    fn go_to_tour(&self) {
+        let Some(path) = self.with_engine(|engine| engine.tour_view().and_then(|view| view.go_to)).flatten() else {
+            return;
+        };
+        self.save_now();
+        if let Err(error) = self.inner.window.location().assign(&path) {
+            warn_with("could not open the tour's page:", &error);
+        }
     }
 
     /// Saves now and sends everything queued; resolves when the collector has answered. A
@@ -448,105 +522,6 @@ impl Client {
         let batches = self.with_engine(|engine| engine.drain(now())).unwrap_or_default();
         for batch in &batches {
             self.inner.transport.send_on_exit(batch);
-        }
-    }
-
-    fn show(&self, decision: Option<Decision>) {
-        let Some(Decision { rule_id, experience }) = decision else { return };
-        let Experience::Prompt(prompt) = experience else {
-            // The engine only decides kinds listed as renderable.
-            return;
-        };
-        let busy = self.inner.opening_prompt.get() || self.inner.ui.borrow().open.is_some();
-        if busy {
-            self.inner.ui.borrow_mut().waiting.push_back((rule_id, prompt));
-            return;
-        }
-        self.open_prompt(rule_id, prompt);
-    }
-
-    fn ui_root(&self) -> Option<Rc<UiRoot>> {
-        let mut ui = self.inner.ui.borrow_mut();
-        if ui.root.as_ref().is_none_or(|root| !root.is_attached()) {
-            match UiRoot::create(&self.inner.document) {
-                Ok(root) => ui.root = Some(Rc::new(root)),
-                Err(error) => {
-                    warn_with("could not create the SDK's shadow root:", &error);
-                    return None;
-                }
-            }
-        }
-        ui.root.clone()
-    }
-
-    /// The reader's locale: the `locale` trait, else the browser's language, else the config's
-    /// default.
-    fn locale(&self) -> (String, String) {
-        let (trait_locale, default) = self
-            .with_engine(|engine| {
-                let traits = &engine.identity().traits;
-                let trait_locale = traits.get("locale").and_then(Value::as_str).map(str::to_owned);
-                let default = engine.config().map(|config| config.settings.default_locale.clone());
-                (trait_locale, default)
-            })
-            .unwrap_or_default();
-        let locale = trait_locale.or_else(|| self.inner.window.navigator().language()).unwrap_or_default();
-        (locale, default.unwrap_or_else(|| "en".to_owned()))
-    }
-
-    fn open_prompt(&self, rule_id: String, prompt: Prompt) {
-        let Some(root) = self.ui_root() else { return };
-        let theme = self.with_engine(|engine| engine.config().map(|config| config.settings.theme.custom_properties()));
-        root.apply_theme(&theme.flatten().unwrap_or_default());
-        let (locale, default) = self.locale();
-        let content = PromptContent {
-            title: prompt.title.resolve(&locale, &default).to_owned(),
-            body: prompt.body.as_ref().map(|body| body.resolve(&locale, &default).to_owned()),
-            buttons: prompt.buttons.iter().map(|button| button.label.resolve(&locale, &default).to_owned()).collect(),
-        };
-        let weak = self.weak();
-        let on_choice = Rc::new(move |choice| {
-            if let Some(client) = Client::from_weak(&weak) {
-                client.prompt_choice(choice);
-            }
-        });
-        self.inner.opening_prompt.set(true);
-        let view = PromptView::open(&self.inner.document, &root, &content, on_choice);
-        self.inner.opening_prompt.set(false);
-        match view {
-            Ok(view) => {
-                self.inner.ui.borrow_mut().open = Some(OpenPrompt { rule_id, prompt, _view: view });
-            }
-            Err(error) => warn_with("could not show a prompt:", &error),
-        }
-    }
-
-    fn prompt_choice(&self, choice: PromptChoice) {
-        let Some(open) = self.inner.ui.borrow_mut().open.take() else { return };
-        let (outcome, destination) = match choice {
-            PromptChoice::Closed => (Outcome::Dismissed, None),
-            PromptChoice::Button(index) => match open.prompt.buttons.get(index).map(|button| &button.action) {
-                Some(ButtonAction::Dismiss) => (Outcome::Dismissed, None),
-                Some(ButtonAction::Snooze) => (Outcome::Snoozed, None),
-                Some(ButtonAction::Navigate(url)) => (Outcome::Clicked { button: index }, Some(url.clone())),
-                None => return,
-            },
-        };
-        self.with_engine(|engine| engine.experience_closed(&open.rule_id, outcome, now()));
-        // Closing moves focus back into the page, which may run the host's listeners.
-        drop(open);
-        // A dismissal must survive an immediate reload.
-        self.save_now();
-        self.after_change();
-        if let Some(url) = destination {
-            if let Err(error) = self.inner.window.location().assign(&url) {
-                warn_with("could not open the prompt's link:", &error);
-            }
-            return;
-        }
-        let next = self.inner.ui.borrow_mut().waiting.pop_front();
-        if let Some((rule_id, prompt)) = next {
-            self.open_prompt(rule_id, prompt);
         }
     }
 }

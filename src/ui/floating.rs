@@ -1,0 +1,267 @@
+//! A card next to an element (a tooltip, a tour step, a hotspot's tooltip) or centred in the
+//! window, with an arrow pointing at the element and, for a tour step, an optional spotlight
+//! that dims the page around it without blocking it. Placed by `uptake_core::layout` and kept in
+//! place as the page scrolls (in any container), resizes, or the element or card change size.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use uptake_core::config::Placement;
+use uptake_core::layout::{self, LayoutOptions, Rect, Side};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{
+    Document, Element, HtmlElement, KeyboardEvent, MutationObserver, MutationObserverInit, ResizeObserver, Window,
+};
+
+use super::card::{self, Choice, Content};
+use super::targets::{target_rect, viewport, visible_rect};
+use super::{FocusReturn, UiRoot, element, focus_main_button};
+use crate::listener::EventListener;
+
+/// Where a card goes.
+pub(crate) enum Anchor {
+    Target(Element),
+    Centered,
+}
+
+/// Calls `update` whenever `watched` elements may have moved: a scroll anywhere (captured at
+/// the window), a resize of the window, of the elements or of the page, and any change to the
+/// page's DOM (content added above a target moves it without resizing it), at most once per
+/// frame for the last. Stops when dropped.
+pub(crate) struct Follow {
+    window: Window,
+    frame_request: Rc<Cell<Option<i32>>>,
+    _listeners: Vec<EventListener>,
+    resize: Option<ResizeObserver>,
+    mutations: Option<MutationObserver>,
+    _on_resize: Closure<dyn FnMut()>,
+    _on_mutation: Closure<dyn FnMut()>,
+    _on_frame: Rc<Closure<dyn FnMut()>>,
+}
+
+impl Follow {
+    pub(crate) fn start(window: &Window, watched: &[&Element], update: Rc<dyn Fn()>) -> Follow {
+        let mut listeners = Vec::new();
+        let on_scroll = Rc::clone(&update);
+        listeners.extend(EventListener::new(window, "scroll", true, move |_| on_scroll()));
+        let on_window_resize = Rc::clone(&update);
+        listeners.extend(EventListener::new(window, "resize", false, move |_| on_window_resize()));
+
+        let on_resize_update = Rc::clone(&update);
+        let on_resize = Closure::<dyn FnMut()>::new(move || on_resize_update());
+        let resize = ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok();
+        let page = window.document().and_then(|document| document.document_element());
+        if let Some(observer) = &resize {
+            for element in watched.iter().copied().chain(page.as_ref()) {
+                observer.observe(element);
+            }
+        }
+
+        // The frame requested, if any: cancelled on drop, so the browser never calls a freed closure.
+        let frame_request: Rc<Cell<Option<i32>>> = Rc::new(Cell::new(None));
+        let frame_done = Rc::clone(&frame_request);
+        let on_frame = Rc::new(Closure::<dyn FnMut()>::new(move || {
+            frame_done.set(None);
+            update();
+        }));
+        let frame_window = window.clone();
+        let frame = Rc::clone(&on_frame);
+        let requested = Rc::clone(&frame_request);
+        let on_mutation = Closure::<dyn FnMut()>::new(move || {
+            if requested.get().is_none() {
+                requested.set(frame_window.request_animation_frame((*frame).as_ref().unchecked_ref()).ok());
+            }
+        });
+        let mutations = MutationObserver::new(on_mutation.as_ref().unchecked_ref()).ok();
+        if let (Some(observer), Some(page)) = (&mutations, &page) {
+            let options = MutationObserverInit::new();
+            options.set_child_list(true);
+            options.set_subtree(true);
+            options.set_attributes(true);
+            options.set_character_data(true);
+            let _ = observer.observe_with_options(page, &options);
+        }
+        Follow {
+            window: window.clone(),
+            frame_request,
+            _listeners: listeners,
+            resize,
+            mutations,
+            _on_resize: on_resize,
+            _on_mutation: on_mutation,
+            _on_frame: on_frame,
+        }
+    }
+}
+
+impl Drop for Follow {
+    fn drop(&mut self) {
+        if let Some(observer) = &self.resize {
+            observer.disconnect();
+        }
+        if let Some(observer) = &self.mutations {
+            observer.disconnect();
+        }
+        if let Some(request) = self.frame_request.take() {
+            let _ = self.window.cancel_animation_frame(request);
+        }
+    }
+}
+
+struct Placed {
+    window: Window,
+    card: HtmlElement,
+    arrow: HtmlElement,
+    spotlight: Option<HtmlElement>,
+    anchor: Anchor,
+    placement: Placement,
+}
+
+fn set_px(element: &HtmlElement, property: &str, value: f64) {
+    let _ = element.style().set_property(property, &format!("{value:.1}px"));
+}
+
+/// Padding kept around a spotlit target.
+const SPOTLIGHT_PADDING: f64 = 6.0;
+
+impl Placed {
+    fn place(&self) {
+        let viewport = viewport(&self.window);
+        let bounds = self.card.get_bounding_client_rect();
+        let size = Rect { x: 0.0, y: 0.0, width: bounds.width(), height: bounds.height() };
+        let style = self.card.style();
+        match &self.anchor {
+            Anchor::Centered => {
+                let (x, y) = layout::center(size, viewport);
+                set_px(&self.card, "left", x);
+                set_px(&self.card, "top", y);
+                let _ = self.card.set_attribute("data-side", "none");
+                let _ = style.set_property("visibility", "visible");
+            }
+            Anchor::Target(target) if !target.is_connected() => {
+                let _ = style.set_property("visibility", "hidden");
+                if let Some(spotlight) = &self.spotlight {
+                    let _ = spotlight.style().set_property("visibility", "hidden");
+                }
+            }
+            Anchor::Target(target) => {
+                let rect = target_rect(target);
+                let visible = visible_rect(&self.window, target);
+                let position =
+                    layout::compute_position(rect, size, viewport, visible, self.placement, LayoutOptions::default());
+                set_px(&self.card, "left", position.x);
+                set_px(&self.card, "top", position.y);
+                let _ = self.card.set_attribute("data-side", position.side.as_str());
+                let (along, across) =
+                    if matches!(position.side, Side::Top | Side::Bottom) { ("left", "top") } else { ("top", "left") };
+                set_px(&self.arrow, along, position.arrow);
+                let _ = self.arrow.style().remove_property(across);
+                let hidden = if position.target_hidden { "hidden" } else { "visible" };
+                let _ = style.set_property("visibility", hidden);
+                if let Some(spotlight) = &self.spotlight {
+                    set_px(spotlight, "left", rect.x - SPOTLIGHT_PADDING);
+                    set_px(spotlight, "top", rect.y - SPOTLIGHT_PADDING);
+                    set_px(spotlight, "width", rect.width + 2.0 * SPOTLIGHT_PADDING);
+                    set_px(spotlight, "height", rect.height + 2.0 * SPOTLIGHT_PADDING);
+                    let _ = spotlight.style().set_property("visibility", hidden);
+                }
+            }
+        }
+    }
+}
+
+/// An open floating card. Dropping it removes it and gives focus back.
+pub(crate) struct FloatingView {
+    placed: Rc<Placed>,
+    _follow: Follow,
+    _listeners: [EventListener; 2],
+    _focus: Option<FocusReturn>,
+}
+
+pub(crate) struct FloatingOptions {
+    pub(crate) placement: Placement,
+    pub(crate) spotlight: bool,
+    /// Move focus into the card (a tooltip the user asked for, a tour step).
+    pub(crate) take_focus: bool,
+    /// Prefix of the ids that label the card.
+    pub(crate) id: &'static str,
+}
+
+impl FloatingView {
+    pub(crate) fn open(
+        document: &Document,
+        window: &Window,
+        root: &UiRoot,
+        content: &Content,
+        anchor: Anchor,
+        options: FloatingOptions,
+        on_choice: Rc<dyn Fn(Choice)>,
+    ) -> Result<FloatingView, JsValue> {
+        let focus = options.take_focus.then(|| FocusReturn::remember(document));
+        let spotlight = if options.spotlight && matches!(anchor, Anchor::Target(_)) {
+            let spotlight: HtmlElement = element(document, "div", "uptake-spotlight", None)?.dyn_into()?;
+            spotlight.set_attribute("aria-hidden", "true")?;
+            root.shadow().append_child(&spotlight)?;
+            Some(spotlight)
+        } else {
+            None
+        };
+        let class = match anchor {
+            Anchor::Target(_) => "uptake-card uptake-floating",
+            Anchor::Centered => "uptake-card uptake-floating uptake-centered",
+        };
+        let card: HtmlElement = element(document, "div", class, None)?.dyn_into()?;
+        card::label_dialog(&card, content, options.id, false)?;
+        card.set_attribute("tabindex", "-1")?;
+        let arrow: HtmlElement = element(document, "div", "uptake-arrow", None)?.dyn_into()?;
+        arrow.set_attribute("aria-hidden", "true")?;
+        card.append_child(&arrow)?;
+        card::fill(document, &card, content, options.id)?;
+        root.shadow().append_child(&card)?;
+
+        let placed = Rc::new(Placed {
+            window: window.clone(),
+            card: card.clone(),
+            arrow,
+            spotlight,
+            anchor,
+            placement: options.placement,
+        });
+        placed.place();
+        let follow_placed = Rc::clone(&placed);
+        let mut watched: Vec<&Element> = vec![card.as_ref()];
+        if let Anchor::Target(target) = &placed.anchor {
+            watched.push(target);
+        }
+        let follow = Follow::start(window, &watched, Rc::new(move || follow_placed.place()));
+        let click_choice = Rc::clone(&on_choice);
+        let on_click = EventListener::new(&card, "click", false, move |event| {
+            if let Some(choice) = Choice::of_click(&event) {
+                click_choice(choice);
+            }
+        });
+        let on_key = EventListener::new(&card, "keydown", false, move |event| {
+            if event.dyn_ref::<KeyboardEvent>().is_some_and(|key| key.key() == "Escape") {
+                event.stop_propagation();
+                on_choice(Choice::Escape);
+            }
+        });
+        let (Some(on_click), Some(on_key)) = (on_click, on_key) else {
+            return Err(JsValue::from_str("could not listen to the card"));
+        };
+        if options.take_focus {
+            focus_main_button(&card);
+        }
+        Ok(FloatingView { placed, _follow: follow, _listeners: [on_click, on_key], _focus: focus })
+    }
+}
+
+impl Drop for FloatingView {
+    fn drop(&mut self) {
+        self.placed.card.remove();
+        if let Some(spotlight) = &self.placed.spotlight {
+            spotlight.remove();
+        }
+    }
+}
