@@ -1,12 +1,17 @@
-// Ledgerly, the demo SaaS app: a list of invoices approved by hand, and the Automations page
-// that would do it for you. It talks to Uptake the way a customer's app would: `uptake.push`
-// works before and after the SDK has loaded.
+// Ledgerly, the demo SaaS app: invoices approved by hand, reports (a single-page route,
+// `/#/reports`, reached with history.pushState), and the Automations page that would approve
+// invoices for you. It talks to Uptake the way a customer's app would: `uptake.push` works
+// before and after the SDK has loaded, and route changes need no call at all.
 
 (function () {
   'use strict';
 
+  function push(call) {
+    window.uptake.push(call);
+  }
+
   function track(event, properties) {
-    window.uptake.push(['track', event, properties]);
+    push(['track', event, properties]);
   }
 
   var invoices = [
@@ -38,9 +43,13 @@
       approve.addEventListener('click', function () {
         approve.disabled = true;
         approve.textContent = 'Approved';
+        approve.setAttribute('aria-label', 'Approved ' + invoice.id);
         row.classList.add('approved');
         approved += 1;
         document.getElementById('approved-count').textContent = String(approved);
+        // The button is disabled now: the focus moves on to the next invoice to approve.
+        var next = document.querySelector('button.approve:not([disabled])');
+        if (next && document.activeElement === approve) next.focus();
         track('invoice.approved', { invoice_id: invoice.id, vendor: invoice.vendor, amount: invoice.amount, manual: true });
       });
       cells[0].firstChild.addEventListener('click', function () {
@@ -48,6 +57,68 @@
       });
       body.appendChild(row);
     });
+  }
+
+  // The single-page part: Invoices at `/`, Reports at `/#/reports`. Links change the route with
+  // pushState, the period with replaceState; back, forward and typed hashes work too.
+  var reportFigures = {
+    this: { count: '31', total: '€18,240.50', manual: '100%' },
+    last: { count: '27', total: '€15,902.10', manual: '100%' },
+  };
+
+  function currentPeriod() {
+    return new URLSearchParams(window.location.search).get('period') === 'last' ? 'last' : 'this';
+  }
+
+  function renderRoute() {
+    var reports = window.location.hash.indexOf('#/reports') === 0;
+    document.getElementById('invoices-view').hidden = reports;
+    document.getElementById('reports-view').hidden = !reports;
+    document.querySelectorAll('nav a[data-route]').forEach(function (link) {
+      var current = link.getAttribute('data-route') === (reports ? 'reports' : 'invoices');
+      if (current) link.setAttribute('aria-current', 'page');
+      else link.removeAttribute('aria-current');
+    });
+    document.title = (reports ? 'Reports' : 'Invoices') + ' · Ledgerly';
+    var period = currentPeriod();
+    var figures = reportFigures[period];
+    document.getElementById('report-count').textContent = figures.count;
+    document.getElementById('report-total').textContent = figures.total;
+    document.getElementById('report-manual').textContent = figures.manual;
+    document.querySelectorAll('.period').forEach(function (button) {
+      button.setAttribute('aria-pressed', String(button.getAttribute('data-period') === period));
+    });
+  }
+
+  function setUpRoutes() {
+    document.querySelectorAll('nav a[data-route]').forEach(function (link) {
+      link.addEventListener('click', function (event) {
+        if (event.metaKey || event.ctrlKey || event.shiftKey) return;
+        event.preventDefault();
+        history.pushState({}, '', link.getAttribute('href'));
+        renderRoute();
+      });
+    });
+    window.addEventListener('popstate', renderRoute);
+    window.addEventListener('hashchange', renderRoute);
+    document.querySelectorAll('.period').forEach(function (button) {
+      button.addEventListener('click', function () {
+        var period = button.getAttribute('data-period');
+        var search = period === 'last' ? '?period=last' : '';
+        history.replaceState({}, '', '/' + search + '#/reports');
+        renderRoute();
+        track('report.period_changed', { period: period });
+      });
+    });
+    document.getElementById('export-csv').addEventListener('click', function () {
+      document.getElementById('report-status').textContent = 'Exported approvals-' + currentPeriod() + '-month.csv';
+      track('report.exported', { period: currentPeriod(), format: 'csv' });
+    });
+    document.getElementById('schedule-report').addEventListener('click', function () {
+      document.getElementById('report-status').textContent = 'This report will be sent every Monday.';
+      track('report.scheduled', { period: currentPeriod(), every: 'week' });
+    });
+    renderRoute();
   }
 
   function setUpAutomations() {
@@ -69,14 +140,33 @@
     });
   }
 
+  // The language of what Uptake shows follows the user's `locale` trait.
+  var LOCALE_KEY = 'ledgerly:locale';
+  var language = document.getElementById('language');
+  var savedLocale = localStorage.getItem(LOCALE_KEY);
+  if (savedLocale) {
+    language.value = savedLocale;
+    push(['identify', 'u-42', { locale: savedLocale }]);
+  }
+  language.addEventListener('change', function () {
+    localStorage.setItem(LOCALE_KEY, language.value);
+    push(['identify', 'u-42', { locale: language.value }]);
+  });
+
+  // The tour starts on the Invoices page; from another page, the SDK takes the user there.
+  document.getElementById('help').addEventListener('click', function () {
+    push(['startTour', 'invoices-tour']);
+  });
+
   document.getElementById('reset-demo').addEventListener('click', function () {
     Object.keys(localStorage)
-      .filter(function (key) { return key.indexOf('uptake:') === 0; })
+      .filter(function (key) { return key.indexOf('uptake:') === 0 || key === LOCALE_KEY; })
       .forEach(function (key) { localStorage.removeItem(key); });
-    window.location.reload();
+    window.location.href = '/';
   });
 
   var rows = document.getElementById('invoice-rows');
   if (rows) renderInvoices(rows);
+  if (document.getElementById('reports-view')) setUpRoutes();
   if (document.getElementById('automation-form')) setUpAutomations();
 })();
