@@ -120,3 +120,129 @@ export function collectorAndBrowser() {
   });
   return shared;
 }
+
+const AXE = join(ROOT, 'node_modules', 'axe-core', 'axe.min.js');
+
+/** Runs axe-core on the whole page, open shadow roots included; returns its violations. */
+export async function axeViolations(page) {
+  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.addScriptTag({ path: AXE });
+  // Colours are read once entrance animations (fades) are over.
+  await page.evaluate(() => Promise.all([document, ...[...document.querySelectorAll('uptake-root')].map((root) => root.shadowRoot)]
+    .flatMap((root) => root.getAnimations())
+    .filter((animation) => animation.effect?.getTiming().iterations !== Infinity)
+    .map((animation) => animation.finished)));
+  const violations = await page.evaluate(async () => (await window.axe.run(document)).violations);
+  return violations.map((violation) => ({
+    id: violation.id,
+    help: violation.help,
+    nodes: violation.nodes.map((node) => node.target.join(' ')),
+  }));
+}
+
+/** Waits for the entrance animations of what `locator` matches to finish. */
+export async function settled(locator) {
+  await locator.evaluate((element) => Promise.all(element.getAnimations({ subtree: true })
+    .filter((animation) => animation.effect?.getTiming().iterations !== Infinity)
+    .map((animation) => animation.finished)));
+}
+
+/** The focused element inside open shadow roots: its text or accessible label. */
+export function focusedLabel(page) {
+  return page.evaluate(() => {
+    let active = document.activeElement;
+    while (active && active.shadowRoot && active.shadowRoot.activeElement) active = active.shadowRoot.activeElement;
+    if (!active) return null;
+    return active.getAttribute('aria-label') || active.textContent.trim();
+  });
+}
+
+/** Presses Tab until `label` has the focus; fails after `limit` presses. */
+export async function tabTo(page, label, { limit = 40, key = 'Tab' } = {}) {
+  for (let presses = 0; presses < limit; presses += 1) {
+    if ((await focusedLabel(page)) === label) return presses;
+    await page.keyboard.press(key);
+  }
+  throw new Error(`${label} never got the focus with ${key}; focus is on ${await focusedLabel(page)}`);
+}
+
+/** Opens `path` of the collector's origin with `html` as its document (same origin as the SDK). */
+export async function openFixture(page, collectorUrl, path, html) {
+  await page.route(`${collectorUrl}${path}`, (route) => route.fulfill({ contentType: 'text/html', body: html }));
+  await page.goto(`${collectorUrl}${path}`);
+}
+
+/** A page of the collector's origin that starts the SDK from pkg/ with `config`. */
+export function fixtureHtml({ title = 'Fixture', head = '', body, config, script = '' }) {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title>${head}
+<script type="module">
+import { load } from '/uptake/index.js';
+window.uptake = await load({ collector: location.origin, writeKey: 'dev', config: ${JSON.stringify(config).replace(/</g, '\\u003c')} });
+${script}
+</script></head><body>${body}</body></html>`;
+}
+
+/** The bounding boxes of `selector` in the page and of the SDK's floating card. */
+export function cardAndTarget(page, selector) {
+  return page.evaluate((selector) => {
+    const find = (root) => {
+      const found = root.querySelector(selector);
+      if (found) return found;
+      for (const host of root.querySelectorAll('*')) {
+        if (host.shadowRoot && host.localName !== 'uptake-root') {
+          const inner = find(host.shadowRoot);
+          if (inner) return inner;
+        }
+      }
+      return null;
+    };
+    const target = find(document);
+    let card = null;
+    for (const root of document.querySelectorAll('uptake-root')) {
+      card = card || root.shadowRoot.querySelector('.uptake-floating');
+    }
+    const box = (element) => {
+      const rect = element.getBoundingClientRect();
+      return { x: rect.x, y: rect.y, width: rect.width, height: rect.height, right: rect.right, bottom: rect.bottom };
+    };
+    if (!target || !card) return null;
+    const arrow = card.querySelector('.uptake-arrow').getBoundingClientRect();
+    return {
+      target: box(target),
+      card: box(card),
+      side: card.getAttribute('data-side'),
+      visible: getComputedStyle(card).visibility === 'visible',
+      arrow: { x: arrow.x + arrow.width / 2, y: arrow.y + arrow.height / 2 },
+      viewport: { width: document.documentElement.clientWidth, height: document.documentElement.clientHeight },
+    };
+  }, selector);
+}
+
+/**
+ * Whether the card sits next to its target on its side, 12px away (±3), inside the viewport,
+ * with its arrow pointing at the target; a reason when it does not.
+ */
+export function attachmentProblem(boxes) {
+  if (!boxes) return 'no card or no target';
+  const { target, card, side, arrow, viewport, visible } = boxes;
+  if (!visible) return 'the card is hidden';
+  const near = (value, expected) => Math.abs(value - expected) <= 3;
+  const gap = { bottom: card.y - target.bottom, top: target.y - card.bottom, right: card.x - target.right, left: target.x - card.right }[side];
+  if (gap === undefined) return `no side: ${side}`;
+  if (!near(gap, 12)) return `the card is ${gap.toFixed(1)}px from the target's ${side}`;
+  const along = side === 'top' || side === 'bottom'
+    ? arrow.x >= target.x - 1 && arrow.x <= target.right + 1
+    : arrow.y >= target.y - 1 && arrow.y <= target.bottom + 1;
+  if (!along) return `the arrow at ${JSON.stringify(arrow)} does not point at the target ${JSON.stringify(target)}`;
+  if (card.x < 0 || card.y < 0 || card.right > viewport.width || card.bottom > viewport.height) {
+    return `the card ${JSON.stringify(card)} leaves the viewport`;
+  }
+  return null;
+}
+
+/** Events the collector stored for one visitor: [name, properties] in order. */
+export function storedEvents(collector, anonymousId) {
+  return collector
+    .query(`SELECT COALESCE(event, type), json_extract(body, '$.properties') FROM events
+      WHERE anonymous_id = '${anonymousId}' ORDER BY timestamp_ms, id`)
+    .map(([name, properties]) => [name, properties ? JSON.parse(properties) : {}]);
+}

@@ -23,6 +23,11 @@ export async function start(): Promise<Uptake> {
   // @ts-expect-error recency is one of four classes
   const recency: 'sometimes' | undefined = adoption?.recency;
   void recency;
+  const started: boolean = uptake.startTour('invoices-tour');
+  void started;
+  uptake.debug(true);
+  // @ts-expect-error tour ids are strings
+  uptake.startTour(7);
   await uptake.flush();
   void count;
   void anonymous;
