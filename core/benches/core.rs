@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use uptake_core::config::{Config, ExperienceKind};
 use uptake_core::engine::{Engine, EngineOptions};
 use uptake_core::outbox::OutboxSettings;
-use uptake_core::program::{Facts, Program, Scratch, ShowLimits};
+use uptake_core::program::{Facts, Program, Scratch, ShowLimits, Situation};
 use uptake_core::state::UserState;
 use uptake_core::time::{DayOffset, Duration, Timestamp};
 use uptake_core::usage::{EventRetention, FeatureUsage};
@@ -90,15 +90,16 @@ fn rules(c: &mut Criterion) {
     program.record_event(&mut recorded, &slots, "event.042", &properties, None, now, &mut scratch);
     program.wake_for_event(&mut scratch);
     let woken = program.woken_count(&scratch);
+    let after_event = Situation { state: &recorded, slots: &slots, facts: &facts, limits, renderable: &renderable };
     c.bench_function(
         &format!("evaluate the {woken} of {RULES} rules one event wakes (200 features, a year of history)"),
-        |b| b.iter(|| black_box(program.decide(&recorded, &slots, &facts, limits, &renderable, &scratch))),
+        |b| b.iter(|| black_box(program.decide(&after_event, &scratch))),
     );
 
     let mut all = Scratch::default();
     program.wake_all(&mut all);
     c.bench_function("evaluate all 1000 rules (a page view)", |b| {
-        b.iter(|| black_box(program.decide(&recorded, &slots, &facts, limits, &renderable, &all)))
+        b.iter(|| black_box(program.decide(&after_event, &all)))
     });
 
     let mut record_scratch = Scratch::default();

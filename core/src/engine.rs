@@ -13,7 +13,7 @@ use crate::exposure::{Outcome, RuleExposure, Variant};
 use crate::ids::IdGenerator;
 use crate::model::{UserMetrics, applies_to};
 use crate::outbox::{BatchId, Delivery, DropCounts, Outbox, OutboxSettings, OutgoingBatch};
-use crate::program::{Choice, Facts, Program, Scratch, ShowLimits, Slots};
+use crate::program::{Choice, Facts, Program, Scratch, ShowLimits, Situation, Slots};
 use crate::state::UserState;
 use crate::time::Timestamp;
 use crate::usage::FeatureUsage;
@@ -266,6 +266,17 @@ impl Engine {
         }
     }
 
+    /// What a decision or an explanation depends on now, besides the rules woken.
+    fn situation<'a>(&'a self, loaded: &'a Loaded, facts: &'a Facts<'a>) -> Situation<'a> {
+        Situation {
+            state: &self.state,
+            slots: &loaded.slots,
+            facts,
+            limits: ShowLimits { shown_this_page_view: self.shown_this_page_view, shown_rules: &self.shown_rules },
+            renderable: &self.available,
+        }
+    }
+
     /// Replaces the user's state with one restored from storage.
     pub fn restore_state(&mut self, state: UserState, now: Timestamp) {
         self.state = state;
@@ -424,10 +435,8 @@ impl Engine {
         loop {
             self.refresh_available();
             let loaded = self.loaded.as_ref()?;
-            let limits = ShowLimits { shown_this_page_view: self.shown_this_page_view, shown_rules: &self.shown_rules };
             let facts = self.facts(loaded, now);
-            let choice =
-                loaded.program.decide(&self.state, &loaded.slots, &facts, limits, &self.available, &self.scratch)?;
+            let choice = loaded.program.decide(&self.situation(loaded, &facts), &self.scratch)?;
             if let Some(decision) = self.apply(choice, now) {
                 return Some(decision);
             }

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 use uptake_core::config::{Config, ExperienceKind};
-use uptake_core::program::{Facts, Program, Scratch, ShowLimits};
+use uptake_core::program::{Facts, Program, Scratch, ShowLimits, Situation};
 use uptake_core::state::UserState;
 use uptake_core::time::{DayOffset, Duration, Timestamp};
 use uptake_core::usage::FeatureUsage;
@@ -55,13 +55,14 @@ fn deciding_allocates_nothing() {
     };
     let limits = ShowLimits { shown_this_page_view: 0, shown_rules: &[] };
     let renderable = [ExperienceKind::Prompt];
+    let situation = Situation { state: &state, slots: &slots, facts: &facts, limits, renderable: &renderable };
 
     program.wake_for_event(&mut scratch);
-    let _ = program.decide(&state, &slots, &facts, limits, &renderable, &scratch);
+    let _ = program.decide(&situation, &scratch);
     let on_event = allocations_during(|| {
         program.wake_for_event(&mut scratch);
         for _ in 0..100 {
-            std::hint::black_box(program.decide(&state, &slots, &facts, limits, &renderable, &scratch));
+            std::hint::black_box(program.decide(&situation, &scratch));
         }
     });
     assert_eq!(on_event, 0, "waking and evaluating the rules an event wakes");
@@ -69,7 +70,7 @@ fn deciding_allocates_nothing() {
     program.wake_all(&mut scratch);
     let all_rules = allocations_during(|| {
         for _ in 0..100 {
-            std::hint::black_box(program.decide(&state, &slots, &facts, limits, &renderable, &scratch));
+            std::hint::black_box(program.decide(&situation, &scratch));
         }
     });
     assert_eq!(all_rules, 0, "evaluating all rules");

@@ -226,16 +226,8 @@ impl Client {
                     take_focus: true,
                     id: "uptake-tooltip",
                 };
-                FloatingView::open(
-                    &self.inner.document,
-                    &self.inner.window,
-                    &root,
-                    &content,
-                    Anchor::Target(target),
-                    options,
-                    on_choice,
-                )
-                .map(|view| Box::new(view) as Surface)
+                FloatingView::open(&root, &content, Anchor::Target(target), options, on_choice)
+                    .map(|view| Box::new(view) as Surface)
             }
             Display::Hotspot(_) => return None,
         };
@@ -425,15 +417,7 @@ impl Client {
             }
         });
         let options = FloatingOptions { placement, spotlight: false, take_focus: true, id: "uptake-hotspot" };
-        match FloatingView::open(
-            &self.inner.document,
-            &self.inner.window,
-            &root,
-            &content,
-            Anchor::Target(target),
-            options,
-            on_choice,
-        ) {
+        match FloatingView::open(&root, &content, Anchor::Target(target), options, on_choice) {
             Ok(tooltip) => {
                 if let Some(hotspot) = self.inner.ui.borrow_mut().hotspots.iter_mut().find(|h| h.reference.id == id) {
                     hotspot.tooltip = Some(tooltip);
@@ -611,8 +595,7 @@ impl Client {
         };
         let on_choice = self.on_choice(Client::tour_choice);
         self.inner.opening.set(true);
-        let card =
-            FloatingView::open(&self.inner.document, &self.inner.window, &root, &content, anchor, options, on_choice);
+        let card = FloatingView::open(&root, &content, anchor, options, on_choice);
         self.inner.opening.set(false);
         match card {
             Ok(card) => {

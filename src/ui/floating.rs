@@ -10,9 +10,7 @@ use uptake_core::config::Placement;
 use uptake_core::layout::{self, LayoutOptions, Rect, Side};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{
-    Document, Element, HtmlElement, KeyboardEvent, MutationObserver, MutationObserverInit, ResizeObserver, Window,
-};
+use web_sys::{Element, HtmlElement, KeyboardEvent, MutationObserver, MutationObserverInit, ResizeObserver, Window};
 
 use super::card::{self, Choice, Content};
 use super::targets::{target_rect, viewport, visible_rect};
@@ -190,14 +188,13 @@ pub(crate) struct FloatingOptions {
 
 impl FloatingView {
     pub(crate) fn open(
-        document: &Document,
-        window: &Window,
         root: &UiRoot,
         content: &Content,
         anchor: Anchor,
         options: FloatingOptions,
         on_choice: Rc<dyn Fn(Choice)>,
     ) -> Result<FloatingView, JsValue> {
+        let (document, window) = (root.document(), root.window());
         let focus = options.take_focus.then(|| FocusReturn::remember(document));
         let spotlight = if options.spotlight && matches!(anchor, Anchor::Target(_)) {
             let spotlight: HtmlElement = element(document, "div", "uptake-spotlight", None)?.dyn_into()?;

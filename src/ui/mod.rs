@@ -14,7 +14,7 @@ mod survey;
 mod targets;
 
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Element, ShadowRoot, ShadowRootInit, ShadowRootMode};
+use web_sys::{Document, Element, ShadowRoot, ShadowRootInit, ShadowRootMode, Window};
 
 pub(crate) use card::{Choice, Content};
 pub(crate) use checklist::{ChecklistAction, ChecklistItemTexts, ChecklistTexts, ChecklistView};
@@ -28,6 +28,8 @@ const STYLES: &str = include_str!("styles.css");
 
 /// A shadow root the SDK renders into.
 pub(crate) struct UiRoot {
+    document: Document,
+    window: Window,
     host: Element,
     shadow: ShadowRoot,
 }
@@ -40,7 +42,8 @@ impl UiRoot {
         let shadow = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?;
         adopt_styles(document, &shadow)?;
         parent.append_child(&host)?;
-        Ok(UiRoot { host, shadow })
+        let window = document.default_view().ok_or_else(|| JsValue::from_str("the document has no window"))?;
+        Ok(UiRoot { document: document.clone(), window, host, shadow })
     }
 
     /// A root at the end of the body.
@@ -50,6 +53,14 @@ impl UiRoot {
             None => document.document_element().ok_or(JsValue::NULL)?,
         };
         UiRoot::create(document, &parent)
+    }
+
+    pub(crate) fn document(&self) -> &Document {
+        &self.document
+    }
+
+    pub(crate) fn window(&self) -> &Window {
+        &self.window
     }
 
     pub(crate) fn shadow(&self) -> &ShadowRoot {

@@ -7,27 +7,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  collectorAndBrowser, newPage, sdkReady, screenshot, axeViolations, focusedLabel, tabTo, storedEvents, eventually,
+  collectorAndBrowser, sdkReady, screenshot, axeViolations, focusedLabel, tabTo, eventually,
 } from './harness.mjs';
 
 const shared = collectorAndBrowser();
 
-async function openDemo(path = '/') {
-  const context = await shared.browser.newContext();
-  const page = await newPage(context);
-  await page.goto(`${shared.collector.url}${path}`);
-  await sdkReady(page);
-  return { context, page };
-}
-
-async function eventsOf(page) {
-  await page.evaluate(() => window.uptake.flush());
-  const anonymousId = await page.evaluate(() => window.uptake.anonymousId());
-  return storedEvents(shared.collector, anonymousId);
-}
-
 test('the checklist ticks items by real use, keeps its progress, starts a tour and can be dismissed', async () => {
-  const { context, page } = await openDemo();
+  const { context, page } = await shared.openDemo();
   const launcher = page.getByRole('button', { name: 'Get started 0/3' });
   await launcher.waitFor();
   assert.equal(await launcher.getAttribute('aria-expanded'), 'false');
@@ -75,7 +61,7 @@ test('the checklist ticks items by real use, keeps its progress, starts a tour a
   await page.waitForTimeout(300);
   assert.equal(await page.getByRole('button', { name: /Get started/ }).count(), 0, 'a dismissed checklist stays away');
 
-  const events = await eventsOf(page);
+  const events = await shared.sentEvents(page);
   const completed = events.filter(([name]) => name === 'checklist_item_completed').map(([, properties]) => properties.item_id);
   assert.deepEqual(completed, ['approve']);
   const dismissed = events.filter(([name, properties]) => name === 'experience_dismissed' && properties.experience_type === 'checklist');
@@ -85,7 +71,7 @@ test('the checklist ticks items by real use, keeps its progress, starts a tour a
 });
 
 test('a CSAT survey after an automation, answered with the keyboard, with a comment', async () => {
-  const { context, page } = await openDemo('/automations.html');
+  const { context, page } = await shared.openDemo('/automations.html');
   await page.getByRole('dialog', { name: 'Your first automation' }).getByRole('button', { name: 'Close' }).click();
   await page.getByRole('button', { name: 'New automation' }).click();
   await page.getByRole('button', { name: 'Save automation' }).click();
@@ -114,7 +100,7 @@ test('a CSAT survey after an automation, answered with the keyboard, with a comm
   await survey.getByRole('status').filter({ hasText: 'Thank you!' }).waitFor();
   await survey.waitFor({ state: 'detached' });
 
-  const events = await eventsOf(page);
+  const events = await shared.sentEvents(page);
   const answers = events.filter(([name]) => name === 'survey_answered').map(([, properties]) => properties);
   assert.equal(answers.length, 1);
   assert.deepEqual([answers[0].survey_id, answers[0].kind, answers[0].score, answers[0].comment],
@@ -126,7 +112,7 @@ test('a CSAT survey after an automation, answered with the keyboard, with a comm
 });
 
 test('NPS after an export (closed at the follow-up, the score still counts) and a single choice after scheduling', async () => {
-  const { context, page } = await openDemo('/#/reports');
+  const { context, page } = await shared.openDemo('/#/reports');
   await page.getByRole('dialog', { name: 'New: reports export to CSV' }).getByRole('button', { name: 'Got it' }).click();
   await page.getByRole('button', { name: 'Export CSV' }).click();
   const nps = page.getByRole('dialog', { name: 'How likely are you to recommend Ledgerly to a colleague?' });
@@ -153,7 +139,7 @@ test('NPS after an export (closed at the follow-up, the score still counts) and 
   await choice.getByRole('status').waitFor();
 
   const answers = await eventually(async () => {
-    const events = await eventsOf(page);
+    const events = await shared.sentEvents(page);
     const found = events.filter(([name]) => name === 'survey_answered').map(([, properties]) => properties);
     return found.length === 2 ? found : null;
   });

@@ -107,9 +107,27 @@ export async function startAppServer(html) {
   };
 }
 
-/** A collector and a browser for the tests of one file, started before them and stopped after. */
+/**
+ * A collector and a browser for the tests of one file, started before them and stopped after,
+ * with the two things most tests do with them: open a demo page in a fresh context, and read
+ * back what a page sent.
+ */
 export function collectorAndBrowser() {
-  const shared = {};
+  const shared = {
+    async openDemo(path = '/', options = {}) {
+      const context = await shared.browser.newContext(options);
+      const page = await newPage(context);
+      await page.goto(`${shared.collector.url}${path}`);
+      await sdkReady(page);
+      return { context, page };
+    },
+    /** Flushes the page's queue and returns the events the collector stored for its visitor. */
+    async sentEvents(page) {
+      await page.evaluate(() => window.uptake.flush());
+      const anonymousId = await page.evaluate(() => window.uptake.anonymousId());
+      return storedEvents(shared.collector, anonymousId);
+    },
+  };
   before(async () => {
     shared.collector = await startCollector();
     shared.browser = await launchBrowser();

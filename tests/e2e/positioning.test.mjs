@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  collectorAndBrowser, newPage, openFixture, fixtureHtml, cardAndTarget, attachmentProblem, storedEvents, settled,
+  collectorAndBrowser, newPage, openFixture, fixtureHtml, cardAndTarget, attachmentProblem, settled,
   screenshot, eventually,
 } from './harness.mjs';
 
@@ -180,9 +180,7 @@ function policyConfig(policy) {
 }
 
 async function tourEvents(page) {
-  await page.evaluate(() => window.uptake.flush());
-  const anonymousId = await page.evaluate(() => window.uptake.anonymousId());
-  return storedEvents(shared.collector, anonymousId)
+  return (await shared.sentEvents(page))
     .filter(([name]) => name.startsWith('tour_'))
     .map(([name, properties]) => [name, properties.step, properties.policy ?? properties.reason ?? null]);
 }

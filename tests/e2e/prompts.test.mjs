@@ -6,28 +6,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  collectorAndBrowser, newPage, sdkReady, eventually, screenshot, axeViolations, focusedLabel, tabTo, settled,
-  cardAndTarget, attachmentProblem, storedEvents,
+  collectorAndBrowser, eventually, screenshot, axeViolations, focusedLabel, tabTo, settled, cardAndTarget,
+  attachmentProblem,
 } from './harness.mjs';
 
 const shared = collectorAndBrowser();
 
-async function openDemo(path = '/', options = {}) {
-  const context = await shared.browser.newContext(options);
-  const page = await newPage(context);
-  await page.goto(`${shared.collector.url}${path}`);
-  await sdkReady(page);
-  return { context, page };
-}
-
-async function sentEvents(page) {
-  await page.evaluate(() => window.uptake.flush());
-  const anonymousId = await page.evaluate(() => window.uptake.anonymousId());
-  return storedEvents(shared.collector, anonymousId);
-}
-
 test('the Reports route brings a banner, operated with the keyboard alone', async () => {
-  const { context, page } = await openDemo();
+  const { context, page } = await shared.openDemo();
   await page.getByRole('link', { name: 'Reports' }).click();
   assert.equal(new URL(page.url()).hash, '#/reports', 'the app changed its route with pushState');
   const banner = page.getByRole('dialog', { name: 'New: reports export to CSV' });
@@ -52,7 +38,7 @@ test('the Reports route brings a banner, operated with the keyboard alone', asyn
   await banner.waitFor({ state: 'detached' });
   assert.equal(await headingY(), headingWithBanner, 'the banner pushed nothing: the page did not move');
 
-  const events = await sentEvents(page);
+  const events = await shared.sentEvents(page);
   const pages = events.filter(([name]) => name === 'page').map(([, properties]) => properties.path);
   assert.deepEqual(pages, ['/', '/#/reports'], 'the route change was a page view');
   const dismissed = events.filter(([name]) => name === 'experience_dismissed');
@@ -62,7 +48,7 @@ test('the Reports route brings a banner, operated with the keyboard alone', asyn
 });
 
 test('a change of period brings a tooltip that stays on its button through scroll and resize', async () => {
-  const { context, page } = await openDemo('/#/reports');
+  const { context, page } = await shared.openDemo('/#/reports');
   const banner = page.getByRole('dialog', { name: 'New: reports export to CSV' });
   await banner.getByRole('button', { name: 'Got it' }).click();
   const lastMonth = page.getByRole('button', { name: 'Last month' });
@@ -100,7 +86,7 @@ test('a change of period brings a tooltip that stays on its button through scrol
   await page.keyboard.press('Escape');
   await tooltip.waitFor({ state: 'detached' });
   assert.equal(await focusedLabel(page), 'Last month', 'focus went back to where it was');
-  const events = await sentEvents(page);
+  const events = await shared.sentEvents(page);
   const shown = events.filter(([name]) => name === 'experience_shown').map(([, properties]) => properties.rule_id);
   assert.ok(shown.includes('export-tip'), shown.join());
   assert.deepEqual(page.uncaughtErrors, []);
@@ -108,7 +94,7 @@ test('a change of period brings a tooltip that stays on its button through scrol
 });
 
 test('the hotspot on Automations opens its tooltip from the keyboard and starts the tour', async () => {
-  const { context, page } = await openDemo();
+  const { context, page } = await shared.openDemo();
   const badge = page.getByRole('button', { name: 'New: Automations are here' });
   await badge.waitFor();
   const [badgeBox, linkBox] = [await badge.boundingBox(), await page.locator('#nav-automations').boundingBox()];
@@ -142,7 +128,7 @@ test('the hotspot on Automations opens its tooltip from the keyboard and starts 
   await badge.waitFor({ state: 'detached' });
   await page.getByRole('dialog', { name: 'Your invoices' }).waitFor();
 
-  const events = await sentEvents(page);
+  const events = await shared.sentEvents(page);
   const action = events.find(([name, properties]) => name === 'experience_action' && properties.rule_id === 'automations-badge');
   assert.ok(action, 'the button press was recorded');
   assert.equal(action[1].button, 0);
@@ -151,7 +137,7 @@ test('the hotspot on Automations opens its tooltip from the keyboard and starts 
 });
 
 test('the modal in Japanese, from the locale trait, with focus trapped and given back', async () => {
-  const { context, page } = await openDemo();
+  const { context, page } = await shared.openDemo();
   await page.locator('#language').selectOption('ja');
   await page.getByRole('button', { name: 'はじめに 0/3' }).waitFor();
   const approve = page.locator('button.approve');
@@ -181,7 +167,7 @@ test('the modal in Japanese, from the locale trait, with focus trapped and given
 });
 
 test('the browser language is used when there is no locale trait, and the trait wins over it', async () => {
-  const { context, page } = await openDemo('/', { locale: 'ja-JP' });
+  const { context, page } = await shared.openDemo('/', { locale: 'ja-JP' });
   await page.getByRole('button', { name: 'はじめに 0/3' }).waitFor();
   await page.locator('#language').selectOption('en');
   await page.getByRole('button', { name: 'Get started 0/3' }).waitFor();
@@ -190,7 +176,7 @@ test('the browser language is used when there is no locale trait, and the trait 
 });
 
 test('a dark colour scheme gets the dark theme, and the page can set the theme', async () => {
-  const { context, page } = await openDemo('/?uptake_preview=automate-invoices', { colorScheme: 'dark' });
+  const { context, page } = await shared.openDemo('/?uptake_preview=automate-invoices', { colorScheme: 'dark' });
   const modal = page.getByRole('dialog', { name: 'Automate invoice approval?' });
   await modal.waitFor();
   const surface = await modal.evaluate((dialog) => getComputedStyle(dialog).backgroundColor);
@@ -206,9 +192,9 @@ test('a dark colour scheme gets the dark theme, and the page can set the theme',
 });
 
 test('events are stored once, for every kind shown', async () => {
-  const { context, page } = await openDemo();
+  const { context, page } = await shared.openDemo();
   await eventually(() => page.getByRole('button', { name: 'Get started 0/3' }).count());
-  const events = await sentEvents(page);
+  const events = await shared.sentEvents(page);
   const shown = events.filter(([name]) => name === 'experience_shown').map(([, properties]) => `${properties.experience_type}:${properties.rule_id}`);
   assert.deepEqual(shown.sort(), ['checklist:onboarding', 'prompt:automations-badge']);
   await context.close();

@@ -5,26 +5,12 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { collectorAndBrowser, newPage, sdkReady, storedEvents } from './harness.mjs';
+import { collectorAndBrowser, sdkReady } from './harness.mjs';
 
 const shared = collectorAndBrowser();
 
-async function openDemo(path) {
-  const context = await shared.browser.newContext();
-  const page = await newPage(context);
-  await page.goto(`${shared.collector.url}${path}`);
-  await sdkReady(page);
-  return { context, page };
-}
-
-async function eventsOf(page) {
-  await page.evaluate(() => window.uptake.flush());
-  const anonymousId = await page.evaluate(() => window.uptake.anonymousId());
-  return storedEvents(shared.collector, anonymousId);
-}
-
 test('pushState, replaceState, back and hash changes are page views; the app sees its own errors', async () => {
-  const { context, page } = await openDemo('/');
+  const { context, page } = await shared.openDemo('/');
   await page.getByRole('link', { name: 'Reports' }).click();
   await page.getByRole('dialog', { name: 'New: reports export to CSV' }).waitFor();
   await page.getByRole('button', { name: 'Got it' }).click();
@@ -44,7 +30,7 @@ test('pushState, replaceState, back and hash changes are page views; the app see
   });
   assert.equal(thrown, 'SecurityError', 'the app gets the error its pushState call raised');
 
-  const events = await eventsOf(page);
+  const events = await shared.sentEvents(page);
   const pages = events.filter(([name]) => name === 'page').map(([, properties]) => [properties.path, properties.search ?? '']);
   assert.deepEqual(pages, [
     ['/', ''],
@@ -58,7 +44,7 @@ test('pushState, replaceState, back and hash changes are page views; the app see
 });
 
 test('?uptake_preview= shows an experience at once and counts nothing as exposure', async () => {
-  const { context, page } = await openDemo('/automations.html?uptake_preview=reports-csv');
+  const { context, page } = await shared.openDemo('/automations.html?uptake_preview=reports-csv');
   const banner = page.getByRole('dialog', { name: 'New: reports export to CSV' });
   await banner.waitFor();
   await banner.getByRole('button', { name: 'Got it' }).click();
@@ -77,7 +63,7 @@ test('?uptake_preview= shows an experience at once and counts nothing as exposur
   await page.waitForTimeout(300);
   assert.ok(warnings.some((warning) => warning.includes('uptake_preview: the config has no experience "no-such-thing"')), warnings.join(' | '));
 
-  const events = await eventsOf(page);
+  const events = await shared.sentEvents(page);
   const banners = events.filter(([name, properties]) => name.startsWith('experience_') && properties.experience_id === 'reports-csv')
     .map(([name, properties]) => [name, properties.preview ?? false]);
   assert.deepEqual(banners, [['experience_shown', true], ['experience_dismissed', true], ['experience_shown', false]]);
@@ -88,7 +74,7 @@ test('?uptake_preview= shows an experience at once and counts nothing as exposur
 });
 
 test('uptake.debug(true) explains in the console why each rule did or did not fire', async () => {
-  const { context, page } = await openDemo('/');
+  const { context, page } = await shared.openDemo('/');
   const logged = [];
   page.on('console', (message) => logged.push(message.text()));
   await page.evaluate(() => window.uptake.debug(true));

@@ -7,19 +7,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   collectorAndBrowser, newPage, sdkReady, screenshot, axeViolations, focusedLabel, cardAndTarget,
-  attachmentProblem, storedEvents, settled,
+  attachmentProblem, settled,
 } from './harness.mjs';
 
 const shared = collectorAndBrowser();
 
 const step = (page, title) => page.getByRole('dialog', { name: title });
 const progress = (dialog) => dialog.locator('.uptake-progress').textContent();
-
-async function eventsOf(page) {
-  await page.evaluate(() => window.uptake.flush());
-  const anonymousId = await page.evaluate(() => window.uptake.anonymousId());
-  return storedEvents(shared.collector, anonymousId);
-}
 
 test('the Invoices tour crosses a page load and a reload and resumes at the right step', async () => {
   const context = await shared.browser.newContext();
@@ -91,7 +85,7 @@ test('the Invoices tour crosses a page load and a reload and resumes at the righ
   await page.keyboard.press('Enter');
   await last.waitFor({ state: 'detached' });
 
-  const events = await eventsOf(page);
+  const events = await shared.sentEvents(page);
   const viewed = events.filter(([name, properties]) => name === 'tour_step_viewed' && properties.tour_id === 'invoices-tour');
   assert.deepEqual(viewed.map(([, properties]) => properties.step), [1, 2, 1, 2, 3, 4, 5],
     'each step viewed once each time it is reached (Back shows step 1 again)');
@@ -125,7 +119,7 @@ test('a rule starts the Automations tour, advanced by a click and by an event; E
   await step(page, 'Your invoices').waitFor({ state: 'detached' });
   assert.equal(await page.evaluate(() => window.uptake.startTour('no-such-tour')), false);
 
-  const events = await eventsOf(page);
+  const events = await shared.sentEvents(page);
   const ends = events.filter(([name]) => name === 'tour_completed' || name === 'tour_abandoned')
     .map(([name, properties]) => [name, properties.tour_id, properties.rule_id ?? null, properties.reason ?? null]);
   assert.deepEqual(ends, [

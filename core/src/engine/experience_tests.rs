@@ -3,6 +3,7 @@
 
 use serde_json::json;
 
+use super::tests::options;
 use super::*;
 use crate::tour::{StepPlace, TargetVerdict};
 
@@ -42,20 +43,8 @@ fn config() -> Config {
 }
 
 fn engine() -> Engine {
-    let mut engine = Engine::new(EngineOptions {
-        write_key: None,
-        outbox: OutboxSettings::default(),
-        seed: [5; 32],
-        anonymous_id: None,
-        user_id: Some("u-9".into()),
-        traits: Map::new(),
-        renderable: vec![
-            ExperienceKind::Prompt,
-            ExperienceKind::Tour,
-            ExperienceKind::Checklist,
-            ExperienceKind::Survey,
-        ],
-    });
+    let mut engine =
+        Engine::new(EngineOptions { write_key: None, seed: [5; 32], user_id: Some("u-9".into()), ..options() });
     engine.load_config(config(), at(0));
     engine.page(None, page("/"), at(0));
     engine
@@ -276,20 +265,7 @@ fn explanations_say_why_each_woken_rule_did_or_did_not_fire() {
 }
 
 fn options_without_config() -> EngineOptions {
-    EngineOptions {
-        write_key: None,
-        outbox: OutboxSettings::default(),
-        seed: [6; 32],
-        anonymous_id: None,
-        user_id: None,
-        traits: Map::new(),
-        renderable: vec![
-            ExperienceKind::Prompt,
-            ExperienceKind::Tour,
-            ExperienceKind::Checklist,
-            ExperienceKind::Survey,
-        ],
-    }
+    EngineOptions { write_key: None, seed: [6; 32], ..options() }
 }
 
 #[test]

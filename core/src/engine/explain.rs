@@ -2,7 +2,6 @@
 
 use super::Engine;
 pub use crate::program::RuleExplanation;
-use crate::program::ShowLimits;
 use crate::time::Timestamp;
 
 impl Engine {
@@ -10,7 +9,6 @@ impl Engine {
     pub fn explain(&self, now: Timestamp) -> Vec<RuleExplanation> {
         let Some(loaded) = &self.loaded else { return Vec::new() };
         let facts = self.facts(loaded, now);
-        let limits = ShowLimits { shown_this_page_view: self.shown_this_page_view, shown_rules: &self.shown_rules };
-        loaded.program.explain(&self.state, &loaded.slots, &facts, limits, &self.available, &self.scratch)
+        loaded.program.explain(&self.situation(loaded, &facts), &self.scratch)
     }
 }

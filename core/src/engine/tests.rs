@@ -19,7 +19,7 @@ fn on_day(day: i64, minutes: i64) -> Timestamp {
     Timestamp::from_millis(1_795_000_000_000 + day * DAY + minutes * MINUTE)
 }
 
-fn options() -> EngineOptions {
+pub(super) fn options() -> EngineOptions {
     EngineOptions {
         write_key: Some("dev".into()),
         outbox: OutboxSettings::default(),

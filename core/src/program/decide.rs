@@ -20,6 +20,17 @@ pub struct ShowLimits<'a> {
     pub shown_rules: &'a [usize],
 }
 
+/// Everything a decision depends on besides the rules woken: the user's state, what is known
+/// now, the limits on showing and the kinds the caller can show now.
+#[derive(Clone, Copy)]
+pub struct Situation<'a> {
+    pub state: &'a UserState,
+    pub slots: &'a Slots,
+    pub facts: &'a Facts<'a>,
+    pub limits: ShowLimits<'a>,
+    pub renderable: &'a [ExperienceKind],
+}
+
 /// The rule chosen, and for which group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Choice {
@@ -111,15 +122,8 @@ impl Program {
     }
 
     /// The woken rule to show now, if any.
-    pub fn decide(
-        &self,
-        state: &UserState,
-        slots: &Slots,
-        facts: &Facts<'_>,
-        limits: ShowLimits<'_>,
-        renderable: &[ExperienceKind],
-        scratch: &Scratch,
-    ) -> Option<Choice> {
+    pub fn decide(&self, situation: &Situation<'_>, scratch: &Scratch) -> Option<Choice> {
+        let Situation { state, slots, facts, limits, renderable } = *situation;
         let settings = &self.config().settings;
         let evaluation = Evaluation::new(self, state, slots, facts);
         let throttled = limits.shown_this_page_view >= settings.throttle.per_page_view

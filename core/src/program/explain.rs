@@ -2,12 +2,10 @@
 //! held it back, or the first part of its trigger or audience that did not hold, with the value
 //! the device saw.
 
-use crate::config::ExperienceKind;
 use crate::exposure::Variant;
-use crate::state::UserState;
 
-use super::condition::{Cond, Evaluation, Facts};
-use super::{Program, Scratch, ShowLimits, Slots};
+use super::condition::{Cond, Evaluation};
+use super::{Program, Scratch, Situation};
 
 /// One rule's verdict.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -92,15 +90,8 @@ impl Evaluation<'_> {
 
 impl Program {
     /// A verdict for each rule woken in `scratch`.
-    pub fn explain(
-        &self,
-        state: &UserState,
-        slots: &Slots,
-        facts: &Facts<'_>,
-        limits: ShowLimits<'_>,
-        renderable: &[ExperienceKind],
-        scratch: &Scratch,
-    ) -> Vec<RuleExplanation> {
+    pub fn explain(&self, situation: &Situation<'_>, scratch: &Scratch) -> Vec<RuleExplanation> {
+        let Situation { state, slots, facts, limits, renderable } = *situation;
         let settings = &self.config().settings;
         let evaluation = Evaluation::new(self, state, slots, facts);
         let throttled = if limits.shown_this_page_view >= settings.throttle.per_page_view {

@@ -22,7 +22,7 @@ use crate::usage::{EventHistory, EventRetention, FEATURES_MAX, FeatureUsage, Seq
 
 pub(crate) use condition::Cond;
 pub use condition::Facts;
-pub use decide::{Choice, ShowLimits};
+pub use decide::{Choice, ShowLimits, Situation};
 pub use explain::RuleExplanation;
 
 /// An event, with the `where` its properties must pass.
