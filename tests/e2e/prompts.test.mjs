@@ -199,3 +199,22 @@ test('events are stored once, for every kind shown', async () => {
   assert.deepEqual(shown.sort(), ['checklist:onboarding', 'prompt:automations-badge']);
   await context.close();
 });
+
+test('prefers-reduced-motion: the badge stops pulsing and cards appear without an entrance', async () => {
+  const motion = async (reducedMotion) => {
+    const { context, page } = await shared.openDemo('/', { reducedMotion });
+    const badge = page.getByRole('button', { name: 'New: Automations are here' });
+    await badge.waitFor();
+    await badge.click();
+    const tooltip = page.getByRole('dialog', { name: 'Automations are here' });
+    await tooltip.waitFor();
+    const animations = {
+      badge: await badge.evaluate((element) => getComputedStyle(element, '::after').animationName),
+      card: await tooltip.evaluate((element) => getComputedStyle(element).animationName),
+    };
+    await context.close();
+    return animations;
+  };
+  assert.deepEqual(await motion('no-preference'), { badge: 'uptake-pulse-ring', card: 'uptake-fade' });
+  assert.deepEqual(await motion('reduce'), { badge: 'none', card: 'none' });
+});
