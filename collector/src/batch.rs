@@ -1,6 +1,7 @@
 //! Reading a POSTed batch: the body is JSON whatever its content type (browsers send
 //! `text/plain` to avoid a CORS preflight), the write key is in the body or in HTTP Basic auth,
-//! and every event is checked. Bad input gets a message that says what is wrong.
+//! and every event is checked on its own: the good ones are kept, the bad ones (invalid, or
+//! over the size limit of one event) are named by index with what is wrong.
 
 use axum::http::HeaderMap;
 use base64::Engine as _;
@@ -9,10 +10,36 @@ use uptake_core::event::Event;
 
 use crate::store::IncomingEvent;
 
+/// The limits on what one request may carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest batch body, once decompressed.
+    pub batch_bytes: usize,
+    /// The largest event, as compact JSON.
+    pub event_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { batch_bytes: 500 * 1024, event_bytes: 32 * 1024 }
+    }
+}
+
+/// Why one event of a batch cannot be stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvalidKind {
+    /// Not an event of the Segment shape: sending it again cannot help.
+    Invalid,
+    /// Larger than the limit of one event.
+    TooLarge,
+}
+
 /// One event of a batch that cannot be stored.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct InvalidEvent {
     pub index: usize,
+    pub kind: InvalidKind,
     pub error: String,
 }
 
@@ -25,15 +52,21 @@ pub enum BatchError {
     MissingWriteKey,
     #[error("unknown write key")]
     UnknownWriteKey,
-    #[error("{} of {total} events are invalid; nothing was stored", invalid.len())]
-    InvalidEvents { total: usize, invalid: Vec<InvalidEvent> },
 }
 
-/// A batch whose every event passed the checks.
+/// A batch from a known write key: the events that passed the checks, and those that did not.
 #[derive(Debug)]
-pub struct ValidBatch {
+pub struct ReadBatch {
     pub write_key: String,
     pub events: Vec<IncomingEvent>,
+    pub invalid: Vec<InvalidEvent>,
+}
+
+impl ReadBatch {
+    /// Every event was refused and at least one for its size: the answer is 413 rather than 400.
+    pub fn only_too_large_or_invalid(&self) -> bool {
+        self.events.is_empty() && self.invalid.iter().any(|invalid| invalid.kind == InvalidKind::TooLarge)
+    }
 }
 
 /// The user name of an HTTP Basic `Authorization` header, where Segment's clients put the key.
@@ -61,7 +94,12 @@ fn kind_of(value: &Value) -> &'static str {
 }
 
 /// Reads and checks a batch.
-pub fn read_batch(body: &[u8], headers: &HeaderMap, write_keys: &[String]) -> Result<ValidBatch, BatchError> {
+pub fn read_batch(
+    body: &[u8],
+    headers: &HeaderMap,
+    write_keys: &[String],
+    limits: &Limits,
+) -> Result<ReadBatch, BatchError> {
     let value: Value = serde_json::from_slice(body).map_err(|error| BatchError::Malformed(error.to_string()))?;
     let Value::Object(mut fields) = value else {
         return Err(BatchError::Malformed(format!("expected an object, found {}", kind_of(&value))));
@@ -84,20 +122,21 @@ pub fn read_batch(body: &[u8], headers: &HeaderMap, write_keys: &[String]) -> Re
     if !write_keys.contains(&write_key) {
         return Err(BatchError::UnknownWriteKey);
     }
-    let total = items.len();
-    let mut events = Vec::with_capacity(total);
+    let mut events = Vec::with_capacity(items.len());
     let mut invalid = Vec::new();
     for (index, value) in items.into_iter().enumerate() {
         let body = value.to_string();
+        if body.len() > limits.event_bytes {
+            let error = format!("the event is {} bytes; at most {} are accepted", body.len(), limits.event_bytes);
+            invalid.push(InvalidEvent { index, kind: InvalidKind::TooLarge, error });
+            continue;
+        }
         match Event::from_json(value) {
             Ok(event) => events.push(IncomingEvent { event, body }),
-            Err(error) => invalid.push(InvalidEvent { index, error: error.to_string() }),
+            Err(error) => invalid.push(InvalidEvent { index, kind: InvalidKind::Invalid, error: error.to_string() }),
         }
     }
-    if !invalid.is_empty() {
-        return Err(BatchError::InvalidEvents { total, invalid });
-    }
-    Ok(ValidBatch { write_key, events })
+    Ok(ReadBatch { write_key, events, invalid })
 }
 
 #[cfg(test)]
@@ -110,6 +149,10 @@ mod tests {
         vec!["dev".to_owned()]
     }
 
+    fn read(body: &[u8], headers: &HeaderMap) -> Result<ReadBatch, BatchError> {
+        read_batch(body, headers, &keys(), &Limits::default())
+    }
+
     fn event(message_id: &str) -> Value {
         json!({"messageId": message_id, "type": "track", "event": "x", "anonymousId": "a", "timestamp": "2026-11-24T00:00:00Z"})
     }
@@ -117,7 +160,7 @@ mod tests {
     #[test]
     fn reads_a_batch_with_the_key_in_the_body() {
         let body = json!({"batch": [event("m-1")], "writeKey": "dev"}).to_string();
-        let batch = read_batch(body.as_bytes(), &HeaderMap::new(), &keys()).unwrap();
+        let batch = read(body.as_bytes(), &HeaderMap::new()).unwrap();
         assert_eq!(batch.write_key, "dev");
         assert_eq!(batch.events.len(), 1);
     }
@@ -128,41 +171,53 @@ mod tests {
         let mut headers = HeaderMap::new();
         // base64("dev:")
         headers.insert("authorization", HeaderValue::from_static("Basic ZGV2Og=="));
-        assert!(read_batch(body.as_bytes(), &headers, &keys()).is_ok());
+        assert!(read(body.as_bytes(), &headers).is_ok());
     }
 
     #[test]
     fn refuses_what_is_not_a_batch_saying_why() {
-        let error = read_batch(b"{\"batch\": [", &HeaderMap::new(), &keys()).unwrap_err();
+        let error = read(b"{\"batch\": [", &HeaderMap::new()).unwrap_err();
         assert!(matches!(&error, BatchError::Malformed(message) if message.contains("EOF")), "{error}");
-        let error = read_batch(b"[1, 2]", &HeaderMap::new(), &keys()).unwrap_err();
+        let error = read(b"[1, 2]", &HeaderMap::new()).unwrap_err();
         assert_eq!(error, BatchError::Malformed("expected an object, found a list".into()));
-        let error = read_batch(b"{\"events\": []}", &HeaderMap::new(), &keys()).unwrap_err();
+        let error = read(b"{\"events\": []}", &HeaderMap::new()).unwrap_err();
         assert_eq!(error, BatchError::Malformed("\"batch\" must be a list of events, found nothing".into()));
-        let error = read_batch(b"{\"batch\": [], \"writeKey\": 5}", &HeaderMap::new(), &keys()).unwrap_err();
+        let error = read(b"{\"batch\": [], \"writeKey\": 5}", &HeaderMap::new()).unwrap_err();
         assert_eq!(error, BatchError::Malformed("\"writeKey\" must be a string, found a number".into()));
     }
 
     #[test]
     fn refuses_missing_and_unknown_keys() {
         let body = json!({"batch": []}).to_string();
-        assert_eq!(read_batch(body.as_bytes(), &HeaderMap::new(), &keys()).err(), Some(BatchError::MissingWriteKey));
+        assert_eq!(read(body.as_bytes(), &HeaderMap::new()).err(), Some(BatchError::MissingWriteKey));
         let body = json!({"batch": [], "writeKey": "nope"}).to_string();
-        assert_eq!(read_batch(body.as_bytes(), &HeaderMap::new(), &keys()).err(), Some(BatchError::UnknownWriteKey));
+        assert_eq!(read(body.as_bytes(), &HeaderMap::new()).err(), Some(BatchError::UnknownWriteKey));
     }
 
     #[test]
-    fn names_every_invalid_event_by_index() {
+    fn keeps_the_good_events_and_names_every_bad_one_by_index() {
         let mut bad = event("m-2");
         bad.as_object_mut().unwrap().remove("event");
-        let body = json!({"batch": [event("m-1"), bad, {"type": "track"}], "writeKey": "dev"}).to_string();
-        let Err(BatchError::InvalidEvents { total, invalid }) = read_batch(body.as_bytes(), &HeaderMap::new(), &keys())
-        else {
-            panic!("expected invalid events");
-        };
-        assert_eq!(total, 3);
-        assert_eq!(invalid.iter().map(|e| e.index).collect::<Vec<_>>(), [1, 2]);
-        assert_eq!(invalid[0].error, "a \"track\" event needs an \"event\" name of 1 to 200 bytes");
-        assert_eq!(invalid[1].error, "missing field `messageId`");
+        let mut large = event("m-4");
+        large["properties"] = json!({"notes": "x".repeat(40 * 1024)});
+        let body = json!({"batch": [event("m-1"), bad, {"type": "track"}, large, event("m-5")], "writeKey": "dev"});
+        let batch = read(body.to_string().as_bytes(), &HeaderMap::new()).unwrap();
+        let kept: Vec<&str> = batch.events.iter().map(|incoming| incoming.event.message_id.as_str()).collect();
+        assert_eq!(kept, ["m-1", "m-5"]);
+        let named: Vec<(usize, InvalidKind)> = batch.invalid.iter().map(|e| (e.index, e.kind)).collect();
+        assert_eq!(named, [(1, InvalidKind::Invalid), (2, InvalidKind::Invalid), (3, InvalidKind::TooLarge)]);
+        assert_eq!(batch.invalid[0].error, "a \"track\" event needs an \"event\" name of 1 to 200 bytes");
+        assert_eq!(batch.invalid[1].error, "missing field `messageId`");
+        assert!(batch.invalid[2].error.ends_with("bytes; at most 32768 are accepted"), "{}", batch.invalid[2].error);
+        assert!(!batch.only_too_large_or_invalid());
+    }
+
+    #[test]
+    fn a_batch_of_only_oversized_events_is_told_apart() {
+        let mut large = event("m-1");
+        large["properties"] = json!({"notes": "x".repeat(40 * 1024)});
+        let body = json!({"batch": [large, {"type": "track"}], "writeKey": "dev"});
+        let batch = read(body.to_string().as_bytes(), &HeaderMap::new()).unwrap();
+        assert!(batch.only_too_large_or_invalid());
     }
 }

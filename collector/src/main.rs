@@ -2,13 +2,6 @@
 //! batches and stores each event once in SQLite. `check` validates a config file without
 //! serving it.
 
-mod batch;
-mod config_file;
-mod routes;
-mod server;
-mod store;
-
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -24,7 +17,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve the config, the SDK and the demo app, and store the event batches sent to it.
-    Serve(server::ServeOptions),
+    Serve(uptake_collector::server::ServeOptions),
     /// Check a config file and print every error in it, or OK.
     Check {
         /// The JSON config file.
@@ -37,7 +30,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Check { config } => match config_file::ConfigFile::load(&config) {
+        Command::Check { config } => match uptake_collector::config_file::ConfigFile::load(&config) {
             Ok(_) => {
                 println!("{}: OK", config.display());
                 ExitCode::SUCCESS
@@ -51,7 +44,7 @@ fn main() -> ExitCode {
             print!("{}", uptake_core::config::config_schema_json());
             ExitCode::SUCCESS
         }
-        Command::Serve(options) => match server::serve(options) {
+        Command::Serve(options) => match uptake_collector::server::serve(options) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 eprintln!("uptake-collector: {error}");
@@ -60,6 +53,3 @@ fn main() -> ExitCode {
         },
     }
 }
-
-/// The address the collector listens on when none is given.
-const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8080);

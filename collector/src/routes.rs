@@ -1,48 +1,73 @@
-//! The HTTP interface: `GET /v1/config` serves the config, `POST /v1/batch` stores events, and
-//! everything else is static files: the SDK under `/uptake/`, the demo app at the root.
+//! The HTTP interface: `GET /v1/config` serves the config, `POST /v1/batch` stores events,
+//! `GET /v1/export` reads them back (admin key), and everything else is static files: the SDK
+//! under `/uptake/`, the demo app at the root. The API answers cross-origin requests from the
+//! configured app origins only.
 
-use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::json;
-use tower_http::cors::{Any, CorsLayer};
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::batch::{BatchError, read_batch};
-use crate::store::Store;
-
-/// The largest batch body accepted.
-pub const BATCH_MAX_BYTES: usize = 500 * 1024;
+use crate::batch::{BatchError, Limits, read_batch};
+use crate::body::{self, BodyError};
+use crate::export::export;
+use crate::rate_limit::WriteKeyRateLimit;
+use crate::store::writer::Writer;
 
 pub struct AppState {
     pub config_text: String,
     pub write_keys: Vec<String>,
-    pub store: Arc<Mutex<Store>>,
+    pub writer: Writer,
+    /// The database file, opened by exports for reading.
+    pub database: PathBuf,
+    /// The key `GET /v1/export` asks for; no export without one.
+    pub admin_key: Option<String>,
+    pub limits: Limits,
+    pub rate_limit: WriteKeyRateLimit,
 }
 
 pub struct StaticDirs {
-    pub www: std::path::PathBuf,
-    pub sdk: std::path::PathBuf,
+    pub www: PathBuf,
+    pub sdk: PathBuf,
 }
 
-pub fn router(state: AppState, dirs: StaticDirs) -> Router {
+/// The CORS policy of the API: the listed origins may read its answers; others may not.
+fn api_cors(origins: Vec<HeaderValue>) -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::CONTENT_ENCODING])
+        // The SDK reads `Retry-After` from a 429 or a 503.
+        .expose_headers([header::RETRY_AFTER])
+        .max_age(Duration::from_secs(24 * 60 * 60))
+}
+
+pub fn router(state: AppState, dirs: StaticDirs, allowed_origins: Vec<HeaderValue>) -> Router {
     let no_cache = SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    // Bodies above the limit are refused before they are read; gzip bodies are checked again
+    // once decompressed.
+    let body_limit = DefaultBodyLimit::max(state.limits.batch_bytes);
     let api = Router::new()
         .route("/v1/config", get(serve_config))
-        .route("/v1/batch", post(receive_batch).layer(DefaultBodyLimit::max(BATCH_MAX_BYTES)))
+        .route("/v1/batch", post(receive_batch).layer(body_limit))
+        .route("/v1/export", get(export))
         .with_state(Arc::new(state))
         // Browsers send batches as simple `text/plain` requests: no preflight, but the answer
         // must allow the page's origin to read it.
-        .layer(CorsLayer::permissive());
+        .layer(api_cors(allowed_origins));
     // Pages of other origins load the SDK as a module and its wasm with a streaming fetch:
-    // both are CORS requests.
+    // both are CORS requests, and the SDK is public.
     let sdk = Router::new()
         .fallback_service(ServeDir::new(dirs.sdk))
         .layer(CorsLayer::new().allow_origin(Any).allow_methods([Method::GET, Method::HEAD]));
@@ -57,40 +82,83 @@ fn error_response(status: StatusCode, body: serde_json::Value) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-async fn receive_batch(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
-    let batch = match read_batch(&body, &headers, &state.write_keys) {
+fn message(status: StatusCode, text: impl std::fmt::Display) -> Response {
+    error_response(status, json!({"error": text.to_string()}))
+}
+
+fn body_error(error: BodyError) -> Response {
+    let status = match error {
+        BodyError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        BodyError::BadGzip(_) => StatusCode::BAD_REQUEST,
+        BodyError::UnsupportedEncoding(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+    };
+    message(status, error)
+}
+
+/// 429, with when to come back in whole seconds (at least one).
+fn too_many_requests(wait: Duration) -> Response {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let mut response = message(
+        StatusCode::TOO_MANY_REQUESTS,
+        format!("too many batches for this write key; retry in {} s", seconds.max(1)),
+    );
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+    response
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_millis() as i64)
+}
+
+async fn receive_batch(
+    State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Response {
+    let raw = match raw {
+        Ok(raw) => raw,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return body_error(BodyError::TooLarge { limit: state.limits.batch_bytes, compressed: false });
+        }
+        Err(rejection) => return message(rejection.status(), rejection.body_text()),
+    };
+    let json = match body::is_gzip(&headers, query.as_deref())
+        .and_then(|gzip| body::decoded(&raw, gzip, state.limits.batch_bytes))
+    {
+        Ok(json) => json,
+        Err(error) => return body_error(error),
+    };
+    let batch = match read_batch(&json, &headers, &state.write_keys, &state.limits) {
         Ok(batch) => batch,
         Err(error) => {
             let status = match error {
                 BatchError::MissingWriteKey | BatchError::UnknownWriteKey => StatusCode::UNAUTHORIZED,
-                BatchError::Malformed(_) | BatchError::InvalidEvents { .. } => StatusCode::BAD_REQUEST,
+                BatchError::Malformed(_) => StatusCode::BAD_REQUEST,
             };
-            let mut body = json!({"error": error.to_string()});
-            if let BatchError::InvalidEvents { invalid, .. } = &error {
-                body["invalid"] = json!(invalid);
-            }
-            return error_response(status, body);
+            return message(status, error);
         }
     };
-    let received_at_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_millis() as i64);
-    let store = Arc::clone(&state.store);
-    let stored = tokio::task::spawn_blocking(move || {
-        let mut store = store.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        store.insert_batch(&batch.write_key, &batch.events, received_at_ms)
-    })
-    .await;
-    match stored {
-        Ok(Ok(outcome)) => axum::Json(outcome).into_response(),
-        Ok(Err(error)) => {
-            eprintln!("uptake-collector: could not store a batch: {error}");
-            error_response(
-                StatusCode::SERVICE_UNAVAILABLE,
-                json!({"error": "the events could not be stored; retry later"}),
-            )
-        }
+    if let Err(wait) = state.rate_limit.check(&batch.write_key) {
+        return too_many_requests(wait);
+    }
+    if batch.events.is_empty() && !batch.invalid.is_empty() {
+        let status =
+            if batch.only_too_large_or_invalid() { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::BAD_REQUEST };
+        let error = format!("none of the {} events can be stored; see \"invalid\"", batch.invalid.len());
+        return error_response(status, json!({"error": error, "invalid": batch.invalid}));
+    }
+    match state.writer.insert(batch.write_key, batch.events, now_ms()).await {
+        Ok(outcome) => axum::Json(json!({
+            "stored": outcome.stored,
+            "duplicates": outcome.duplicates,
+            "invalid": batch.invalid,
+        }))
+        .into_response(),
         Err(error) => {
-            eprintln!("uptake-collector: the storage task failed: {error}");
-            error_response(StatusCode::INTERNAL_SERVER_ERROR, json!({"error": "internal error; retry later"}))
+            let mut response = message(StatusCode::SERVICE_UNAVAILABLE, format!("{error}; retry later"));
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            response
         }
     }
 }

@@ -4,11 +4,27 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 
+use axum::http::HeaderValue;
+
+use crate::batch::Limits;
 use crate::config_file::{ConfigFile, ConfigFileError};
+use crate::rate_limit::WriteKeyRateLimit;
 use crate::routes::{AppState, StaticDirs, router};
+use crate::store::writer::Writer;
 use crate::store::{Store, StoreError};
+
+/// An origin as browsers send it: scheme, host and port, no path.
+fn parse_origin(text: &str) -> Result<HeaderValue, String> {
+    let origin = text.trim_end_matches('/');
+    let host = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+    match host {
+        Some(host) if !host.is_empty() && !host.contains('/') => {
+            HeaderValue::from_str(origin).map_err(|error| format!("{text:?}: {error}"))
+        }
+        _ => Err(format!("{text:?} is not an origin; write it as https://app.example.com (with a port if needed)")),
+    }
+}
 
 #[derive(clap::Args, Debug)]
 pub struct ServeOptions {
@@ -30,6 +46,24 @@ pub struct ServeOptions {
     /// The built SDK served at `/uptake/`.
     #[arg(long, default_value = "pkg")]
     sdk: PathBuf,
+    /// An origin of the app whose pages may send events and read the config from another
+    /// origin than the collector's (repeat for several); pages served by the collector itself
+    /// need none.
+    #[arg(long = "allow-origin", value_parser = parse_origin)]
+    allowed_origins: Vec<HeaderValue>,
+    /// The key `GET /v1/export` asks for (`Authorization: Bearer <key>`); without it there is
+    /// no export.
+    #[arg(long, env = "UPTAKE_ADMIN_KEY")]
+    admin_key: Option<String>,
+    /// Batches per second accepted per write key; more get 429 with Retry-After. 0: no limit.
+    #[arg(long, default_value_t = 1_000)]
+    rate_limit: u32,
+    /// The largest batch in bytes, once decompressed; larger ones get 413.
+    #[arg(long, default_value_t = Limits::default().batch_bytes)]
+    max_batch_bytes: usize,
+    /// The largest event in bytes; larger ones are refused by index.
+    #[arg(long, default_value_t = Limits::default().event_bytes)]
+    max_event_bytes: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -46,9 +80,9 @@ pub enum ServeError {
 
 pub fn serve(options: ServeOptions) -> Result<(), ServeError> {
     let config = ConfigFile::load(&options.config)?;
-    let store = Store::open(&options.database)?;
+    let (writer, writer_thread) = Writer::start(Store::open(&options.database)?)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(async move {
+    let served = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(options.listen)
             .await
             .map_err(|source| ServeError::Listen { address: options.listen, source })?;
@@ -56,9 +90,16 @@ pub fn serve(options: ServeOptions) -> Result<(), ServeError> {
         if !options.sdk.join("uptake.js").is_file() {
             eprintln!("uptake-collector: warning: no SDK build in {} (run scripts/build-sdk)", options.sdk.display());
         }
-        let state =
-            AppState { config_text: config.text, write_keys: options.write_keys, store: Arc::new(Mutex::new(store)) };
-        let app = router(state, StaticDirs { www: options.www, sdk: options.sdk });
+        let state = AppState {
+            config_text: config.text,
+            write_keys: options.write_keys,
+            writer,
+            database: options.database.clone(),
+            admin_key: options.admin_key.filter(|key| !key.is_empty()),
+            limits: Limits { batch_bytes: options.max_batch_bytes, event_bytes: options.max_event_bytes },
+            rate_limit: WriteKeyRateLimit::new(options.rate_limit),
+        };
+        let app = router(state, StaticDirs { www: options.www, sdk: options.sdk }, options.allowed_origins);
         println!(
             "uptake-collector listening on http://{address}/ (config {}, database {})",
             options.config.display(),
@@ -66,7 +107,11 @@ pub fn serve(options: ServeOptions) -> Result<(), ServeError> {
         );
         axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
         Ok(())
-    })
+    });
+    // The router, and with it the last handle to the writer, is gone: the writer commits what
+    // it was handed and stops.
+    writer_thread.join();
+    served
 }
 
 async fn shutdown_signal() {

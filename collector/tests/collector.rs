@@ -1,109 +1,13 @@
 //! The collector as a real process on 127.0.0.1, spoken to over real HTTP, with its SQLite file
 //! read back directly.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+mod common;
+
+use std::process::{Command, Output};
 
 use serde_json::{Value, json};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_uptake-collector");
-
-fn demo_config() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../www/uptake.config.json")
-}
-
-/// A collector process on a free port, stopped when dropped.
-struct Collector {
-    child: Child,
-    url: String,
-    dir: tempfile::TempDir,
-}
-
-impl Collector {
-    fn start() -> Collector {
-        let dir = tempfile::tempdir().unwrap();
-        let sdk = dir.path().join("sdk");
-        std::fs::create_dir(&sdk).unwrap();
-        std::fs::write(sdk.join("uptake.js"), "// loader").unwrap();
-        std::fs::write(sdk.join("uptake_wasm_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
-        let mut child = Command::new(BINARY)
-            .args(["serve", "--listen", "127.0.0.1:0", "--write-key", "dev", "--config"])
-            .arg(demo_config())
-            .arg("--database")
-            .arg(dir.path().join("events.db"))
-            .arg("--sdk")
-            .arg(&sdk)
-            .arg("--www")
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../www"))
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        let url = line
-            .split_whitespace()
-            .find(|word| word.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
-            .trim_end_matches('/')
-            .to_owned();
-        Collector { child, url, dir }
-    }
-
-    fn database(&self) -> rusqlite::Connection {
-        rusqlite::Connection::open(self.dir.path().join("events.db")).unwrap()
-    }
-
-    fn stored(&self, message_id: &str) -> i64 {
-        self.database()
-            .query_row("SELECT COUNT(*) FROM events WHERE message_id = ?1", [message_id], |row| row.get(0))
-            .unwrap()
-    }
-
-    fn post(&self, body: &str) -> (u16, Value) {
-        self.post_with(body, None)
-    }
-
-    fn post_with(&self, body: &str, authorization: Option<&str>) -> (u16, Value) {
-        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-        let mut request = agent.post(format!("{}/v1/batch", self.url)).header("content-type", "text/plain");
-        if let Some(value) = authorization {
-            request = request.header("authorization", value);
-        }
-        let mut response = request.send(body).unwrap();
-        let status = response.status().as_u16();
-        let text = response.body_mut().read_to_string().unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-    }
-
-    fn get(&self, path: &str) -> (u16, String, String) {
-        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-        let mut response = agent.get(format!("{}{path}", self.url)).call().unwrap();
-        let content_type =
-            response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
-        (response.status().as_u16(), content_type, response.body_mut().read_to_string().unwrap())
-    }
-}
-
-impl Drop for Collector {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn track(message_id: &str) -> Value {
-    json!({
-        "messageId": message_id, "type": "track", "event": "invoice.approved",
-        "anonymousId": "anon-1", "userId": "u-42", "properties": {"invoice_id": "INV-1"},
-        "timestamp": "2026-11-24T09:30:00.000Z", "sentAt": "2026-11-24T09:30:01.000Z"
-    })
-}
-
-fn batch(events: &[Value]) -> String {
-    json!({"batch": events, "sentAt": "2026-11-24T09:30:01.000Z", "writeKey": "dev"}).to_string()
-}
+use common::{BINARY, Collector, batch, demo_config, track};
 
 #[test]
 fn a_malformed_body_gets_400_with_a_reason_and_the_next_good_batch_is_stored() {
@@ -114,31 +18,40 @@ fn a_malformed_body_gets_400_with_a_reason_and_the_next_good_batch_is_stored() {
     assert!(error.starts_with("the body is not a batch: "), "{error}");
 
     let (status, body) = collector.post(&batch(&[track("m-good")]));
-    assert_eq!((status, body), (200, json!({"stored": 1, "duplicates": 0})));
+    assert_eq!((status, body), (200, json!({"stored": 1, "duplicates": 0, "invalid": []})));
     assert_eq!(collector.stored("m-good"), 1);
 }
 
 #[test]
-fn invalid_events_are_named_by_index_and_nothing_of_the_batch_is_stored() {
+fn a_batch_with_bad_events_stores_the_good_ones_and_names_the_bad_ones_by_index() {
     let collector = Collector::start();
     let mut nameless = track("m-2");
     nameless.as_object_mut().unwrap().remove("event");
-    let (status, body) = collector.post(&batch(&[track("m-1"), nameless]));
-    assert_eq!(status, 400);
+    let (status, body) = collector.post(&batch(&[track("m-1"), nameless, track("m-3")]));
+    assert_eq!(status, 200);
     assert_eq!(
-        body["invalid"],
-        json!([{"index": 1, "error": "a \"track\" event needs an \"event\" name of 1 to 200 bytes"}])
+        body,
+        json!({"stored": 2, "duplicates": 0, "invalid": [
+            {"index": 1, "kind": "invalid", "error": "a \"track\" event needs an \"event\" name of 1 to 200 bytes"}
+        ]})
     );
-    assert_eq!(collector.stored("m-1"), 0);
+    assert_eq!((collector.stored("m-1"), collector.stored("m-3")), (1, 1));
+    // Nothing good in it: 400, with every bad event named.
+    let (status, body) = collector.post(&batch(&[json!({"type": "track"})]));
+    assert_eq!(status, 400);
+    assert_eq!(body["invalid"][0]["error"], "missing field `messageId`");
 }
 
 #[test]
 fn a_repeated_message_id_is_stored_once() {
     let collector = Collector::start();
     let events = [track("m-1"), track("m-2")];
-    assert_eq!(collector.post(&batch(&events)), (200, json!({"stored": 2, "duplicates": 0})));
-    assert_eq!(collector.post(&batch(&events)), (200, json!({"stored": 0, "duplicates": 2})));
-    assert_eq!(collector.post(&batch(&[track("m-1"), track("m-1")])), (200, json!({"stored": 0, "duplicates": 2})));
+    assert_eq!(collector.post(&batch(&events)), (200, json!({"stored": 2, "duplicates": 0, "invalid": []})));
+    assert_eq!(collector.post(&batch(&events)), (200, json!({"stored": 0, "duplicates": 2, "invalid": []})));
+    assert_eq!(
+        collector.post(&batch(&[track("m-1"), track("m-1")])),
+        (200, json!({"stored": 0, "duplicates": 2, "invalid": []}))
+    );
     assert_eq!(collector.stored("m-1"), 1);
     let body: String = collector
         .database()

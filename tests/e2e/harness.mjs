@@ -18,11 +18,12 @@ const COLLECTOR = process.env.UPTAKE_COLLECTOR_BIN || join(ROOT, 'target', 'debu
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 /** Starts a collector serving the demo app and the built SDK; resolves once it listens. */
-export async function startCollector({ config = join(ROOT, 'www', 'uptake.config.json') } = {}) {
+export async function startCollector({ config = join(ROOT, 'www', 'uptake.config.json'), allowOrigins = [] } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'uptake-e2e-'));
   const database = join(dir, 'events.db');
   const args = ['serve', '--config', config, '--database', database, '--listen', '127.0.0.1:0',
-    '--write-key', 'dev', '--www', join(ROOT, 'www'), '--sdk', join(ROOT, 'pkg')];
+    '--write-key', 'dev', '--www', join(ROOT, 'www'), '--sdk', join(ROOT, 'pkg'),
+    ...allowOrigins.flatMap((origin) => ['--allow-origin', origin])];
   const child = spawn(COLLECTOR, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const url = await new Promise((resolve, reject) => {
@@ -94,11 +95,14 @@ export async function screenshot(page, name) {
   return path;
 }
 
-/** Another web app on its own origin (a second port of 127.0.0.1) serving one HTML page. */
-export async function startAppServer(html) {
+/**
+ * Another web app on its own origin (a second port of 127.0.0.1) serving one HTML page, which
+ * `page()` gives when it is asked for (so the page can name a collector started afterwards).
+ */
+export async function startAppServer(page) {
   const server = createServer((request, response) => {
     response.writeHead(200, { 'content-type': 'text/html' });
-    response.end(html);
+    response.end(page());
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

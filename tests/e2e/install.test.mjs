@@ -4,17 +4,20 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { collectorAndBrowser, startAppServer, newPage, sdkReady } from './harness.mjs';
+import { collectorAndBrowser, startAppServer, startCollector, newPage, sdkReady } from './harness.mjs';
 
 const shared = collectorAndBrowser();
 
 test('the snippet on another origin: queued calls replay in order and reach the collector', async () => {
-  const html = `<!doctype html><html><head><title>Another app</title>
+  let html = '';
+  const app = await startAppServer(() => html);
+  // The collector lets the app's origin read its answers; other origins may not.
+  const collector = await startCollector({ allowOrigins: [app.url] });
+  html = `<!doctype html><html><head><title>Another app</title>
 <script>window.uptake=window.uptake||[];uptake.push(['identify','u-42',{role:'admin',signed_up_at:'2026-08-01'}]);</script>
-<script async src="${shared.collector.url}/uptake/uptake.js" data-collector="${shared.collector.url}" data-write-key="dev"></script>
+<script async src="${collector.url}/uptake/uptake.js" data-collector="${collector.url}" data-write-key="dev"></script>
 <script>uptake.push(['track','report.opened',{report:'aging'}]);uptake.push(['group','acme',{plan:'pro'}]);</script>
 </head><body><button data-uptake-feature="reports.export">Export</button></body></html>`;
-  const app = await startAppServer(html);
   const context = await shared.browser.newContext();
   const page = await newPage(context);
   await page.goto(`${app.url}/app.html`);
@@ -24,7 +27,7 @@ test('the snippet on another origin: queued calls replay in order and reach the 
   await page.evaluate(() => window.uptake.flush());
 
   const anonymousId = await page.evaluate(() => window.uptake.anonymousId());
-  const rows = shared.collector.query(`SELECT type, event, json_extract(body, '$.context.page.url'), user_id
+  const rows = collector.query(`SELECT type, event, json_extract(body, '$.context.page.url'), user_id
     FROM events WHERE anonymous_id = '${anonymousId}' ORDER BY message_id`);
   // The SDK's own events (experiences the demo config shows) are left out here.
   const own = /^(experience_|checklist_|tour_|survey_|goal_)/;
@@ -32,11 +35,12 @@ test('the snippet on another origin: queued calls replay in order and reach the 
     ['identify', 'report.opened', 'group', 'page', 'feature_used', 'report.exported'],
     'the snippet\'s calls first, in order, then the page view, then calls made after loading');
   assert.ok(rows.every((row) => row[2] === `${app.url}/app.html` && row[3] === 'u-42'));
-  const traits = shared.collector.query(`SELECT body FROM events WHERE anonymous_id = '${anonymousId}' AND type = 'identify'`);
+  const traits = collector.query(`SELECT body FROM events WHERE anonymous_id = '${anonymousId}' AND type = 'identify'`);
   assert.deepEqual(JSON.parse(traits[0][0]).traits, { role: 'admin', signed_up_at: '2026-08-01' });
   assert.deepEqual(page.uncaughtErrors, []);
   await context.close();
   await app.stop();
+  await collector.stop();
 });
 
 test('the ES module from pkg/ loads with instantiateStreaming and sends to the collector', async () => {

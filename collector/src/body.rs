@@ -1,0 +1,109 @@
+//! A batch request's body before it is read as JSON: gzip-compressed when the sender says so
+//! (`Content-Encoding: gzip` from servers, `?gzip=1` from browsers, which cannot set that
+//! header without a CORS preflight), and never larger than the batch limit once decompressed,
+//! so a small zip bomb gets 413 instead of the collector's memory.
+
+use std::borrow::Cow;
+use std::io::Read;
+
+use axum::http::{HeaderMap, header};
+use flate2::read::GzDecoder;
+
+/// Why a body cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BodyError {
+    #[error("the batch is larger than {limit} bytes{}; send fewer events per batch", if *.compressed { " once decompressed" } else { "" })]
+    TooLarge { limit: usize, compressed: bool },
+    #[error("the body is not valid gzip: {0}")]
+    BadGzip(String),
+    #[error("Content-Encoding {0:?} is not supported; send the body as is or gzip-compressed")]
+    UnsupportedEncoding(String),
+}
+
+/// Whether the body is gzip-compressed, by header or by the `gzip` query parameter.
+pub fn is_gzip(headers: &HeaderMap, query: Option<&str>) -> Result<bool, BodyError> {
+    let by_query = query.is_some_and(|query| {
+        query.split('&').any(|pair| matches!(pair.split_once('='), Some(("gzip", "1" | "true"))) || pair == "gzip")
+    });
+    let by_header = match headers.get(header::CONTENT_ENCODING) {
+        None => false,
+        Some(value) => {
+            let value = value.to_str().unwrap_or_default().trim();
+            match value.to_ascii_lowercase().as_str() {
+                "gzip" | "x-gzip" => true,
+                "" | "identity" => false,
+                _ => return Err(BodyError::UnsupportedEncoding(value.to_owned())),
+            }
+        }
+    };
+    Ok(by_query || by_header)
+}
+
+/// The body as JSON bytes: decompressed if needed, at most `limit` bytes.
+pub fn decoded(raw: &[u8], gzip: bool, limit: usize) -> Result<Cow<'_, [u8]>, BodyError> {
+    if !gzip {
+        return if raw.len() > limit {
+            Err(BodyError::TooLarge { limit, compressed: false })
+        } else {
+            Ok(Cow::Borrowed(raw))
+        };
+    }
+    let mut decoded = Vec::with_capacity(raw.len().saturating_mul(4).min(limit));
+    // One byte more than allowed tells "exactly at the limit" from "over it".
+    let read = GzDecoder::new(raw)
+        .take(limit as u64 + 1)
+        .read_to_end(&mut decoded)
+        .map_err(|error| BodyError::BadGzip(error.to_string()))?;
+    if read > limit {
+        return Err(BodyError::TooLarge { limit, compressed: true });
+    }
+    Ok(Cow::Owned(decoded))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use axum::http::HeaderValue;
+    use flate2::Compression;
+    use flate2::write::GzEncoder;
+
+    use super::*;
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+        encoder.write_all(bytes).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    #[test]
+    fn compression_is_said_by_header_or_by_query() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(is_gzip(&headers, None), Ok(false));
+        assert_eq!(is_gzip(&headers, Some("gzip=1")), Ok(true));
+        assert_eq!(is_gzip(&headers, Some("a=b&gzip=true")), Ok(true));
+        assert_eq!(is_gzip(&headers, Some("gzip=0")), Ok(false));
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("GZIP"));
+        assert_eq!(is_gzip(&headers, None), Ok(true));
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("br"));
+        assert_eq!(is_gzip(&headers, None), Err(BodyError::UnsupportedEncoding("br".into())));
+    }
+
+    #[test]
+    fn gzip_bodies_are_decompressed_within_the_limit() {
+        let json = br#"{"batch": []}"#;
+        assert_eq!(decoded(&gzip(json), true, 1024).unwrap().as_ref(), json);
+        assert_eq!(decoded(json, false, 1024).unwrap().as_ref(), json);
+        assert_eq!(decoded(&gzip(json), true, json.len()).unwrap().as_ref(), json, "exactly at the limit");
+        assert!(matches!(decoded(b"not gzip", true, 1024), Err(BodyError::BadGzip(_))));
+        assert_eq!(decoded(json, false, 4), Err(BodyError::TooLarge { limit: 4, compressed: false }));
+    }
+
+    #[test]
+    fn a_zip_bomb_stops_at_the_limit() {
+        // 64 MiB of zeros compress to about 64 KB; reading stops after the limit.
+        let bomb = gzip(&vec![0; 64 << 20]);
+        assert!(bomb.len() < 100_000);
+        assert_eq!(decoded(&bomb, true, 500 * 1024), Err(BodyError::TooLarge { limit: 500 * 1024, compressed: true }));
+    }
+}

@@ -1,0 +1,169 @@
+//! The collector as a real process on 127.0.0.1 for the integration tests: started on a free
+//! port with its own SQLite file, spoken to over real HTTP, its database read back directly.
+
+#![allow(dead_code)] // Each test file uses a part of it.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::{Value, json};
+
+pub const BINARY: &str = env!("CARGO_BIN_EXE_uptake-collector");
+
+pub fn demo_config() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../www/uptake.config.json")
+}
+
+/// A collector process on a free port, stopped when dropped.
+pub struct Collector {
+    pub child: Child,
+    pub url: String,
+    pub dir: tempfile::TempDir,
+}
+
+impl Collector {
+    pub fn start() -> Collector {
+        Collector::start_with(&[])
+    }
+
+    /// A collector with more command-line options.
+    pub fn start_with(extra: &[&str]) -> Collector {
+        let dir = tempfile::tempdir().unwrap();
+        let sdk = dir.path().join("sdk");
+        std::fs::create_dir(&sdk).unwrap();
+        std::fs::write(sdk.join("uptake.js"), "// loader").unwrap();
+        std::fs::write(sdk.join("uptake_wasm_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+        let mut child = Command::new(BINARY)
+            .args(["serve", "--listen", "127.0.0.1:0", "--write-key", "dev", "--config"])
+            .arg(demo_config())
+            .arg("--database")
+            .arg(dir.path().join("events.db"))
+            .arg("--sdk")
+            .arg(&sdk)
+            .arg("--www")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../www"))
+            .args(extra)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let url = line
+            .split_whitespace()
+            .find(|word| word.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .trim_end_matches('/')
+            .to_owned();
+        Collector { child, url, dir }
+    }
+
+    pub fn database(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.dir.path().join("events.db")).unwrap()
+    }
+
+    pub fn stored(&self, message_id: &str) -> i64 {
+        self.database()
+            .query_row("SELECT COUNT(*) FROM events WHERE message_id = ?1", [message_id], |row| row.get(0))
+            .unwrap()
+    }
+
+    pub fn post(&self, body: &str) -> (u16, Value) {
+        self.post_with(body, None)
+    }
+
+    pub fn post_with(&self, body: &str, authorization: Option<&str>) -> (u16, Value) {
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        let mut request = agent.post(format!("{}/v1/batch", self.url)).header("content-type", "text/plain");
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        let mut response = request.send(body).unwrap();
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub fn get(&self, path: &str) -> (u16, String, String) {
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        let mut response = agent.get(format!("{}{path}", self.url)).call().unwrap();
+        let content_type =
+            response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+        (response.status().as_u16(), content_type, response.body_mut().read_to_string().unwrap())
+    }
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn track(message_id: &str) -> Value {
+    json!({
+        "messageId": message_id, "type": "track", "event": "invoice.approved",
+        "anonymousId": "anon-1", "userId": "u-42", "properties": {"invoice_id": "INV-1"},
+        "timestamp": "2026-11-24T09:30:00.000Z", "sentAt": "2026-11-24T09:30:01.000Z"
+    })
+}
+
+pub fn batch(events: &[Value]) -> String {
+    json!({"batch": events, "sentAt": "2026-11-24T09:30:01.000Z", "writeKey": "dev"}).to_string()
+}
+
+/// An answer of the collector: status, the headers a test looks at, and the body as JSON (or
+/// as a string when it is not JSON).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder().http_status_as_error(false).build().into()
+}
+
+fn answer(mut response: ureq::http::Response<ureq::Body>) -> Answer {
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(name, value)| (name.as_str().to_owned(), value.to_str().unwrap_or_default().to_owned()))
+        .collect();
+    let text = response.body_mut().read_to_string().unwrap();
+    Answer { status, headers, body: serde_json::from_str(&text).unwrap_or(Value::String(text)) }
+}
+
+impl Collector {
+    /// POSTs raw bytes to `path` (with its query) with extra headers.
+    pub fn send(&self, path: &str, body: &[u8], headers: &[(&str, &str)]) -> Answer {
+        let mut request = agent().post(format!("{}{path}", self.url)).header("content-type", "text/plain");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        answer(request.send(body).unwrap())
+    }
+
+    /// GETs `path` with extra headers.
+    pub fn fetch(&self, path: &str, headers: &[(&str, &str)]) -> Answer {
+        let mut request = agent().get(format!("{}{path}", self.url));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        answer(request.call().unwrap())
+    }
+
+    /// How many events are stored in all.
+    pub fn count(&self) -> i64 {
+        self.database().query_row("SELECT COUNT(*) FROM events", [], |row| row.get(0)).unwrap()
+    }
+}
