@@ -1,0 +1,130 @@
+//! Load on the collector: a release build of it on 127.0.0.1 with a fresh SQLite file (WAL mode,
+//! every commit synced), and clients on this machine POSTing batches of 50 distinct events as
+//! fast as it answers, over keep-alive connections. Prints sustained events per second (counted
+//! in the database, not by the clients), p50 and p99 latency per batch, and the collector's peak
+//! memory.
+//!
+//! `cargo bench -p uptake-collector --bench load` (options after `--`: `--seconds N`,
+//! `--clients N`).
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_uptake-collector");
+const EVENTS_PER_BATCH: usize = 50;
+
+fn option(name: &str, default: u64) -> u64 {
+    let args: Vec<String> = std::env::args().collect();
+    args.windows(2).find(|pair| pair[0] == name).and_then(|pair| pair[1].parse().ok()).unwrap_or(default)
+}
+
+/// A batch of distinct events, shaped like the SDK's.
+fn batch_body(client: u64, round: u64) -> String {
+    let mut body = String::with_capacity(EVENTS_PER_BATCH * 400);
+    body.push_str(r#"{"writeKey":"dev","sentAt":"2026-11-24T09:30:01.000Z","batch":["#);
+    for i in 0..EVENTS_PER_BATCH {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(&format!(
+            r#"{{"messageId":"019a{client:04x}-{round:08x}-7000-8000-{i:012x}","type":"track","event":"invoice.approved","anonymousId":"anon-{client}","userId":"u-{client}","properties":{{"invoice_id":"INV-{round}","amount":1200,"manual":true}},"context":{{"library":{{"name":"uptake","version":"0.1.0"}},"page":{{"path":"/invoices","url":"http://127.0.0.1/invoices"}}}},"timestamp":"2026-11-24T09:30:00.000Z","sentAt":"2026-11-24T09:30:01.000Z"}}"#
+        ));
+    }
+    body.push_str("]}");
+    body
+}
+
+fn peak_memory_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kib: f64 = status
+        .lines()
+        .find(|line| line.starts_with("VmHWM:"))
+        .and_then(|line| line.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(0.0);
+    kib / 1024.0
+}
+
+fn stored(database: &Path) -> i64 {
+    let connection = rusqlite::Connection::open(database).expect("the database opens");
+    connection.query_row("SELECT COUNT(*) FROM events", [], |row| row.get(0)).expect("it counts")
+}
+
+fn percentile(sorted: &[Duration], share: f64) -> Duration {
+    sorted.get(((sorted.len() as f64 - 1.0) * share).round() as usize).copied().unwrap_or_default()
+}
+
+fn main() {
+    let seconds = option("--seconds", 10);
+    let clients = option("--clients", 16);
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let database = dir.path().join("load.db");
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../www/uptake.config.json");
+    let mut collector = Command::new(BINARY)
+        .args(["serve", "--listen", "127.0.0.1:0", "--write-key", "dev", "--rate-limit", "0", "--config"])
+        .arg(&config)
+        .arg("--database")
+        .arg(&database)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the collector starts");
+    let mut line = String::new();
+    BufReader::new(collector.stdout.take().expect("its output")).read_line(&mut line).expect("it says where");
+    let url = line.split_whitespace().find(|word| word.starts_with("http://")).expect("an address").to_owned();
+    let batch_url = format!("{}/v1/batch", url.trim_end_matches('/'));
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let latencies = Arc::new(Mutex::new(Vec::new()));
+    let failures = Arc::new(Mutex::new(0_u64));
+    let started = Instant::now();
+    let threads: Vec<_> = (0..clients)
+        .map(|client| {
+            let (stop, latencies, failures, batch_url) =
+                (Arc::clone(&stop), Arc::clone(&latencies), Arc::clone(&failures), batch_url.clone());
+            std::thread::spawn(move || {
+                let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+                let mut mine = Vec::new();
+                let mut round = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let body = batch_body(client, round);
+                    round += 1;
+                    let sent = Instant::now();
+                    match agent.post(&batch_url).header("content-type", "text/plain").send(&body) {
+                        Ok(response) if response.status() == 200 => mine.push(sent.elapsed()),
+                        _ => *failures.lock().unwrap_or_else(|e| e.into_inner()) += 1,
+                    }
+                }
+                latencies.lock().unwrap_or_else(|e| e.into_inner()).extend(mine);
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(seconds));
+    stop.store(true, Ordering::Relaxed);
+    for thread in threads {
+        let _ = thread.join();
+    }
+    let elapsed = started.elapsed();
+    let memory = peak_memory_mib(collector.id());
+    let _ = collector.kill();
+    let _ = collector.wait();
+
+    let events = stored(&database);
+    let mut latencies = latencies.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    latencies.sort();
+    let per_second = events as f64 / elapsed.as_secs_f64();
+    println!(
+        "load: {clients} clients, batches of {EVENTS_PER_BATCH}, {:.1} s: {events} events stored, {} failed batches",
+        elapsed.as_secs_f64(),
+        failures.lock().unwrap_or_else(|e| e.into_inner())
+    );
+    println!("| sustained events per second | p50 per batch | p99 per batch | collector peak memory |");
+    println!("| ---: | ---: | ---: | ---: |");
+    println!(
+        "| {per_second:.0} | {:.2} ms | {:.2} ms | {memory:.0} MiB |",
+        percentile(&latencies, 0.5).as_secs_f64() * 1e3,
+        percentile(&latencies, 0.99).as_secs_f64() * 1e3
+    );
+}
