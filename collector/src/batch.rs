@@ -93,6 +93,20 @@ fn kind_of(value: &Value) -> &'static str {
     }
 }
 
+/// Whether a column the event is stored in holds a NUL, which PostgreSQL's text refuses.
+fn has_nul(event: &Event) -> bool {
+    [
+        Some(&event.message_id),
+        event.event.as_ref(),
+        event.user_id.as_ref(),
+        event.anonymous_id.as_ref(),
+        event.group_id.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .any(|text| text.contains('\0'))
+}
+
 /// Reads and checks a batch.
 pub fn read_batch(
     body: &[u8],
@@ -132,6 +146,10 @@ pub fn read_batch(
             continue;
         }
         match Event::from_json(value) {
+            Ok(event) if has_nul(&event) => {
+                let error = "ids and names may not contain the NUL character".to_owned();
+                invalid.push(InvalidEvent { index, kind: InvalidKind::Invalid, error });
+            }
             Ok(event) => events.push(IncomingEvent { event, body }),
             Err(error) => invalid.push(InvalidEvent { index, kind: InvalidKind::Invalid, error: error.to_string() }),
         }
@@ -200,12 +218,22 @@ mod tests {
         bad.as_object_mut().unwrap().remove("event");
         let mut large = event("m-4");
         large["properties"] = json!({"notes": "x".repeat(40 * 1024)});
-        let body = json!({"batch": [event("m-1"), bad, {"type": "track"}, large, event("m-5")], "writeKey": "dev"});
+        let nul = event("m-\u{0}");
+        let body =
+            json!({"batch": [event("m-1"), bad, {"type": "track"}, large, event("m-5"), nul], "writeKey": "dev"});
         let batch = read(body.to_string().as_bytes(), &HeaderMap::new()).unwrap();
         let kept: Vec<&str> = batch.events.iter().map(|incoming| incoming.event.message_id.as_str()).collect();
         assert_eq!(kept, ["m-1", "m-5"]);
         let named: Vec<(usize, InvalidKind)> = batch.invalid.iter().map(|e| (e.index, e.kind)).collect();
-        assert_eq!(named, [(1, InvalidKind::Invalid), (2, InvalidKind::Invalid), (3, InvalidKind::TooLarge)]);
+        assert_eq!(
+            named,
+            [
+                (1, InvalidKind::Invalid),
+                (2, InvalidKind::Invalid),
+                (3, InvalidKind::TooLarge),
+                (5, InvalidKind::Invalid)
+            ]
+        );
         assert_eq!(batch.invalid[0].error, "a \"track\" event needs an \"event\" name of 1 to 200 bytes");
         assert_eq!(batch.invalid[1].error, "missing field `messageId`");
         assert!(batch.invalid[2].error.ends_with("bytes; at most 32768 are accepted"), "{}", batch.invalid[2].error);

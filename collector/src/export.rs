@@ -17,7 +17,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use uptake_core::iso8601::parse_timestamp;
 
 use crate::routes::AppState;
-use crate::store::{ExportFilter, Store};
+use crate::store::{EventReader, ExportFilter};
 
 /// Rows read from the database at a time.
 const PAGE: u32 = 1_000;
@@ -87,17 +87,29 @@ pub async fn export(
         Ok(filter) => filter,
         Err(message) => return error(StatusCode::BAD_REQUEST, message),
     };
-    let reader = match Store::open_reader(&state.database) {
-        Ok(reader) => reader,
-        Err(store_error) => return error(StatusCode::SERVICE_UNAVAILABLE, store_error.to_string()),
-    };
     let (lines, receiver) = tokio::sync::mpsc::channel(4);
-    tokio::task::spawn_blocking(move || stream_pages(&reader, &filter, &lines));
+    let database = state.database.clone();
+    // A thread of its own rather than the runtime's blocking pool: the PostgreSQL client runs
+    // its own runtime, which cannot start inside tokio's.
+    let reading =
+        std::thread::Builder::new().name("uptake-export".into()).spawn(move || match database.open_reader() {
+            Ok(mut reader) => stream_pages(reader.as_mut(), &filter, &lines),
+            Err(store_error) => {
+                let _ = lines.blocking_send(Err(std::io::Error::other(store_error.to_string())));
+            }
+        });
+    if let Err(spawn_error) = reading {
+        return error(StatusCode::SERVICE_UNAVAILABLE, spawn_error.to_string());
+    }
     ([(header::CONTENT_TYPE, "application/x-ndjson")], Body::from_stream(ReceiverStream::new(receiver))).into_response()
 }
 
 /// Sends the export page by page until it ends, fails, or nobody is reading any more.
-fn stream_pages(reader: &Store, filter: &ExportFilter, lines: &tokio::sync::mpsc::Sender<std::io::Result<Bytes>>) {
+fn stream_pages(
+    reader: &mut dyn EventReader,
+    filter: &ExportFilter,
+    lines: &tokio::sync::mpsc::Sender<std::io::Result<Bytes>>,
+) {
     let mut after = 0;
     loop {
         let page = match reader.export_page(filter, after, PAGE) {

@@ -17,7 +17,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve the config, the SDK and the demo app, and store the event batches sent to it.
-    Serve(uptake_collector::server::ServeOptions),
+    Serve(Box<uptake_collector::server::ServeOptions>),
     /// Check a config file and print every error in it, or OK.
     Check {
         /// The JSON config file.
@@ -44,7 +44,7 @@ fn main() -> ExitCode {
             print!("{}", uptake_core::config::config_schema_json());
             ExitCode::SUCCESS
         }
-        Command::Serve(options) => match uptake_collector::server::serve(options) {
+        Command::Serve(options) => match uptake_collector::server::serve(*options) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 eprintln!("uptake-collector: {error}");

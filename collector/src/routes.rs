@@ -23,14 +23,15 @@ use crate::batch::{BatchError, Limits, read_batch};
 use crate::body::{self, BodyError};
 use crate::export::export;
 use crate::rate_limit::WriteKeyRateLimit;
+use crate::store::Database;
 use crate::store::writer::Writer;
 
 pub struct AppState {
     pub config_text: String,
     pub write_keys: Vec<String>,
     pub writer: Writer,
-    /// The database file, opened by exports for reading.
-    pub database: PathBuf,
+    /// The database, opened by exports for reading.
+    pub database: Database,
     /// The key `GET /v1/export` asks for; no export without one.
     pub admin_key: Option<String>,
     pub limits: Limits,

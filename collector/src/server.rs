@@ -12,7 +12,7 @@ use crate::config_file::{ConfigFile, ConfigFileError};
 use crate::rate_limit::WriteKeyRateLimit;
 use crate::routes::{AppState, StaticDirs, router};
 use crate::store::writer::Writer;
-use crate::store::{Store, StoreError};
+use crate::store::{Database, StoreError};
 
 /// An origin as browsers send it: scheme, host and port, no path.
 fn parse_origin(text: &str) -> Result<HeaderValue, String> {
@@ -31,9 +31,10 @@ pub struct ServeOptions {
     /// The JSON config served to SDKs; the collector refuses to start if it is invalid.
     #[arg(long)]
     config: PathBuf,
-    /// The SQLite file events are stored in (created if missing).
-    #[arg(long, default_value = "uptake.db")]
-    database: PathBuf,
+    /// Where events are stored: a SQLite file (created if missing) or a PostgreSQL URL such as
+    /// postgres://user:password@host:5432/db.
+    #[arg(long, default_value = "uptake.db", value_parser = Database::parse)]
+    database: Database,
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, default_value_t = crate::DEFAULT_LISTEN)]
     listen: SocketAddr,
@@ -80,7 +81,7 @@ pub enum ServeError {
 
 pub fn serve(options: ServeOptions) -> Result<(), ServeError> {
     let config = ConfigFile::load(&options.config)?;
-    let (writer, writer_thread) = Writer::start(Store::open(&options.database)?)?;
+    let (writer, writer_thread) = Writer::start(options.database.open_store()?)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let served = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(options.listen)
@@ -103,7 +104,7 @@ pub fn serve(options: ServeOptions) -> Result<(), ServeError> {
         println!(
             "uptake-collector listening on http://{address}/ (config {}, database {})",
             options.config.display(),
-            options.database.display()
+            options.database
         );
         axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
         Ok(())

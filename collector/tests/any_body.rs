@@ -13,7 +13,7 @@ use tower::ServiceExt;
 use uptake_collector::batch::Limits;
 use uptake_collector::rate_limit::WriteKeyRateLimit;
 use uptake_collector::routes::{AppState, StaticDirs, router};
-use uptake_collector::store::Store;
+use uptake_collector::store::Database;
 use uptake_collector::store::writer::Writer;
 
 struct Harness {
@@ -26,9 +26,9 @@ fn harness() -> &'static Harness {
     static HARNESS: OnceLock<Harness> = OnceLock::new();
     HARNESS.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
-        let database = dir.path().join("events.db");
+        let database = Database::Sqlite(dir.path().join("events.db"));
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let (writer, _thread) = Writer::start(Store::open(&database).unwrap()).unwrap();
+        let (writer, _thread) = Writer::start(database.open_store().unwrap()).unwrap();
         let state = AppState {
             config_text: "{}".into(),
             write_keys: vec!["dev".into()],

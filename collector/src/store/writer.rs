@@ -7,7 +7,7 @@ use std::thread::JoinHandle;
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::{IncomingEvent, Store, StoreError, StoreOutcome};
+use super::{EventStore, IncomingEvent, StoreError, StoreOutcome};
 
 /// At most this many events in one transaction: a commit stays short.
 const EVENTS_PER_COMMIT: usize = 10_000;
@@ -45,7 +45,7 @@ pub enum WriteError {
 
 impl Writer {
     /// Starts the writing thread, which owns `store` until every `Writer` is dropped.
-    pub fn start(store: Store) -> std::io::Result<(Writer, WriterThread)> {
+    pub fn start(store: Box<dyn EventStore>) -> std::io::Result<(Writer, WriterThread)> {
         let (jobs, receiver) = mpsc::channel(1024);
         let thread = std::thread::Builder::new().name("uptake-writer".into()).spawn(move || run(store, receiver))?;
         Ok((Writer { jobs }, WriterThread(thread)))
@@ -65,7 +65,7 @@ impl Writer {
     }
 }
 
-fn run(mut store: Store, mut receiver: mpsc::Receiver<Job>) {
+fn run(mut store: Box<dyn EventStore>, mut receiver: mpsc::Receiver<Job>) {
     while let Some(first) = receiver.blocking_recv() {
         let mut events = first.events.len();
         let mut jobs = vec![first];
@@ -74,11 +74,11 @@ fn run(mut store: Store, mut receiver: mpsc::Receiver<Job>) {
             events += job.events.len();
             jobs.push(job);
         }
-        commit(&mut store, jobs);
+        commit(store.as_mut(), jobs);
     }
 }
 
-fn commit(store: &mut Store, jobs: Vec<Job>) {
+fn commit(store: &mut dyn EventStore, jobs: Vec<Job>) {
     let received_at_ms = jobs.iter().map(|job| job.received_at_ms).max().unwrap_or_default();
     let batches: Vec<(&str, &[IncomingEvent])> =
         jobs.iter().map(|job| (job.write_key.as_str(), job.events.as_slice())).collect();
@@ -88,12 +88,18 @@ fn commit(store: &mut Store, jobs: Vec<Job>) {
                 let _ = job.reply.send(Ok(outcome));
             }
         }
+        // One batch the database refuses must not fail the others committed with it.
+        Err(_) if jobs.len() > 1 => {
+            for job in jobs {
+                commit(store, vec![job]);
+            }
+        }
         Err(error) => {
             let message = match error {
-                StoreError::Sqlite(error) => error.to_string(),
+                StoreError::Database(message) => message,
                 other => other.to_string(),
             };
-            eprintln!("uptake-collector: could not store {} batches: {message}", jobs.len());
+            eprintln!("uptake-collector: could not store a batch: {message}");
             for job in jobs {
                 let _ = job.reply.send(Err(message.clone()));
             }
@@ -107,6 +113,8 @@ mod tests {
     use uptake_core::event::Event;
 
     use super::*;
+    use crate::store::sqlite::SqliteStore;
+    use crate::store::{EventReader, ExportFilter};
 
     fn incoming(message_id: &str) -> IncomingEvent {
         let value = json!({
@@ -120,7 +128,7 @@ mod tests {
     async fn concurrent_batches_are_each_committed_once_and_told_their_outcome() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("events.db");
-        let (writer, thread) = Writer::start(Store::open(&path).unwrap()).unwrap();
+        let (writer, thread) = Writer::start(Box::new(SqliteStore::open(&path).unwrap())).unwrap();
         let mut tasks = Vec::new();
         for batch in 0..50 {
             let writer = writer.clone();
@@ -139,6 +147,7 @@ mod tests {
         assert_eq!(stored, 51, "m-0 to m-50, each once");
         drop(writer);
         thread.join();
-        assert_eq!(Store::open(&path).unwrap().count("dev").unwrap(), 51);
+        let mut reader = SqliteStore::open_reader(&path).unwrap();
+        assert_eq!(reader.export_page(&ExportFilter::default(), 0, 100).unwrap().len(), 51);
     }
 }

@@ -34,11 +34,12 @@ impl Collector {
         std::fs::create_dir(&sdk).unwrap();
         std::fs::write(sdk.join("uptake.js"), "// loader").unwrap();
         std::fs::write(sdk.join("uptake_wasm_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
-        let mut child = Command::new(BINARY)
-            .args(["serve", "--listen", "127.0.0.1:0", "--write-key", "dev", "--config"])
-            .arg(demo_config())
-            .arg("--database")
-            .arg(dir.path().join("events.db"))
+        let mut command = Command::new(BINARY);
+        command.args(["serve", "--listen", "127.0.0.1:0", "--write-key", "dev", "--config"]).arg(demo_config());
+        if !extra.contains(&"--database") {
+            command.arg("--database").arg(dir.path().join("events.db"));
+        }
+        let mut child = command
             .arg("--sdk")
             .arg(&sdk)
             .arg("--www")
