@@ -1,16 +1,17 @@
-//! The network: the config fetched from the collector, batches POSTed to it, and beacons when
-//! the page goes away. Bodies are JSON sent as `text/plain` with the write key inside, so no
-//! request needs a CORS preflight, not even on the unload path.
+//! The network: the config fetched from the collector, and batches POSTed to it. Bodies are
+//! JSON sent as `text/plain` with the write key inside, so no request needs a CORS preflight,
+//! not even a `keepalive` one that outlives its page. Every answer is read whole (status,
+//! `Retry-After`, the events it names) and handed to the core, which decides what it means.
 
-use js_sys::Promise;
-use uptake_core::event::Batch;
 use uptake_core::outbox::Delivery;
+use uptake_core::time::Timestamp;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{RequestCredentials, RequestInit, RequestMode, Response};
 
-/// The browser's budget for request bodies still in flight when a page goes away.
-const KEEPALIVE_MAX_BYTES: usize = 60 * 1024;
+/// The browser's budget for request bodies still in flight when a page goes away (64 KiB,
+/// less a margin for headers).
+pub(crate) const KEEPALIVE_MAX_BYTES: usize = 60 * 1024;
 
 /// `keepalive` of a request, which `web-sys` does not expose.
 fn set_keepalive(init: &RequestInit, keepalive: bool) {
@@ -42,45 +43,26 @@ impl Transport {
         text.as_string().ok_or(JsValue::NULL)
     }
 
-    /// POSTs a batch and says how it went.
-    pub(crate) async fn send(&self, batch: &Batch) -> Delivery {
-        let Ok(body) = serde_json::to_string(batch) else {
-            return Delivery::Refused { status: 0 };
-        };
-        let Some(window) = web_sys::window() else { return Delivery::Failed };
+    /// POSTs a batch body and says how it went. `keepalive` lets the request outlive the page
+    /// (within the browser's budget). A request that fails before an answer is retried later.
+    pub(crate) async fn send(&self, body: &str, keepalive: bool, now: impl Fn() -> Timestamp) -> Delivery {
+        let Some(window) = web_sys::window() else { return Delivery::Retry { after: None } };
         let init = RequestInit::new();
         init.set_method("POST");
         init.set_mode(RequestMode::Cors);
         init.set_credentials(RequestCredentials::Omit);
         // A string body goes out as text/plain: a simple request, no preflight.
-        init.set_body(&JsValue::from_str(&body));
-        // Keep the request alive if the page goes away meanwhile, within the browser's budget.
-        set_keepalive(&init, body.len() <= KEEPALIVE_MAX_BYTES);
-        let request: Promise = window.fetch_with_str_and_init(&self.batch_url, &init);
-        match JsFuture::from(request).await.and_then(|response| response.dyn_into::<Response>()) {
-            Ok(response) => Delivery::from_status(response.status()),
-            Err(_) => Delivery::Failed,
-        }
-    }
-
-    /// Sends a batch as the page goes away: a beacon, or a keepalive fetch if the beacon queue
-    /// is full. Nobody waits for the answer.
-    pub(crate) fn send_on_exit(&self, batch: &Batch) {
-        let Ok(body) = serde_json::to_string(batch) else { return };
-        let Some(window) = web_sys::window() else { return };
-        if window.navigator().send_beacon_with_opt_str(&self.batch_url, Some(&body)).unwrap_or(false) {
-            return;
-        }
-        let init = RequestInit::new();
-        init.set_method("POST");
-        init.set_mode(RequestMode::Cors);
-        init.set_credentials(RequestCredentials::Omit);
-        init.set_body(&JsValue::from_str(&body));
-        set_keepalive(&init, true);
-        let request = window.fetch_with_str_and_init(&self.batch_url, &init);
-        // Awaited only so that a failure is not an unhandled rejection in the host page.
-        wasm_bindgen_futures::spawn_local(async move {
-            let _ = JsFuture::from(request).await;
-        });
+        init.set_body(&JsValue::from_str(body));
+        set_keepalive(&init, keepalive && body.len() <= KEEPALIVE_MAX_BYTES);
+        let answer = JsFuture::from(window.fetch_with_str_and_init(&self.batch_url, &init)).await;
+        let Ok(response) = answer.and_then(|response| response.dyn_into::<Response>()) else {
+            return Delivery::Retry { after: None };
+        };
+        let retry_after = response.headers().get("retry-after").ok().flatten();
+        let text = match response.text() {
+            Ok(promise) => JsFuture::from(promise).await.ok().and_then(|text| text.as_string()).unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        Delivery::from_answer(response.status(), retry_after.as_deref(), &text, now())
     }
 }

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::checklist::ChecklistRun;
 use crate::config::{Checklist, Config, ExperienceKind, Prompt, Show, Survey, Tour};
-use crate::event::{Batch, Event, EventType};
+use crate::event::{Event, EventType};
 use crate::exposure::{Outcome, RuleExposure, Variant};
 use crate::ids::IdGenerator;
 use crate::model::{UserMetrics, applies_to};
@@ -360,7 +360,7 @@ impl Engine {
         let mut event = self.new_event(EventType::Track, now);
         event.event = Some(name.to_owned());
         event.properties = properties;
-        self.outbox.push(event, now);
+        self.queue_for_collector(event, now);
         recorded
     }
 
@@ -612,7 +612,7 @@ impl Engine {
         self.refresh_applicable();
         let mut event = self.new_event(EventType::Identify, now);
         event.traits = traits;
-        self.outbox.push(event, now);
+        self.queue_for_collector(event, now);
         Ok(outcome)
     }
 
@@ -633,7 +633,7 @@ impl Engine {
         let mut event = self.new_event(EventType::Group, now);
         event.group_id = Some(group_id.to_owned());
         event.traits = traits;
-        self.outbox.push(event, now);
+        self.queue_for_collector(event, now);
         Ok(())
     }
 
@@ -652,7 +652,7 @@ impl Engine {
         let mut event = self.new_event(EventType::Page, now);
         event.name = name.filter(|name| is_valid_name(name));
         event.properties = properties;
-        self.outbox.push(event, now);
+        self.queue_for_collector(event, now);
         self.advance_tour_on_page(now);
         self.evaluate(now)
     }
@@ -670,6 +670,14 @@ impl Engine {
         }
         loaded.program.wake_for_elements(&mut self.scratch);
         self.decide(now)
+    }
+
+    /// Queues an event for the collector, as the JSON it is sent as.
+    fn queue_for_collector(&mut self, event: Event, now: Timestamp) {
+        // Serializing an event cannot fail: its maps have string keys and JSON values.
+        if let Ok(body) = serde_json::to_string(&event) {
+            self.outbox.push(body, now);
+        }
     }
 
     fn new_event(&mut self, event_type: EventType, now: Timestamp) -> Event {
@@ -716,12 +724,19 @@ impl Engine {
         self.outbox.transmit_now(now)
     }
 
-    pub fn drain(&mut self, now: Timestamp) -> Vec<Batch> {
-        self.outbox.drain(now)
+    /// Batches for a page going away, within `budget` bytes in all; see `Outbox::drain_for_exit`.
+    pub fn drain_for_exit(&mut self, now: Timestamp, budget: usize) -> Vec<OutgoingBatch> {
+        self.outbox.drain_for_exit(now, budget)
     }
 
     pub fn handle_delivery(&mut self, id: BatchId, delivery: Delivery, now: Timestamp) {
-        self.outbox.handle_delivery(id, delivery, now);
+        let random = self.ids.next_u64();
+        self.outbox.handle_delivery(id, delivery, now, random);
+    }
+
+    /// Whether the network is up; see `Outbox::set_online`.
+    pub fn set_online(&mut self, online: bool) {
+        self.outbox.set_online(online);
     }
 
     pub fn dropped(&self) -> DropCounts {

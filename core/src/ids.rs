@@ -31,7 +31,8 @@ impl IdGenerator {
         IdGenerator { state, last_millis: i64::MIN, counter: 0 }
     }
 
-    fn next_u64(&mut self) -> u64 {
+    /// 64 random bits, also for the jitter of retry delays.
+    pub fn next_u64(&mut self) -> u64 {
         let [s0, s1, s2, s3] = &mut self.state;
         let result = s1.wrapping_mul(5).rotate_left(7).wrapping_mul(9);
         let t = *s1 << 17;

@@ -17,7 +17,7 @@ pub enum TimestampError {
 
 /// Days from 1970-01-01 to the given civil date (proleptic Gregorian), after Howard Hinnant's
 /// `days_from_civil`.
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+pub(crate) fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let year = if month <= 2 { year - 1 } else { year };
     let era = year.div_euclid(400);
     let year_of_era = year - era * 400;

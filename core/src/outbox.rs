@@ -1,32 +1,55 @@
-//! The queue of events waiting to go to the collector, sans-IO: the caller pushes events,
-//! asks when to wake up (`poll_timeout`), takes batches to send (`poll_transmit`) and reports how
-//! each send went (`handle_delivery`). It decides when a batch is due (by count or by age), what
-//! is retried and what is dropped; the browser layer only owns the timer and the network.
+//! The queue of events waiting to go to the collector, sans-IO: the caller pushes events (as
+//! the JSON they are sent as), asks when to wake up (`poll_timeout`), takes batches to send
+//! (`poll_transmit`) and reports how each send went (`handle_delivery`). It decides when a
+//! batch is due (by count, by size or by age), how long to back off after a failure (full
+//! jitter, `Retry-After` honoured), what is split, retried or dropped, and counts every drop so
+//! the next batch reports it. The browser layer only owns the timer and the network.
+
+mod delivery;
+#[cfg(test)]
+mod tests;
 
 use std::collections::VecDeque;
 
-use crate::event::{Batch, Event};
+use serde::Serialize;
+
+pub use delivery::{Delivery, parse_retry_after};
+
+use crate::iso8601::format_timestamp;
 use crate::time::{Duration, Timestamp};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OutboxSettings {
-    /// Send as soon as this many events are queued.
+    /// Send as soon as this many events are queued, and at most this many in a batch.
     pub flush_at: usize,
+    /// Send as soon as this many bytes are queued, and at most this many in a batch (under the
+    /// browser's 64 KB budget for a request that outlives its page).
+    pub flush_bytes: usize,
     /// Send what is queued once the oldest event has waited this long.
     pub flush_interval: Duration,
-    /// Wait this long after a failed send before trying again.
-    pub retry_delay: Duration,
+    /// The first retry waits up to this long; each failure doubles it ...
+    pub backoff_base: Duration,
+    /// ... up to this.
+    pub backoff_cap: Duration,
+    /// An event not delivered after this long is dropped and counted.
+    pub ttl: Duration,
     /// Keep at most this many events; beyond it the oldest are dropped and counted.
-    pub max_queued: usize,
+    pub max_events: usize,
+    /// Keep at most this many bytes of events; beyond it the oldest are dropped and counted.
+    pub max_bytes: usize,
 }
 
 impl Default for OutboxSettings {
     fn default() -> Self {
         OutboxSettings {
-            flush_at: 20,
+            flush_at: 50,
+            flush_bytes: 64 * 1024,
             flush_interval: Duration::from_millis(5_000),
-            retry_delay: Duration::from_millis(5_000),
-            max_queued: 1_000,
+            backoff_base: Duration::from_millis(1_000),
+            backoff_cap: Duration::from_minutes(5),
+            ttl: Duration::from_days(7),
+            max_events: 10_000,
+            max_bytes: 5 * 1024 * 1024,
         }
     }
 }
@@ -45,58 +68,79 @@ impl BatchId {
     }
 }
 
-/// A batch to send.
-#[derive(Clone, Debug, PartialEq)]
+/// A batch to send: the JSON body of `POST /v1/batch`.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OutgoingBatch {
     pub id: BatchId,
-    pub batch: Batch,
+    pub body: String,
+    /// How many events it carries.
+    pub events: usize,
 }
 
-/// How a send ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Delivery {
-    /// The collector answered 2xx: the events are stored.
-    Accepted,
-    /// The collector refused the batch as it is (4xx other than 408 and 429): sending it again
-    /// cannot help, so it is dropped and counted.
-    Refused { status: u16 },
-    /// The network failed, or the collector could not take it now (5xx, 408, 429): retried.
-    Failed,
+/// Counts of events that will never reach the collector, by reason.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DropCounts {
+    /// The queue was full.
+    pub overflow: u64,
+    /// Not delivered within the TTL.
+    pub expired: u64,
+    /// Their batch was refused (a 4xx that sending again cannot fix).
+    pub refused: u64,
+    /// The collector named them as invalid.
+    pub invalid: u64,
+    /// Too large for the collector even alone.
+    pub too_large: u64,
 }
 
-impl Delivery {
-    /// The delivery an HTTP status means.
-    pub fn from_status(status: u16) -> Delivery {
-        match status {
-            200..=299 => Delivery::Accepted,
-            408 | 429 => Delivery::Failed,
-            400..=499 => Delivery::Refused { status },
-            _ => Delivery::Failed,
+impl DropCounts {
+    pub fn total(&self) -> u64 {
+        self.overflow + self.expired + self.refused + self.invalid + self.too_large
+    }
+
+    fn minus(self, reported: DropCounts) -> DropCounts {
+        DropCounts {
+            overflow: self.overflow.saturating_sub(reported.overflow),
+            expired: self.expired.saturating_sub(reported.expired),
+            refused: self.refused.saturating_sub(reported.refused),
+            invalid: self.invalid.saturating_sub(reported.invalid),
+            too_large: self.too_large.saturating_sub(reported.too_large),
         }
     }
 }
 
-/// Counts of events that will never reach the collector.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct DropCounts {
-    /// Dropped because the queue was full.
-    pub overflow: u64,
-    /// Dropped because the collector refused their batch.
-    pub refused: u64,
+#[derive(Debug)]
+struct Entry {
+    body: String,
+    enqueued_at: Timestamp,
+    in_flight: Option<BatchId>,
+}
+
+#[derive(Debug)]
+struct InFlight {
+    id: BatchId,
+    /// The drops this batch reports, forgotten once it is stored.
+    reported: DropCounts,
 }
 
 #[derive(Debug)]
 pub struct Outbox {
     settings: OutboxSettings,
     write_key: Option<String>,
-    queue: VecDeque<Event>,
-    in_flight: Vec<(BatchId, Vec<Event>)>,
+    entries: VecDeque<Entry>,
+    bytes: usize,
+    in_flight: Vec<InFlight>,
     next_batch: u64,
-    /// When the oldest queued event was queued.
-    oldest_queued_at: Option<Timestamp>,
+    /// Failures in a row, for the backoff.
+    attempt: u32,
     /// No regular send before this instant (after a failure).
-    retry_not_before: Option<Timestamp>,
+    not_before: Option<Timestamp>,
+    /// After a 413: at most this many events in the next batches, until one is stored.
+    split_limit: Option<usize>,
+    online: bool,
     dropped: DropCounts,
+    /// Drops no stored batch has reported yet.
+    unreported: DropCounts,
 }
 
 impl Outbox {
@@ -104,238 +148,255 @@ impl Outbox {
         Outbox {
             settings,
             write_key,
-            queue: VecDeque::new(),
+            entries: VecDeque::new(),
+            bytes: 0,
             in_flight: Vec::new(),
             next_batch: 1,
-            oldest_queued_at: None,
-            retry_not_before: None,
+            attempt: 0,
+            not_before: None,
+            split_limit: None,
+            online: true,
             dropped: DropCounts::default(),
+            unreported: DropCounts::default(),
         }
     }
 
     pub fn queued(&self) -> usize {
-        self.queue.len()
+        self.entries.iter().filter(|entry| entry.in_flight.is_none()).count()
     }
 
     pub fn in_flight(&self) -> usize {
-        self.in_flight.iter().map(|(_, events)| events.len()).sum()
+        self.entries.len() - self.queued()
     }
 
+    /// Every drop since the outbox was made.
     pub fn dropped(&self) -> DropCounts {
         self.dropped
     }
 
-    pub fn push(&mut self, event: Event, now: Timestamp) {
-        if self.queue.len() >= self.settings.max_queued.max(1) {
-            self.queue.pop_front();
-            self.dropped.overflow += 1;
-        }
-        self.queue.push_back(event);
-        self.oldest_queued_at.get_or_insert(now);
+    fn count_drops(&mut self, add: impl Fn(&mut DropCounts)) {
+        add(&mut self.dropped);
+        add(&mut self.unreported);
     }
 
-    /// When the caller should call `poll_transmit` next, if anything is queued.
+    /// Queues an event: the JSON it is sent as.
+    pub fn push(&mut self, body: String, now: Timestamp) {
+        self.expire(now);
+        let max_events = self.settings.max_events.max(1);
+        while self.entries.len() >= max_events || self.bytes + body.len() > self.settings.max_bytes {
+            // The oldest waiting event goes first; events in flight may yet be stored.
+            let Some(position) = self.entries.iter().position(|entry| entry.in_flight.is_none()) else { break };
+            self.remove_at(position);
+            self.count_drops(|counts| counts.overflow += 1);
+        }
+        self.bytes += body.len();
+        self.entries.push_back(Entry { body, enqueued_at: now, in_flight: None });
+    }
+
+    fn remove_at(&mut self, position: usize) {
+        if let Some(entry) = self.entries.remove(position) {
+            self.bytes -= entry.body.len();
+        }
+    }
+
+    /// Drops events older than the TTL that are not in flight.
+    fn expire(&mut self, now: Timestamp) {
+        let ttl = self.settings.ttl;
+        let before = self.entries.len();
+        let mut freed = 0;
+        self.entries.retain(|entry| {
+            let keep = entry.in_flight.is_some() || entry.enqueued_at.plus(ttl) > now;
+            if !keep {
+                freed += entry.body.len();
+            }
+            keep
+        });
+        let expired = (before - self.entries.len()) as u64;
+        if expired > 0 {
+            self.bytes -= freed;
+            self.count_drops(|counts| counts.expired += expired);
+        }
+    }
+
+    /// Whether the network is up (`navigator.onLine`, or a send got through). Offline, nothing
+    /// is sent by the timer; back online, sending resumes at once.
+    pub fn set_online(&mut self, online: bool) {
+        if online && !self.online {
+            self.not_before = None;
+            self.attempt = 0;
+        }
+        self.online = online;
+    }
+
+    /// When the caller should call `poll_transmit` next, if anything is to be sent.
     pub fn poll_timeout(&self) -> Option<Timestamp> {
-        let oldest = self.oldest_queued_at?;
-        if !self.in_flight.is_empty() {
-            // The answer to the batch in flight wakes the caller.
+        if !self.online || !self.in_flight.is_empty() {
+            // Offline, `set_online` wakes the caller; else the answer in flight does.
             return None;
         }
-        let due =
-            if self.queue.len() >= self.settings.flush_at { oldest } else { oldest.plus(self.settings.flush_interval) };
-        Some(self.retry_not_before.map_or(due, |not_before| due.max(not_before)))
+        let mut queued = self.entries.iter().filter(|entry| entry.in_flight.is_none());
+        let oldest = queued.next()?;
+        let (count, bytes) =
+            queued.fold((1, oldest.body.len()), |(count, bytes), entry| (count + 1, bytes + entry.body.len()));
+        let oldest = oldest.enqueued_at;
+        if let Some(not_before) = self.not_before {
+            // A retry, or the rest of a batch the collector answered: the batch was due already.
+            return Some(not_before);
+        }
+        let full = count >= self.settings.flush_at || bytes >= self.settings.flush_bytes;
+        Some(if full { oldest } else { oldest.plus(self.settings.flush_interval) })
     }
 
     /// The next batch to send now, if one is due. One batch is in flight at a time.
     pub fn poll_transmit(&mut self, now: Timestamp) -> Option<OutgoingBatch> {
+        self.expire(now);
         let due = self.poll_timeout()?;
         (now >= due).then(|| self.take_batch(now))?
     }
 
-    /// A batch of what is queued, due or not: for an explicit `flush()`. Call until `None`.
+    /// A batch of what is queued, due or not, backing off or not: for an explicit `flush()`.
+    /// Call until `None`.
     pub fn transmit_now(&mut self, now: Timestamp) -> Option<OutgoingBatch> {
+        self.expire(now);
         self.take_batch(now)
     }
 
-    /// Everything queued, in batches, for a page that is going away. Their deliveries cannot be
-    /// reported, so they are considered sent.
-    pub fn drain(&mut self, now: Timestamp) -> Vec<Batch> {
+    /// Batches of what is queued for a page that is going away, at most `budget` bytes in all
+    /// (the browser's quota for requests that outlive their page). They stay in the outbox, in
+    /// flight: an answer that still comes is handled as usual.
+    pub fn drain_for_exit(&mut self, now: Timestamp, budget: usize) -> Vec<OutgoingBatch> {
         let mut batches = Vec::new();
-        while let Some(outgoing) = self.take_batch(now) {
-            self.in_flight.retain(|(id, _)| *id != outgoing.id);
-            batches.push(outgoing.batch);
+        let mut left = budget;
+        while let Some(batch) = self.take_batch_within(now, left) {
+            left -= batch.body.len();
+            batches.push(batch);
         }
         batches
     }
 
     fn take_batch(&mut self, now: Timestamp) -> Option<OutgoingBatch> {
-        if self.queue.is_empty() {
+        self.take_batch_within(now, usize::MAX)
+    }
+
+    /// The oldest queued events that fit in one batch, marked in flight; none when the first of
+    /// them alone would make the body larger than `budget`.
+    fn take_batch_within(&mut self, now: Timestamp, budget: usize) -> Option<OutgoingBatch> {
+        let limit = self.split_limit.unwrap_or(self.settings.flush_at).clamp(1, self.settings.flush_at.max(1));
+        let reported = self.unreported;
+        let mut body = String::from("{\"batch\":[");
+        let suffix = self.batch_suffix(now, reported);
+        let id = BatchId(self.next_batch);
+        let mut events = 0;
+        for entry in self.entries.iter_mut().filter(|entry| entry.in_flight.is_none()) {
+            let grown = body.len() + usize::from(events > 0) + entry.body.len() + suffix.len();
+            let over_size = grown > self.settings.flush_bytes.max(1) && events > 0;
+            if events == limit || over_size || grown > budget {
+                break;
+            }
+            if events > 0 {
+                body.push(',');
+            }
+            body.push_str(&entry.body);
+            entry.in_flight = Some(id);
+            events += 1;
+        }
+        if events == 0 {
             return None;
         }
-        let size = self.queue.len().min(self.settings.flush_at.max(1));
-        let events: Vec<Event> = self.queue.drain(..size).collect();
-        if self.queue.is_empty() {
-            self.oldest_queued_at = None;
-        }
-        let id = BatchId(self.next_batch);
+        body.push_str(&suffix);
         self.next_batch += 1;
-        let mut batch = Batch { batch: events.clone(), sent_at: now, write_key: self.write_key.clone() };
-        for event in &mut batch.batch {
-            event.sent_at = Some(now);
-        }
-        self.in_flight.push((id, events));
-        Some(OutgoingBatch { id, batch })
+        self.in_flight.push(InFlight { id, reported });
+        Some(OutgoingBatch { id, body, events })
     }
 
-    /// Reports how the send of batch `id` ended.
-    pub fn handle_delivery(&mut self, id: BatchId, delivery: Delivery, now: Timestamp) {
-        let Some(position) = self.in_flight.iter().position(|(in_flight, _)| *in_flight == id) else {
-            return;
-        };
-        let (_, events) = self.in_flight.remove(position);
+    /// What follows the events in a batch body: when it is sent, the write key, and the drops
+    /// not yet reported.
+    fn batch_suffix(&self, now: Timestamp, reported: DropCounts) -> String {
+        let mut suffix = format!("],\"sentAt\":\"{}\"", format_timestamp(now));
+        if let Some(key) = &self.write_key {
+            suffix.push_str(",\"writeKey\":");
+            suffix.push_str(&serde_json::Value::from(key.as_str()).to_string());
+        }
+        if reported.total() > 0 {
+            let dropped = serde_json::to_string(&reported).unwrap_or_default();
+            suffix.push_str(&format!(",\"context\":{{\"uptake\":{{\"dropped\":{dropped}}}}}"));
+        }
+        suffix.push('}');
+        suffix
+    }
+
+    /// Reports how the send of batch `id` ended. `random` is 64 random bits, for the jitter of
+    /// the retry delay.
+    pub fn handle_delivery(&mut self, id: BatchId, delivery: Delivery, now: Timestamp, random: u64) {
+        let Some(position) = self.in_flight.iter().position(|in_flight| in_flight.id == id) else { return };
+        let in_flight = self.in_flight.remove(position);
+        let positions: Vec<usize> =
+            (0..self.entries.len()).filter(|&index| self.entries[index].in_flight == Some(id)).collect();
         match delivery {
-            Delivery::Accepted => self.retry_not_before = None,
-            Delivery::Refused { .. } => self.dropped.refused += events.len() as u64,
-            Delivery::Failed => {
-                // Back to the front, in their order, to be sent again after the retry delay.
-                for event in events.into_iter().rev() {
-                    self.queue.push_front(event);
-                }
-                while self.queue.len() > self.settings.max_queued.max(1) {
-                    self.queue.pop_front();
-                    self.dropped.overflow += 1;
-                }
-                self.oldest_queued_at = Some(self.oldest_queued_at.map_or(now, |oldest| oldest.min(now)));
-                self.retry_not_before = Some(now.plus(self.settings.retry_delay));
+            Delivery::Accepted { refused } => {
+                let invalid = refused.iter().filter(|&&index| index < positions.len()).count() as u64;
+                self.remove_positions(&positions);
+                self.count_drops(|counts| counts.invalid += invalid);
+                self.unreported = self.unreported.minus(in_flight.reported);
+                self.attempt = 0;
+                self.not_before = None;
+                self.split_limit = None;
+                self.online = true;
+            }
+            Delivery::Retry { after } => {
+                self.requeue(&positions);
+                self.attempt = self.attempt.saturating_add(1);
+                let delay = self.backoff(random).as_millis().max(after.map_or(0, Duration::as_millis));
+                self.not_before = Some(now.plus(Duration::from_millis(delay)));
+            }
+            Delivery::TooLarge if positions.len() <= 1 => {
+                self.remove_positions(&positions);
+                self.count_drops(|counts| counts.too_large += positions.len() as u64);
+                self.not_before = Some(now);
+            }
+            Delivery::TooLarge => {
+                self.requeue(&positions);
+                self.split_limit = Some(positions.len() / 2);
+                self.not_before = Some(now);
+            }
+            Delivery::RefusedEvents { indices } => {
+                let refused: Vec<usize> = indices.iter().filter_map(|&index| positions.get(index).copied()).collect();
+                self.requeue(&positions);
+                self.remove_positions(&refused);
+                self.count_drops(|counts| counts.invalid += refused.len() as u64);
+                self.not_before = Some(now);
+            }
+            Delivery::Refused { .. } => {
+                self.remove_positions(&positions);
+                self.count_drops(|counts| counts.refused += positions.len() as u64);
             }
         }
+        self.expire(now);
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::event::EventType;
-
-    fn event(index: usize) -> Event {
-        Event {
-            message_id: format!("m-{index}"),
-            event_type: EventType::Track,
-            event: Some("x".into()),
-            name: None,
-            user_id: None,
-            anonymous_id: Some("a".into()),
-            group_id: None,
-            properties: Default::default(),
-            traits: Default::default(),
-            context: Default::default(),
-            timestamp: Timestamp::from_millis(0),
-            sent_at: None,
+    fn requeue(&mut self, positions: &[usize]) {
+        for &position in positions {
+            self.entries[position].in_flight = None;
         }
     }
 
-    fn at(millis: i64) -> Timestamp {
-        Timestamp::from_millis(millis)
-    }
-
-    fn ids(batch: &OutgoingBatch) -> Vec<&str> {
-        batch.batch.batch.iter().map(|event| event.message_id.as_str()).collect()
-    }
-
-    fn outbox() -> Outbox {
-        Outbox::new(OutboxSettings { flush_at: 3, ..OutboxSettings::default() }, Some("dev".into()))
-    }
-
-    #[test]
-    fn a_batch_is_due_by_count() {
-        let mut outbox = outbox();
-        outbox.push(event(1), at(0));
-        outbox.push(event(2), at(1));
-        assert_eq!(outbox.poll_transmit(at(2)), None);
-        outbox.push(event(3), at(2));
-        assert_eq!(outbox.poll_timeout(), Some(at(0)));
-        let batch = outbox.poll_transmit(at(2)).unwrap();
-        assert_eq!(ids(&batch), ["m-1", "m-2", "m-3"]);
-        assert_eq!(batch.batch.write_key.as_deref(), Some("dev"));
-        assert!(batch.batch.batch.iter().all(|event| event.sent_at == Some(at(2))));
-    }
-
-    #[test]
-    fn a_batch_is_due_by_age() {
-        let mut outbox = outbox();
-        outbox.push(event(1), at(1_000));
-        assert_eq!(outbox.poll_timeout(), Some(at(6_000)));
-        assert_eq!(outbox.poll_transmit(at(5_999)), None);
-        assert_eq!(ids(&outbox.poll_transmit(at(6_000)).unwrap()), ["m-1"]);
-        assert_eq!(outbox.poll_timeout(), None);
-    }
-
-    #[test]
-    fn one_batch_is_in_flight_at_a_time_and_an_answer_releases_the_next() {
-        let mut outbox = outbox();
-        for index in 1..=6 {
-            outbox.push(event(index), at(0));
-        }
-        let first = outbox.poll_transmit(at(0)).unwrap();
-        assert_eq!(outbox.poll_transmit(at(0)), None);
-        outbox.handle_delivery(first.id, Delivery::Accepted, at(10));
-        assert_eq!(ids(&outbox.poll_transmit(at(10)).unwrap()), ["m-4", "m-5", "m-6"]);
-    }
-
-    #[test]
-    fn a_failed_batch_is_retried_first_after_the_delay() {
-        let mut outbox = outbox();
-        for index in 1..=4 {
-            outbox.push(event(index), at(0));
-        }
-        let first = outbox.poll_transmit(at(0)).unwrap();
-        outbox.handle_delivery(first.id, Delivery::Failed, at(100));
-        assert_eq!(outbox.poll_timeout(), Some(at(5_100)));
-        assert_eq!(outbox.poll_transmit(at(5_099)), None);
-        let retry = outbox.poll_transmit(at(5_100)).unwrap();
-        assert_eq!(ids(&retry), ["m-1", "m-2", "m-3"]);
-        assert_eq!(outbox.dropped(), DropCounts::default());
-    }
-
-    #[test]
-    fn a_refused_batch_is_dropped_and_counted() {
-        let mut outbox = outbox();
-        outbox.push(event(1), at(0));
-        let batch = outbox.transmit_now(at(0)).unwrap();
-        outbox.handle_delivery(batch.id, Delivery::from_status(400), at(1));
-        assert_eq!(outbox.dropped().refused, 1);
-        assert_eq!(outbox.queued() + outbox.in_flight(), 0);
-    }
-
-    #[test]
-    fn statuses_map_to_deliveries() {
-        assert_eq!(Delivery::from_status(204), Delivery::Accepted);
-        assert_eq!(Delivery::from_status(400), Delivery::Refused { status: 400 });
-        assert_eq!(Delivery::from_status(401), Delivery::Refused { status: 401 });
-        for status in [0, 408, 429, 500, 503] {
-            assert_eq!(Delivery::from_status(status), Delivery::Failed, "{status}");
+    /// Removes entries at increasing `positions`.
+    fn remove_positions(&mut self, positions: &[usize]) {
+        for &position in positions.iter().rev() {
+            self.remove_at(position);
         }
     }
 
-    #[test]
-    fn a_full_queue_drops_the_oldest_and_counts_them() {
-        let mut outbox = Outbox::new(OutboxSettings { max_queued: 2, ..OutboxSettings::default() }, None);
-        for index in 1..=3 {
-            outbox.push(event(index), at(0));
-        }
-        assert_eq!(outbox.dropped().overflow, 1);
-        assert_eq!(ids(&outbox.transmit_now(at(0)).unwrap()), ["m-2", "m-3"]);
-    }
-
-    #[test]
-    fn draining_hands_out_everything_queued() {
-        let mut outbox = outbox();
-        for index in 1..=7 {
-            outbox.push(event(index), at(0));
-        }
-        let batches = outbox.drain(at(1));
-        assert_eq!(batches.iter().map(|batch| batch.batch.len()).collect::<Vec<_>>(), [3, 3, 1]);
-        assert_eq!(outbox.queued() + outbox.in_flight(), 0);
-        assert_eq!(outbox.poll_timeout(), None);
+    /// Full jitter: a random delay between zero and `base × 2^(failures − 1)`, capped.
+    fn backoff(&self, random: u64) -> Duration {
+        let doublings = self.attempt.saturating_sub(1).min(30);
+        let ceiling = self
+            .settings
+            .backoff_base
+            .as_millis()
+            .saturating_mul(1_i64 << doublings)
+            .min(self.settings.backoff_cap.as_millis())
+            .max(0);
+        Duration::from_millis((random % (ceiling as u64 + 1)) as i64)
     }
 }

@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 use uptake_core::config::{Config, ExperienceKind, RecencyClass};
 use uptake_core::engine::{Decision, Engine, EngineOptions, IdentifyOutcome, sdk_events};
 use uptake_core::iso8601::format_timestamp;
-use uptake_core::outbox::Delivery;
+use uptake_core::outbox::{Delivery, OutgoingBatch};
 use uptake_core::time::Timestamp;
 use web_sys::{Document, Window};
 
@@ -26,7 +26,7 @@ use crate::elements::{self, ElementWatch};
 use crate::listener::EventListener;
 use crate::options::Options;
 use crate::storage::Storage;
-use crate::transport::Transport;
+use crate::transport::{KEEPALIVE_MAX_BYTES, Transport};
 use crate::{autocapture, context, lifecycle};
 use experiences::Ui;
 
@@ -166,6 +166,17 @@ impl Client {
                 client.on_page_hidden();
             }
         }));
+        for (event, online) in [("online", true), ("offline", false)] {
+            let weak = self.weak();
+            listeners.extend(EventListener::new(&self.inner.window, event, false, move |_| {
+                if let Some(client) = Client::from_weak(&weak) {
+                    client.on_network_change(online);
+                }
+            }));
+        }
+        if !self.inner.window.navigator().on_line() {
+            self.with_engine(|engine| engine.set_online(false));
+        }
         listeners.extend(routing::listen(&self.inner.window, self.weak()));
         self.inner.listeners.borrow_mut().extend(listeners);
     }
@@ -392,13 +403,22 @@ impl Client {
     pub(crate) async fn flush(&self) {
         self.save_now();
         while let Some(outgoing) = self.with_engine(|engine| engine.transmit_now(now())).flatten() {
-            let delivery = self.inner.transport.send(&outgoing.batch).await;
-            self.with_engine(|engine| engine.handle_delivery(outgoing.id, delivery, now()));
-            if delivery == Delivery::Failed {
+            let delivery = self.deliver(outgoing, false).await;
+            if matches!(delivery, Delivery::Retry { .. }) {
                 break;
             }
         }
         self.after_change();
+    }
+
+    /// Sends one batch and hands the answer to the engine.
+    async fn deliver(&self, outgoing: OutgoingBatch, keepalive: bool) -> Delivery {
+        let delivery = self.inner.transport.send(&outgoing.body, keepalive, now).await;
+        if let Delivery::Refused { status } = delivery {
+            warn(&format!("the collector refused a batch of {} events (HTTP {status})", outgoing.events));
+        }
+        self.with_engine(|engine| engine.handle_delivery(outgoing.id, delivery.clone(), now()));
+        delivery
     }
 
     /// Usage of one feature on this device, for the host app: count, first and last use, days.
@@ -503,25 +523,31 @@ impl Client {
         let Some(outgoing) = self.with_engine(|engine| engine.poll_transmit(now())).flatten() else { return };
         let client = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let delivery = client.inner.transport.send(&outgoing.batch).await;
-            if let Delivery::Refused { status } = delivery {
-                warn(&format!(
-                    "the collector refused a batch of {} events (HTTP {status})",
-                    outgoing.batch.batch.len()
-                ));
-            }
-            client.with_engine(|engine| engine.handle_delivery(outgoing.id, delivery, now()));
+            client.deliver(outgoing, false).await;
             client.after_change();
         });
     }
 
-    /// The page is hidden or being left: save, and send what is queued as beacons.
+    /// The page is hidden or being left: save, and send what is queued with requests that
+    /// outlive the page, within the browser's budget for them. Their events stay in the outbox
+    /// until an answer says they are stored; if the page stays (a hidden tab), the answers
+    /// settle them as usual.
     fn on_page_hidden(&self) {
         self.save_now();
         self.inner.send_timer.borrow_mut().take();
-        let batches = self.with_engine(|engine| engine.drain(now())).unwrap_or_default();
-        for batch in &batches {
-            self.inner.transport.send_on_exit(batch);
+        let batches = self.with_engine(|engine| engine.drain_for_exit(now(), KEEPALIVE_MAX_BYTES)).unwrap_or_default();
+        for outgoing in batches {
+            let client = self.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                client.deliver(outgoing, true).await;
+                client.after_change();
+            });
         }
+    }
+
+    /// The browser says the network went away or came back.
+    fn on_network_change(&self, online: bool) {
+        self.with_engine(|engine| engine.set_online(online));
+        self.after_change();
     }
 }

@@ -12,7 +12,7 @@ export interface UptakeOptions {
   config?: object;
   /** Track a page view when the SDK starts (default true). */
   autoPage?: boolean;
-  /** Send a batch as soon as this many events are queued (1 to 500, default 20). */
+  /** Send a batch as soon as this many events are queued (1 to 500, default 50; a batch also stops at 64 KB). */
   flushAt?: number;
   /** Send what is queued after this many milliseconds (100 to 600000, default 5000). */
   flushInterval?: number;

@@ -39,12 +39,14 @@ test('five approvals show the prompt; closing the page leaves every event stored
   await page.keyboard.press('Escape');
   await prompt(page).waitFor({ state: 'detached' });
   assert.deepEqual(page.uncaughtErrors, []);
-  // Count the beacons the page sends as it goes away (the real sendBeacon still sends them).
+  // Count the requests that outlive the page as it goes away (the real fetch still sends them).
   await page.evaluate(() => {
-    const send = navigator.sendBeacon.bind(navigator);
-    navigator.sendBeacon = (url, body) => {
-      localStorage.setItem('test:beacons', String(Number(localStorage.getItem('test:beacons') || 0) + 1));
-      return send(url, body);
+    const send = window.fetch.bind(window);
+    window.fetch = (url, init) => {
+      if (init?.keepalive) {
+        localStorage.setItem('test:keepalive', String(Number(localStorage.getItem('test:keepalive') || 0) + 1));
+      }
+      return send(url, init);
     };
   });
   await page.close({ runBeforeUnload: true });
@@ -67,7 +69,8 @@ test('five approvals show the prompt; closing the page leaves every event stored
   assert.deepEqual(approved.flat(), ['INV-1041', 'INV-1042', 'INV-1043', 'INV-1044', 'INV-1045']);
   const later = await context.newPage();
   await later.goto(`${shared.collector.url}/automations.html`);
-  assert.equal(await later.evaluate(() => localStorage.getItem('test:beacons')), '1', 'what was queued left in one beacon');
+  assert.equal(await later.evaluate(() => localStorage.getItem('test:keepalive')), '1',
+    'what was queued left in one request that outlives the page');
   await context.close();
 });
 

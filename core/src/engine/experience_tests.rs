@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::tests::options;
+use super::tests::{options, sent_events};
 use super::*;
 use crate::tour::{StepPlace, TargetVerdict};
 
@@ -55,12 +55,7 @@ fn page(path: &str) -> Map<String, Value> {
 }
 
 fn events(engine: &mut Engine) -> Vec<Event> {
-    let mut events = Vec::new();
-    while let Some(outgoing) = engine.transmit_now(at(0)) {
-        events.extend(outgoing.batch.batch.iter().cloned());
-        engine.handle_delivery(outgoing.id, crate::outbox::Delivery::Accepted, at(0));
-    }
-    events
+    sent_events(engine, at(0))
 }
 
 fn named<'e>(events: &'e [Event], name: &str) -> Vec<&'e Event> {

@@ -5,7 +5,8 @@
 use serde_json::json;
 
 use super::*;
-use crate::outbox::Delivery;
+use crate::event::Batch;
+use crate::outbox::{Delivery, OutgoingBatch};
 use crate::state::StoredUserState;
 
 const MINUTE: i64 = 60_000;
@@ -95,11 +96,17 @@ fn shown_prompt(decision: Option<Decision>) -> Option<String> {
     }
 }
 
-fn sent_events(engine: &mut Engine, now: Timestamp) -> Vec<Event> {
+/// The batch a body carries.
+pub(super) fn batch_of(outgoing: &OutgoingBatch) -> Batch {
+    serde_json::from_str(&outgoing.body).expect("the outbox sends batches")
+}
+
+/// Every event queued, sent and stored.
+pub(super) fn sent_events(engine: &mut Engine, now: Timestamp) -> Vec<Event> {
     let mut events = Vec::new();
     while let Some(outgoing) = engine.transmit_now(now) {
-        events.extend(outgoing.batch.batch.iter().cloned());
-        engine.handle_delivery(outgoing.id, Delivery::Accepted, now);
+        events.extend(batch_of(&outgoing).batch);
+        engine.handle_delivery(outgoing.id, Delivery::Accepted { refused: Vec::new() }, now);
     }
     events
 }
@@ -312,7 +319,7 @@ fn every_event_carries_the_identity_and_a_unique_message_id() {
     engine.identify("u-42", props(json!({"role": "admin"})), at(0)).unwrap();
     engine.group("acme", Map::new(), at(0)).unwrap();
     engine.track("invoice.opened", Map::new(), at(0)).unwrap();
-    let batch = engine.transmit_now(at(1)).unwrap().batch;
+    let batch = batch_of(&engine.transmit_now(at(1)).unwrap());
     let anonymous = engine.identity().anonymous_id.clone();
     assert_eq!(batch.batch.len(), 3);
     for event in &batch.batch {
