@@ -2,6 +2,8 @@
 //! JSON sent as `text/plain` with the write key inside, so no request needs a CORS preflight,
 //! not even a `keepalive` one that outlives its page. Every answer is read whole (status,
 //! `Retry-After`, the events it names) and handed to the core, which decides what it means.
+//! Batches above 16 KB are gzip-compressed with `CompressionStream` where the browser has it,
+//! signalled by `?gzip=1` (a `Content-Encoding` header would need a preflight).
 
 use uptake_core::outbox::Delivery;
 use uptake_core::time::Timestamp;
@@ -12,6 +14,27 @@ use web_sys::{RequestCredentials, RequestInit, RequestMode, Response};
 /// The browser's budget for request bodies still in flight when a page goes away (64 KiB,
 /// less a margin for headers).
 pub(crate) const KEEPALIVE_MAX_BYTES: usize = 60 * 1024;
+
+/// Batches larger than this are compressed when they can be.
+const COMPRESS_ABOVE_BYTES: usize = 16 * 1024;
+
+/// `object[name](...args)`, for the stream APIs `web-sys` has no stable binding for.
+fn call_method(object: &JsValue, name: &str, args: &js_sys::Array) -> Option<JsValue> {
+    let method: js_sys::Function = js_sys::Reflect::get(object, &JsValue::from_str(name)).ok()?.dyn_into().ok()?;
+    method.apply(object, args).ok()
+}
+
+/// `text` gzip-compressed by the browser's `CompressionStream`; `None` where there is none.
+async fn gzip(text: &str) -> Option<js_sys::Uint8Array> {
+    let constructor: js_sys::Function =
+        js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("CompressionStream")).ok()?.dyn_into().ok()?;
+    let compressor = js_sys::Reflect::construct(&constructor, &js_sys::Array::of1(&JsValue::from_str("gzip"))).ok()?;
+    let blob = web_sys::Blob::new_with_str_sequence(&js_sys::Array::of1(&JsValue::from_str(text))).ok()?;
+    let compressed = call_method(&blob.stream().into(), "pipeThrough", &js_sys::Array::of1(&compressor))?;
+    let response = Response::new_with_opt_readable_stream(Some(&compressed.dyn_into().ok()?)).ok()?;
+    let buffer = JsFuture::from(response.array_buffer().ok()?).await.ok()?;
+    Some(js_sys::Uint8Array::new(&buffer))
+}
 
 /// `keepalive` of a request, which `web-sys` does not expose.
 fn set_keepalive(init: &RequestInit, keepalive: bool) {
@@ -51,10 +74,22 @@ impl Transport {
         init.set_method("POST");
         init.set_mode(RequestMode::Cors);
         init.set_credentials(RequestCredentials::Omit);
-        // A string body goes out as text/plain: a simple request, no preflight.
-        init.set_body(&JsValue::from_str(body));
+        // Compressing is asynchronous: a page going away sends as is (its batches are small).
+        let compressed = if !keepalive && body.len() > COMPRESS_ABOVE_BYTES { gzip(body).await } else { None };
+        let url = match &compressed {
+            // Bytes go out with no content type at all: still a simple request.
+            Some(bytes) => {
+                init.set_body(bytes);
+                format!("{}?gzip=1", self.batch_url)
+            }
+            None => {
+                // A string body goes out as text/plain: a simple request, no preflight.
+                init.set_body(&JsValue::from_str(body));
+                self.batch_url.clone()
+            }
+        };
         set_keepalive(&init, keepalive && body.len() <= KEEPALIVE_MAX_BYTES);
-        let answer = JsFuture::from(window.fetch_with_str_and_init(&self.batch_url, &init)).await;
+        let answer = JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await;
         let Ok(response) = answer.and_then(|response| response.dyn_into::<Response>()) else {
             return Delivery::Retry { after: None };
         };

@@ -1,7 +1,8 @@
 // What the SDK does with the collector's answers, in the browser against the real collector:
 // a 503 with Retry-After is retried no sooner than it says and the events arrive once; a
-// 400 naming one event drops only that one and counts it in the next batch's context.
-// The failing answers are made by intercepting the page's requests before they leave.
+// 400 naming one event drops only that one and counts it in the next batch's context; a batch
+// above 16 KB goes out gzip-compressed. The failing answers are made by intercepting the page's
+// requests before they leave; the rest reach the collector.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -71,5 +72,29 @@ test('a 400 naming one event drops only it and the next batch reports the drop',
   assert.deepEqual(next.batch.map((event) => event.event), ['delivery.kept', 'delivery.kept'], 'the others, sent again at once');
   assert.equal(next.context?.uptake?.dropped?.invalid, 1, 'the next batch reports the drop');
   assert.equal(bodies.at(-1).context, undefined, 'reported until a batch carrying it is stored');
+  await context.close();
+});
+
+test('a batch above 16 KB goes out gzip-compressed and is stored', async () => {
+  const { context, page } = await shared.openDemo('/automations.html');
+  const sent = [];
+  await page.route('**/v1/batch*', async (route) => {
+    const request = route.request();
+    sent.push({ url: request.url(), bytes: request.postDataBuffer(), type: request.headers()['content-type'] });
+    await route.continue();
+  });
+  await page.evaluate(async () => {
+    await window.uptake.flush();
+    for (let i = 0; i < 40; i += 1) window.uptake.track('delivery.large', { sequence: i, notes: 'n'.repeat(600) });
+    await window.uptake.flush();
+  });
+  const large = sent.filter((request) => request.url.endsWith('?gzip=1'));
+  assert.equal(large.length, 1, JSON.stringify(sent.map((request) => [request.url, request.bytes.length])));
+  assert.deepEqual([...large[0].bytes.subarray(0, 2)], [0x1f, 0x8b], 'gzip magic');
+  assert.ok(large[0].bytes.length < 16 * 1024, `${large[0].bytes.length} bytes on the wire`);
+  assert.equal(large[0].type, undefined, 'no content type: a simple request, no preflight');
+  const anonymousId = await page.evaluate(() => window.uptake.anonymousId());
+  const stored = storedEvents(shared.collector, anonymousId).filter(([name]) => name === 'delivery.large');
+  assert.equal(stored.length, 40);
   await context.close();
 });
