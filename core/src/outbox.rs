@@ -127,8 +127,12 @@ struct InFlight {
 pub struct Outbox {
     settings: OutboxSettings,
     write_key: Option<String>,
+    /// In the order they were queued.
     entries: VecDeque<Entry>,
     bytes: usize,
+    /// Of `entries`, how many are in flight and their bytes: what is queued is the rest.
+    in_flight_events: usize,
+    in_flight_bytes: usize,
     in_flight: Vec<InFlight>,
     next_batch: u64,
     /// Failures in a row, for the backoff.
@@ -150,6 +154,8 @@ impl Outbox {
             write_key,
             entries: VecDeque::new(),
             bytes: 0,
+            in_flight_events: 0,
+            in_flight_bytes: 0,
             in_flight: Vec::new(),
             next_batch: 1,
             attempt: 0,
@@ -162,11 +168,11 @@ impl Outbox {
     }
 
     pub fn queued(&self) -> usize {
-        self.entries.iter().filter(|entry| entry.in_flight.is_none()).count()
+        self.entries.len() - self.in_flight_events
     }
 
     pub fn in_flight(&self) -> usize {
-        self.entries.len() - self.queued()
+        self.in_flight_events
     }
 
     /// Every drop since the outbox was made.
@@ -196,24 +202,40 @@ impl Outbox {
     fn remove_at(&mut self, position: usize) {
         if let Some(entry) = self.entries.remove(position) {
             self.bytes -= entry.body.len();
+            if entry.in_flight.is_some() {
+                self.in_flight_events -= 1;
+                self.in_flight_bytes -= entry.body.len();
+            }
         }
     }
 
-    /// Drops events older than the TTL that are not in flight.
+    fn set_in_flight(&mut self, position: usize, batch: Option<BatchId>) {
+        let Some(entry) = self.entries.get_mut(position) else { return };
+        match (entry.in_flight.is_some(), batch.is_some()) {
+            (false, true) => {
+                self.in_flight_events += 1;
+                self.in_flight_bytes += entry.body.len();
+            }
+            (true, false) => {
+                self.in_flight_events -= 1;
+                self.in_flight_bytes -= entry.body.len();
+            }
+            _ => {}
+        }
+        entry.in_flight = batch;
+    }
+
+    /// Drops the oldest events while they are older than the TTL and not in flight. Events are
+    /// queued in time order, so this looks at the front only: a push stays O(1).
     fn expire(&mut self, now: Timestamp) {
         let ttl = self.settings.ttl;
-        let before = self.entries.len();
-        let mut freed = 0;
-        self.entries.retain(|entry| {
-            let keep = entry.in_flight.is_some() || entry.enqueued_at.plus(ttl) > now;
-            if !keep {
-                freed += entry.body.len();
-            }
-            keep
-        });
-        let expired = (before - self.entries.len()) as u64;
+        let mut expired = 0;
+        while self.entries.front().is_some_and(|entry| entry.in_flight.is_none() && entry.enqueued_at.plus(ttl) <= now)
+        {
+            self.remove_at(0);
+            expired += 1;
+        }
         if expired > 0 {
-            self.bytes -= freed;
             self.count_drops(|counts| counts.expired += expired);
         }
     }
@@ -234,11 +256,9 @@ impl Outbox {
             // Offline, `set_online` wakes the caller; else the answer in flight does.
             return None;
         }
-        let mut queued = self.entries.iter().filter(|entry| entry.in_flight.is_none());
-        let oldest = queued.next()?;
-        let (count, bytes) =
-            queued.fold((1, oldest.body.len()), |(count, bytes), entry| (count + 1, bytes + entry.body.len()));
-        let oldest = oldest.enqueued_at;
+        // In flight are the oldest, at the front: the first queued one is near.
+        let oldest = self.entries.iter().find(|entry| entry.in_flight.is_none())?.enqueued_at;
+        let (count, bytes) = (self.queued(), self.bytes - self.in_flight_bytes);
         if let Some(not_before) = self.not_before {
             // A retry, or the rest of a batch the collector answered: the batch was due already.
             return Some(not_before);
@@ -287,7 +307,8 @@ impl Outbox {
         let suffix = self.batch_suffix(now, reported);
         let id = BatchId(self.next_batch);
         let mut events = 0;
-        for entry in self.entries.iter_mut().filter(|entry| entry.in_flight.is_none()) {
+        let mut taken = Vec::new();
+        for (position, entry) in self.entries.iter().enumerate().filter(|(_, entry)| entry.in_flight.is_none()) {
             let grown = body.len() + usize::from(events > 0) + entry.body.len() + suffix.len();
             let over_size = grown > self.settings.flush_bytes.max(1) && events > 0;
             if events == limit || over_size || grown > budget {
@@ -297,8 +318,11 @@ impl Outbox {
                 body.push(',');
             }
             body.push_str(&entry.body);
-            entry.in_flight = Some(id);
+            taken.push(position);
             events += 1;
+        }
+        for position in taken {
+            self.set_in_flight(position, Some(id));
         }
         if events == 0 {
             return None;
@@ -376,7 +400,7 @@ impl Outbox {
 
     fn requeue(&mut self, positions: &[usize]) {
         for &position in positions {
-            self.entries[position].in_flight = None;
+            self.set_in_flight(position, None);
         }
     }
 
