@@ -1,7 +1,8 @@
 // What the SDK does with the collector's answers, in the browser against the real collector:
 // a 503 with Retry-After is retried no sooner than it says and the events arrive once; a
 // 400 naming one event drops only that one and counts it in the next batch's context; a batch
-// above 16 KB goes out gzip-compressed. The failing answers are made by intercepting the page's
+// above 16 KB goes out gzip-compressed; offline nothing is sent, and back online the queue goes
+// out. The failing answers are made by intercepting the page's
 // requests before they leave; the rest reach the collector.
 
 import { test } from 'node:test';
@@ -96,5 +97,33 @@ test('a batch above 16 KB goes out gzip-compressed and is stored', async () => {
   const anonymousId = await page.evaluate(() => window.uptake.anonymousId());
   const stored = storedEvents(shared.collector, anonymousId).filter(([name]) => name === 'delivery.large');
   assert.equal(stored.length, 40);
+  await context.close();
+});
+
+test('offline nothing is sent; back online the queue goes out, each event once', async () => {
+  const { context, page } = await shared.openDemo('/automations.html');
+  await page.evaluate(() => window.uptake.flush());
+  const attempts = [];
+  await page.route('**/v1/batch*', async (route) => {
+    attempts.push(Date.now());
+    await route.continue();
+  });
+  await context.setOffline(true);
+  await page.waitForFunction(() => !navigator.onLine);
+  await page.evaluate(() => {
+    for (let i = 0; i < 5; i += 1) window.uptake.track('delivery.offline', { sequence: i });
+  });
+  // Past the 5 s a batch waits for: offline, the timer sends nothing.
+  await page.waitForTimeout(6_500);
+  assert.equal(attempts.length, 0, 'no request while offline');
+  const anonymousId = await page.evaluate(() => window.uptake.anonymousId());
+  const arrived = () => storedEvents(shared.collector, anonymousId).filter(([name]) => name === 'delivery.offline');
+  assert.equal(arrived().length, 0);
+  const online = Date.now();
+  await context.setOffline(false);
+  const stored = await eventually(() => (arrived().length === 5 ? arrived() : null));
+  assert.ok(stored, 'the queue went out once the network was back');
+  assert.ok(attempts.length >= 1 && attempts[0] - online < 2_000, `sent ${attempts[0] - online} ms after coming back online (${attempts.length} requests)`);
+  assert.deepEqual(stored.map(([, properties]) => properties.sequence).sort(), [0, 1, 2, 3, 4]);
   await context.close();
 });
