@@ -8,18 +8,22 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, json};
 use uptake_core::config::{Config, ExperienceKind};
 use uptake_core::engine::{Engine, EngineOptions};
 use uptake_core::outbox::OutboxSettings;
-use uptake_core::program::{Facts, Program, Scratch, ShowLimits, Situation};
+use uptake_core::program::{Program, Scratch};
 use uptake_core::state::UserState;
 use uptake_core::time::{DayOffset, Duration, Timestamp};
 use uptake_core::usage::{EventRetention, FeatureUsage};
 use workload::{FEATURES, RULES, config_json};
 
+#[path = "surroundings.rs"]
+mod surroundings;
 #[path = "workload.rs"]
 mod workload;
+
+use surroundings::{Surroundings, situation};
 
 const DAY: i64 = 86_400_000;
 const NOW: i64 = 1_795_000_000_000;
@@ -57,31 +61,14 @@ fn year_of_history(program: &Program, now: Timestamp) -> UserState {
     state
 }
 
-fn traits() -> Map<String, Value> {
-    json!({"role": "admin", "signed_up_at": "2025-01-01"}).as_object().unwrap().clone()
-}
-
 fn rules(c: &mut Criterion) {
     let now = Timestamp::from_millis(NOW);
     let config = Config::from_json(&config_json(RULES, 0)).unwrap();
     let program = Program::compile(config.clone());
     let mut state = year_of_history(&program, now);
     let slots = program.bind(&mut state, now);
-    let traits = traits();
-    let account = Map::new();
-    let elements = vec![false; program.selectors().len()];
-    let applicable = vec![true; FEATURES];
-    let facts = Facts {
-        now,
-        page_path: "/invoices",
-        elements: &elements,
-        traits: &traits,
-        account_traits: &account,
-        applicable: &applicable,
-        subject: "u-42",
-    };
-    let limits = ShowLimits { shown_this_page_view: 0, shown_rules: &[] };
-    let renderable = [ExperienceKind::Prompt];
+    let surroundings = Surroundings::new(&program, FEATURES, now);
+    let facts = surroundings.facts();
     let properties = json!({"amount": 1200, "manual": true}).as_object().unwrap().clone();
 
     // One incoming event: record it, then evaluate the rules it wakes.
@@ -90,7 +77,7 @@ fn rules(c: &mut Criterion) {
     program.record_event(&mut recorded, &slots, "event.042", &properties, None, now, &mut scratch);
     program.wake_for_event(&mut scratch);
     let woken = program.woken_count(&scratch);
-    let after_event = Situation { state: &recorded, slots: &slots, facts: &facts, limits, renderable: &renderable };
+    let after_event = situation(&recorded, &slots, &facts);
     c.bench_function(
         &format!("evaluate the {woken} of {RULES} rules one event wakes (200 features, a year of history)"),
         |b| b.iter(|| black_box(program.decide(&after_event, &scratch))),
@@ -112,13 +99,9 @@ fn rules(c: &mut Criterion) {
     });
 
     let mut engine = Engine::new(EngineOptions {
-        write_key: Some("dev".into()),
         outbox: OutboxSettings { max_events: 100_000, ..OutboxSettings::default() },
-        seed: [9; 32],
-        anonymous_id: None,
-        user_id: Some("u-42".into()),
-        traits: traits.clone(),
-        renderable: vec![ExperienceKind::Prompt],
+        traits: facts.traits.clone(),
+        ..engine_options()
     });
     engine.load_config(config, now);
     engine.restore_state(year_of_history(&program, now), now);

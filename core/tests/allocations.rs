@@ -1,15 +1,19 @@
 //! Evaluating rules allocates nothing: dhat's heap statistics watch `decide` over the
 //! benchmarks' workload (1,000 rules, 200 features, a history), after one warm-up call.
 
-use serde_json::{Map, Value, json};
-use uptake_core::config::{Config, ExperienceKind};
-use uptake_core::program::{Facts, Program, Scratch, ShowLimits, Situation};
+use serde_json::json;
+use uptake_core::config::Config;
+use uptake_core::program::{Program, Scratch};
 use uptake_core::state::UserState;
 use uptake_core::time::{DayOffset, Duration, Timestamp};
 use uptake_core::usage::FeatureUsage;
 
+#[path = "../benches/surroundings.rs"]
+mod surroundings;
 #[path = "../benches/workload.rs"]
 mod workload;
+
+use surroundings::{Surroundings, situation};
 
 #[global_allocator]
 static ALLOCATOR: dhat::Alloc = dhat::Alloc;
@@ -39,24 +43,9 @@ fn deciding_allocates_nothing() {
     for _ in 0..6 {
         program.record_event(&mut state, &slots, "event.042", &properties, None, now, &mut scratch);
     }
-    let traits: Map<String, Value> =
-        json!({"role": "admin", "signed_up_at": "2025-01-01"}).as_object().unwrap().clone();
-    let account = Map::new();
-    let elements = vec![false; program.selectors().len()];
-    let applicable = vec![true; workload::FEATURES];
-    let facts = Facts {
-        now,
-        page_path: "/invoices",
-        elements: &elements,
-        traits: &traits,
-        account_traits: &account,
-        applicable: &applicable,
-        subject: "u-42",
-    };
-    let limits = ShowLimits { shown_this_page_view: 0, shown_rules: &[] };
-    let renderable = [ExperienceKind::Prompt];
-    let situation = Situation { state: &state, slots: &slots, facts: &facts, limits, renderable: &renderable };
-
+    let surroundings = Surroundings::new(&program, workload::FEATURES, now);
+    let facts = surroundings.facts();
+    let situation = situation(&state, &slots, &facts);
     program.wake_for_event(&mut scratch);
     let _ = program.decide(&situation, &scratch);
     let on_event = allocations_during(|| {
