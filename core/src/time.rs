@@ -178,10 +178,23 @@ impl schemars::JsonSchema for Window {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Delay(Duration);
 
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DelayError {
+    #[error("expected a wait such as \"500ms\", \"5s\" or \"2m\"")]
+    Malformed,
+    #[error("a wait must be at most 1 hour (60m)")]
+    TooLong,
+}
+
 impl Delay {
     pub const MAX: Delay = Delay(Duration::from_hours(1));
 
-    pub fn parse(text: &str) -> Result<Delay, WindowError> {
+    /// A wait of `millis` milliseconds, for defaults written in code; at most `MAX`.
+    pub const fn from_millis(millis: i64) -> Delay {
+        if millis > Delay::MAX.0.as_millis() { Delay::MAX } else { Delay(Duration::from_millis(millis)) }
+    }
+
+    pub fn parse(text: &str) -> Result<Delay, DelayError> {
         let (digits, unit_ms) = if let Some(digits) = text.strip_suffix("ms") {
             (digits, 1)
         } else if let Some(digits) = text.strip_suffix('s') {
@@ -189,15 +202,15 @@ impl Delay {
         } else if let Some(digits) = text.strip_suffix('m') {
             (digits, 60_000)
         } else {
-            return Err(WindowError::Malformed);
+            return Err(DelayError::Malformed);
         };
         if digits.is_empty() || digits.len() > 7 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(WindowError::Malformed);
+            return Err(DelayError::Malformed);
         }
-        let amount: i64 = digits.parse().map_err(|_| WindowError::Malformed)?;
+        let amount: i64 = digits.parse().map_err(|_| DelayError::Malformed)?;
         let delay = Delay(Duration::from_millis(amount * unit_ms));
         if delay > Delay::MAX {
-            return Err(WindowError::OutOfRange { max_days: 0 });
+            return Err(DelayError::TooLong);
         }
         Ok(delay)
     }
@@ -321,7 +334,10 @@ mod tests {
         assert_eq!(Delay::parse("5s").unwrap().duration(), Duration::from_millis(5000));
         assert_eq!(Delay::parse("2m").unwrap().to_string(), "2m");
         assert_eq!(Delay::parse("0ms").unwrap().to_string(), "0ms");
-        assert!(Delay::parse("61m").is_err());
+        assert_eq!(Delay::parse("61m"), Err(DelayError::TooLong));
+        assert_eq!(DelayError::TooLong.to_string(), "a wait must be at most 1 hour (60m)");
+        assert_eq!(Delay::from_millis(3_000), Delay::parse("3s").unwrap());
+        assert_eq!(Delay::from_millis(i64::MAX), Delay::MAX);
         assert!(Delay::parse("5").is_err() && Delay::parse("s").is_err() && Delay::parse("1h").is_err());
     }
 

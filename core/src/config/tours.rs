@@ -61,7 +61,7 @@ pub struct MissingTarget {
 
 impl Default for MissingTarget {
     fn default() -> Self {
-        MissingTarget { wait: Delay::parse("3s").unwrap_or(Delay::MAX), then: MissingThen::Skip }
+        MissingTarget { wait: Delay::from_millis(3_000), then: MissingThen::Skip }
     }
 }
 
