@@ -12,11 +12,10 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::json;
 use tokio_stream::wrappers::ReceiverStream;
 use uptake_core::iso8601::parse_timestamp;
 
-use crate::routes::AppState;
+use crate::routes::{AppState, message};
 use crate::store::{EventReader, ExportFilter};
 
 /// Rows read from the database at a time.
@@ -65,27 +64,22 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-fn error(status: StatusCode, message: String) -> Response {
-    (status, axum::Json(json!({"error": message}))).into_response()
-}
-
 pub async fn export(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     query: Result<Query<ExportQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let Some(admin_key) = &state.admin_key else {
-        return error(StatusCode::NOT_FOUND, "export is off: start the collector with --admin-key".into());
+        return message(StatusCode::NOT_FOUND, "export is off: start the collector with --admin-key");
     };
     if !bearer(&headers).is_some_and(|given| same_secret(given.as_bytes(), admin_key.as_bytes())) {
-        let mut response =
-            error(StatusCode::UNAUTHORIZED, "send the admin key as `Authorization: Bearer <key>`".into());
+        let mut response = message(StatusCode::UNAUTHORIZED, "send the admin key as `Authorization: Bearer <key>`");
         response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
         return response;
     }
     let filter = match query.map_err(|rejection| rejection.body_text()).and_then(|Query(query)| query.filter()) {
         Ok(filter) => filter,
-        Err(message) => return error(StatusCode::BAD_REQUEST, message),
+        Err(problem) => return message(StatusCode::BAD_REQUEST, problem),
     };
     let (lines, receiver) = tokio::sync::mpsc::channel(4);
     let database = state.database.clone();
@@ -99,7 +93,7 @@ pub async fn export(
             }
         });
     if let Err(spawn_error) = reading {
-        return error(StatusCode::SERVICE_UNAVAILABLE, spawn_error.to_string());
+        return message(StatusCode::SERVICE_UNAVAILABLE, spawn_error.to_string());
     }
     ([(header::CONTENT_TYPE, "application/x-ndjson")], Body::from_stream(ReceiverStream::new(receiver))).into_response()
 }

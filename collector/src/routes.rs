@@ -83,7 +83,8 @@ fn error_response(status: StatusCode, body: serde_json::Value) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-fn message(status: StatusCode, text: impl std::fmt::Display) -> Response {
+/// An answer with a JSON body `{"error": text}`.
+pub(crate) fn message(status: StatusCode, text: impl std::fmt::Display) -> Response {
     error_response(status, json!({"error": text.to_string()}))
 }
 
@@ -144,8 +145,7 @@ async fn receive_batch(
         return too_many_requests(wait);
     }
     if batch.events.is_empty() && !batch.invalid.is_empty() {
-        let status =
-            if batch.only_too_large_or_invalid() { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::BAD_REQUEST };
+        let status = if batch.any_too_large() { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::BAD_REQUEST };
         let error = format!("none of the {} events can be stored; see \"invalid\"", batch.invalid.len());
         return error_response(status, json!({"error": error, "invalid": batch.invalid}));
     }

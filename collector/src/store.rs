@@ -108,7 +108,7 @@ impl Database {
     pub fn open_reader(&self) -> Result<Box<dyn EventReader>, StoreError> {
         Ok(match self {
             Database::Sqlite(path) => Box::new(sqlite::SqliteStore::open_reader(path)?),
-            Database::Postgres(url) => Box::new(postgres::PostgresStore::connect(url)?),
+            Database::Postgres(url) => Box::new(postgres::PostgresReader::connect(url)?),
         })
     }
 }

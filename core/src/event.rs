@@ -76,6 +76,8 @@ pub enum EventError {
     GroupId,
     #[error("an event needs a \"userId\" or an \"anonymousId\" of 1 to 200 bytes")]
     Identity,
+    #[error("ids and names may not contain the NUL character")]
+    Nul,
 }
 
 fn is_present_name(value: Option<&str>) -> bool {
@@ -101,10 +103,16 @@ impl Event {
             return Err(EventError::Identity);
         }
         match self.event_type {
-            EventType::Track if !is_present_name(self.event.as_deref()) => Err(EventError::TrackName),
-            EventType::Group if !is_present_name(self.group_id.as_deref()) => Err(EventError::GroupId),
-            _ => Ok(()),
+            EventType::Track if !is_present_name(self.event.as_deref()) => return Err(EventError::TrackName),
+            EventType::Group if !is_present_name(self.group_id.as_deref()) => return Err(EventError::GroupId),
+            _ => {}
         }
+        // The columns events are stored in: PostgreSQL's text refuses a NUL.
+        let columns = [Some(&self.message_id), self.event.as_ref(), self.user_id.as_ref(), self.anonymous_id.as_ref()];
+        if columns.into_iter().chain([self.group_id.as_ref()]).flatten().any(|text| text.contains('\0')) {
+            return Err(EventError::Nul);
+        }
+        Ok(())
     }
 }
 
@@ -198,6 +206,10 @@ mod tests {
         let mut value = track();
         value["type"] = json!("group");
         assert_eq!(Event::from_json(value), Err(EventError::GroupId));
+
+        let mut value = track();
+        value["event"] = json!("invoice\u{0}approved");
+        assert_eq!(Event::from_json(value), Err(EventError::Nul));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! (`synchronous_commit` is on by default). The schema version lives in `uptake_schema`, and
 //! concurrent collectors migrate one at a time (an advisory lock).
 
-use postgres::{Client, NoTls};
+use postgres::{Client, NoTls, Statement};
 
 use super::{EventReader, EventStore, ExportFilter, IncomingEvent, StoreError, StoreOutcome};
 
@@ -52,36 +52,74 @@ pub fn without_password(url: &str) -> String {
     }
 }
 
+/// The writer's connection, with its insert prepared once.
 pub struct PostgresStore {
     client: Client,
+    insert: Statement,
+}
+
+/// An export's connection, with its page query prepared once.
+pub struct PostgresReader {
+    client: Client,
+    page: Statement,
+}
+
+fn connect(url: &str) -> Result<Client, StoreError> {
+    Client::connect(url, NoTls)
+        .map_err(|error| StoreError::Open { place: without_password(url), reason: error.to_string() })
+}
+
+impl PostgresReader {
+    /// Connects for reading; the schema is the writer's to migrate.
+    pub fn connect(url: &str) -> Result<PostgresReader, StoreError> {
+        let mut client = connect(url)?;
+        let page = client.prepare(
+            "SELECT id, body FROM events
+             WHERE id > $1
+               AND ($2::bigint IS NULL OR timestamp_ms >= $2)
+               AND ($3::bigint IS NULL OR timestamp_ms < $3)
+               AND ($4::text IS NULL OR event = $4)
+               AND ($5::text IS NULL OR user_id = $5 OR anonymous_id = $5)
+               AND ($6::text IS NULL OR write_key = $6)
+             ORDER BY id LIMIT $7",
+        )?;
+        Ok(PostgresReader { client, page })
+    }
 }
 
 impl PostgresStore {
-    /// Connects and migrates the schema.
+    /// Connects, migrates the schema and prepares the insert.
     pub fn connect(url: &str) -> Result<PostgresStore, StoreError> {
-        let client = Client::connect(url, NoTls)
-            .map_err(|error| StoreError::Open { place: without_password(url), reason: error.to_string() })?;
-        let mut store = PostgresStore { client };
-        store.migrate()?;
-        Ok(store)
+        let mut client = connect(url)?;
+        migrate(&mut client)?;
+        let insert = client.prepare(
+            "INSERT INTO events
+             (write_key, message_id, type, event, user_id, anonymous_id, group_id, timestamp_ms, received_at_ms, body)
+             SELECT $1, m, t, e, u, a, g, ts, $2, b
+             FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[])
+                  AS incoming (m, t, e, u, a, g, ts, b)
+             ON CONFLICT (write_key, message_id) DO NOTHING",
+        )?;
+        Ok(PostgresStore { client, insert })
     }
+}
 
-    fn migrate(&mut self) -> Result<(), StoreError> {
-        let mut transaction = self.client.transaction()?;
-        transaction.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
-        transaction.batch_execute("CREATE TABLE IF NOT EXISTS uptake_schema (version BIGINT NOT NULL)")?;
-        let version: i64 = transaction.query_opt("SELECT version FROM uptake_schema", &[])?.map_or(0, |row| row.get(0));
-        if version > SCHEMA_VERSION {
-            return Err(StoreError::NewerSchema { found: version, known: SCHEMA_VERSION });
-        }
-        if version < 1 {
-            transaction.batch_execute(SCHEMA_V1)?;
-            transaction.execute("DELETE FROM uptake_schema", &[])?;
-            transaction.execute("INSERT INTO uptake_schema (version) VALUES ($1)", &[&SCHEMA_VERSION])?;
-        }
-        transaction.commit()?;
-        Ok(())
+/// Creates or checks the schema, one collector at a time.
+fn migrate(client: &mut Client) -> Result<(), StoreError> {
+    let mut transaction = client.transaction()?;
+    transaction.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+    transaction.batch_execute("CREATE TABLE IF NOT EXISTS uptake_schema (version BIGINT NOT NULL)")?;
+    let version: i64 = transaction.query_opt("SELECT version FROM uptake_schema", &[])?.map_or(0, |row| row.get(0));
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema { found: version, known: SCHEMA_VERSION });
     }
+    if version < 1 {
+        transaction.batch_execute(SCHEMA_V1)?;
+        transaction.execute("DELETE FROM uptake_schema", &[])?;
+        transaction.execute("INSERT INTO uptake_schema (version) VALUES ($1)", &[&SCHEMA_VERSION])?;
+    }
+    transaction.commit()?;
+    Ok(())
 }
 
 impl EventStore for PostgresStore {
@@ -91,14 +129,6 @@ impl EventStore for PostgresStore {
         received_at_ms: i64,
     ) -> Result<Vec<StoreOutcome>, StoreError> {
         let mut transaction = self.client.transaction()?;
-        let insert = transaction.prepare(
-            "INSERT INTO events
-             (write_key, message_id, type, event, user_id, anonymous_id, group_id, timestamp_ms, received_at_ms, body)
-             SELECT $1, m, t, e, u, a, g, ts, $2, b
-             FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[])
-                  AS incoming (m, t, e, u, a, g, ts, b)
-             ON CONFLICT (write_key, message_id) DO NOTHING",
-        )?;
         let mut outcomes = Vec::with_capacity(batches.len());
         for (write_key, events) in batches {
             let column = |field: fn(&IncomingEvent) -> Option<&str>| events.iter().map(field).collect::<Vec<_>>();
@@ -111,7 +141,7 @@ impl EventStore for PostgresStore {
             let timestamps: Vec<i64> = events.iter().map(|incoming| incoming.event.timestamp.as_millis()).collect();
             let bodies = column(|incoming| Some(incoming.body.as_str()));
             let stored = transaction.execute(
-                &insert,
+                &self.insert,
                 &[
                     write_key,
                     &received_at_ms,
@@ -132,17 +162,10 @@ impl EventStore for PostgresStore {
     }
 }
 
-impl EventReader for PostgresStore {
+impl EventReader for PostgresReader {
     fn export_page(&mut self, filter: &ExportFilter, after: i64, limit: u32) -> Result<Vec<(i64, String)>, StoreError> {
         let rows = self.client.query(
-            "SELECT id, body FROM events
-             WHERE id > $1
-               AND ($2::bigint IS NULL OR timestamp_ms >= $2)
-               AND ($3::bigint IS NULL OR timestamp_ms < $3)
-               AND ($4::text IS NULL OR event = $4)
-               AND ($5::text IS NULL OR user_id = $5 OR anonymous_id = $5)
-               AND ($6::text IS NULL OR write_key = $6)
-             ORDER BY id LIMIT $7",
+            &self.page,
             &[
                 &after,
                 &filter.since_ms,
