@@ -7,14 +7,15 @@
 //! `cargo bench -p uptake-collector --bench load` (options after `--`: `--seconds N`,
 //! `--clients N`).
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_uptake-collector");
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::Collector;
+
 const EVENTS_PER_BATCH: usize = 50;
 
 fn option(name: &str, default: u64) -> u64 {
@@ -38,21 +39,6 @@ fn batch_body(client: u64, round: u64) -> String {
     body
 }
 
-fn peak_memory_mib(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let kib: f64 = status
-        .lines()
-        .find(|line| line.starts_with("VmHWM:"))
-        .and_then(|line| line.split_whitespace().nth(1)?.parse().ok())
-        .unwrap_or(0.0);
-    kib / 1024.0
-}
-
-fn stored(database: &Path) -> i64 {
-    let connection = rusqlite::Connection::open(database).expect("the database opens");
-    connection.query_row("SELECT COUNT(*) FROM events", [], |row| row.get(0)).expect("it counts")
-}
-
 fn percentile(sorted: &[Duration], share: f64) -> Duration {
     sorted.get(((sorted.len() as f64 - 1.0) * share).round() as usize).copied().unwrap_or_default()
 }
@@ -60,21 +46,8 @@ fn percentile(sorted: &[Duration], share: f64) -> Duration {
 fn main() {
     let seconds = option("--seconds", 10);
     let clients = option("--clients", 16);
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let database = dir.path().join("load.db");
-    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../www/uptake.config.json");
-    let mut collector = Command::new(BINARY)
-        .args(["serve", "--listen", "127.0.0.1:0", "--write-key", "dev", "--rate-limit", "0", "--config"])
-        .arg(&config)
-        .arg("--database")
-        .arg(&database)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the collector starts");
-    let mut line = String::new();
-    BufReader::new(collector.stdout.take().expect("its output")).read_line(&mut line).expect("it says where");
-    let url = line.split_whitespace().find(|word| word.starts_with("http://")).expect("an address").to_owned();
-    let batch_url = format!("{}/v1/batch", url.trim_end_matches('/'));
+    let collector = Collector::start_with(&["--rate-limit", "0"]);
+    let batch_url = format!("{}/v1/batch", collector.url);
 
     let stop = Arc::new(AtomicBool::new(false));
     let latencies = Arc::new(Mutex::new(Vec::new()));
@@ -85,7 +58,7 @@ fn main() {
             let (stop, latencies, failures, batch_url) =
                 (Arc::clone(&stop), Arc::clone(&latencies), Arc::clone(&failures), batch_url.clone());
             std::thread::spawn(move || {
-                let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+                let agent = common::agent();
                 let mut mine = Vec::new();
                 let mut round = 0;
                 while !stop.load(Ordering::Relaxed) {
@@ -107,11 +80,9 @@ fn main() {
         let _ = thread.join();
     }
     let elapsed = started.elapsed();
-    let memory = peak_memory_mib(collector.id());
-    let _ = collector.kill();
-    let _ = collector.wait();
-
-    let events = stored(&database);
+    let memory = collector.peak_memory_kib() as f64 / 1024.0;
+    // Every acknowledged batch is committed: the clients have their answers.
+    let events = collector.count();
     let mut latencies = latencies.lock().unwrap_or_else(|e| e.into_inner()).clone();
     latencies.sort();
     let per_second = events as f64 / elapsed.as_secs_f64();

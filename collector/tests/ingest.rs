@@ -51,13 +51,6 @@ fn oversized_batches_and_events_get_413_with_a_message() {
     assert_eq!((collector.stored("ok-1"), collector.stored("l-1")), (1, 0));
 }
 
-/// The largest memory the collector process has used, in KiB.
-fn peak_memory_kib(collector: &Collector) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", collector.child.id())).unwrap();
-    let line = status.lines().find(|line| line.starts_with("VmHWM:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
-
 #[test]
 fn gzip_bodies_are_read_by_header_or_query_and_a_zip_bomb_gets_413() {
     let collector = Collector::start();
@@ -72,14 +65,14 @@ fn gzip_bodies_are_read_by_header_or_query_and_a_zip_bomb_gets_413() {
     let bomb = gzip(&text);
     drop(text);
     assert!(bomb.len() < 500 * 1024, "the bomb itself is under the batch limit: {} bytes", bomb.len());
-    let before = peak_memory_kib(&collector);
+    let before = collector.peak_memory_kib();
     let answer = collector.send("/v1/batch?gzip=1", &bomb, &[]);
     assert_eq!(answer.status, 413);
     assert_eq!(
         error_of(&answer.body),
         "the batch is larger than 512000 bytes once decompressed; send fewer events per batch"
     );
-    let growth = peak_memory_kib(&collector).saturating_sub(before);
+    let growth = collector.peak_memory_kib().saturating_sub(before);
     assert!(growth < 16 * 1024, "the collector's peak memory grew by {growth} KiB");
     assert_eq!(collector.stored("bomb-1"), 0);
 
@@ -123,8 +116,7 @@ fn only_the_configured_app_origins_may_read_the_answers() {
 }
 
 fn lines(answer: &common::Answer) -> Vec<Value> {
-    let text = answer.body.as_str().map(str::to_owned).unwrap_or_else(|| answer.body.to_string());
-    text.lines().map(|line| serde_json::from_str(line).unwrap()).collect()
+    answer.text.lines().map(|line| serde_json::from_str(line).unwrap()).collect()
 }
 
 #[test]
@@ -169,7 +161,7 @@ fn an_acknowledged_batch_survives_kill_9() {
         .map(|sender| {
             let (url, acknowledged, stop) = (collector.url.clone(), Arc::clone(&acknowledged), Arc::clone(&stop));
             std::thread::spawn(move || {
-                let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+                let agent = common::agent();
                 for round in 0.. {
                     if stop.load(Ordering::Relaxed) {
                         break;

@@ -196,6 +196,5 @@ fn the_collector_serves_with_a_postgres_database() {
     assert_eq!((answer.status, answer.body["stored"].clone()), (200, json!(1)));
     let exported = collector.fetch("/v1/export", &[("authorization", "Bearer k")]);
     assert_eq!(exported.status, 200);
-    let text = exported.body.as_str().map(str::to_owned).unwrap_or_else(|| exported.body.to_string());
-    assert!(text.contains("\"messageId\":\"p-1\""), "{text}");
+    assert!(exported.text.contains("\"messageId\":\"p-1\""), "{}", exported.text);
 }

@@ -1,4 +1,5 @@
-//! The collector as a real process on 127.0.0.1 for the integration tests: started on a free
+//! The collector as a real process on 127.0.0.1 for the integration tests and the load
+//! benchmark: started on a free
 //! port with its own SQLite file, spoken to over real HTTP, its database read back directly.
 
 #![allow(dead_code)] // Each test file uses a part of it.
@@ -70,28 +71,16 @@ impl Collector {
             .unwrap()
     }
 
+    /// POSTs a batch: the status and the answer's JSON.
     pub fn post(&self, body: &str) -> (u16, Value) {
-        self.post_with(body, None)
+        let answer = self.send("/v1/batch", body.as_bytes(), &[]);
+        (answer.status, answer.body)
     }
 
-    pub fn post_with(&self, body: &str, authorization: Option<&str>) -> (u16, Value) {
-        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-        let mut request = agent.post(format!("{}/v1/batch", self.url)).header("content-type", "text/plain");
-        if let Some(value) = authorization {
-            request = request.header("authorization", value);
-        }
-        let mut response = request.send(body).unwrap();
-        let status = response.status().as_u16();
-        let text = response.body_mut().read_to_string().unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-    }
-
+    /// GETs `path`: the status, the content type and the text.
     pub fn get(&self, path: &str) -> (u16, String, String) {
-        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-        let mut response = agent.get(format!("{}{path}", self.url)).call().unwrap();
-        let content_type =
-            response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
-        (response.status().as_u16(), content_type, response.body_mut().read_to_string().unwrap())
+        let answer = self.fetch(path, &[]);
+        (answer.status, answer.header("content-type").unwrap_or_default().to_owned(), answer.text)
     }
 }
 
@@ -114,12 +103,13 @@ pub fn batch(events: &[Value]) -> String {
     json!({"batch": events, "sentAt": "2026-11-24T09:30:01.000Z", "writeKey": "dev"}).to_string()
 }
 
-/// An answer of the collector: status, the headers a test looks at, and the body as JSON (or
-/// as a string when it is not JSON).
+/// An answer of the collector: status, headers, the body's text, and the body as JSON (or as
+/// a string when it is not JSON).
 #[derive(Debug)]
 pub struct Answer {
     pub status: u16,
     pub headers: Vec<(String, String)>,
+    pub text: String,
     pub body: Value,
 }
 
@@ -129,7 +119,8 @@ impl Answer {
     }
 }
 
-fn agent() -> ureq::Agent {
+/// An HTTP client that returns 4xx and 5xx answers rather than errors.
+pub fn agent() -> ureq::Agent {
     ureq::Agent::config_builder().http_status_as_error(false).build().into()
 }
 
@@ -141,7 +132,8 @@ fn answer(mut response: ureq::http::Response<ureq::Body>) -> Answer {
         .map(|(name, value)| (name.as_str().to_owned(), value.to_str().unwrap_or_default().to_owned()))
         .collect();
     let text = response.body_mut().read_to_string().unwrap();
-    Answer { status, headers, body: serde_json::from_str(&text).unwrap_or(Value::String(text)) }
+    let body = serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text.clone()));
+    Answer { status, headers, text, body }
 }
 
 impl Collector {
@@ -161,6 +153,13 @@ impl Collector {
             request = request.header(*name, *value);
         }
         answer(request.call().unwrap())
+    }
+
+    /// The largest memory the collector process has used, in KiB.
+    pub fn peak_memory_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let line = status.lines().find(|line| line.starts_with("VmHWM:")).unwrap();
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
     }
 
     /// How many events are stored in all.
