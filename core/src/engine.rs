@@ -672,10 +672,14 @@ impl Engine {
         self.decide(now)
     }
 
-    /// Queues an event for the collector, as the JSON it is sent as.
-    fn queue_for_collector(&mut self, event: Event, now: Timestamp) {
+    /// Queues an event for the collector, as the JSON it is sent as, with the engine's context
+    /// lent to it for the serialization rather than copied into it.
+    fn queue_for_collector(&mut self, mut event: Event, now: Timestamp) {
+        event.context = std::mem::take(&mut self.context);
         // Serializing an event cannot fail: its maps have string keys and JSON values.
-        if let Ok(body) = serde_json::to_string(&event) {
+        let body = serde_json::to_string(&event);
+        self.context = event.context;
+        if let Ok(body) = body {
             self.outbox.push(body, now);
         }
     }
@@ -691,7 +695,8 @@ impl Engine {
             group_id: None,
             properties: Map::new(),
             traits: Map::new(),
-            context: self.context.clone(),
+            // Lent by `queue_for_collector`.
+            context: Map::new(),
             timestamp: now,
             sent_at: None,
         }

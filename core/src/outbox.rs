@@ -301,6 +301,9 @@ impl Outbox {
     /// The oldest queued events that fit in one batch, marked in flight; none when the first of
     /// them alone would make the body larger than `budget`.
     fn take_batch_within(&mut self, now: Timestamp, budget: usize) -> Option<OutgoingBatch> {
+        if self.queued() == 0 {
+            return None;
+        }
         let limit = self.split_limit.unwrap_or(self.settings.flush_at).clamp(1, self.settings.flush_at.max(1));
         let reported = self.unreported;
         let mut body = String::from("{\"batch\":[");

@@ -68,35 +68,42 @@ impl Engine {
         tour.is_some_and(|tour| self.start_tour(&tour, now))
     }
 
-    /// Reports the items done since the last call, and the checklist done when all are.
+    /// Reports the items done since the last call, and the checklist done when all are. Runs
+    /// after every event: it borrows, and builds events only for items newly done.
     pub(super) fn progress_checklist(&mut self, now: Timestamp) {
-        let Some((_, checklist)) = self.active_checklist() else { return };
-        let checklist = checklist.clone();
-        let used: Vec<bool> = checklist.items.iter().map(|item| self.feature_used(&item.feature)).collect();
-        let Some(run) = self.state.checklist.as_mut() else { return };
-        let was_complete = run.is_complete(&checklist);
-        let newly = run.take_newly_done(&checklist, |feature| {
-            checklist.items.iter().zip(&used).any(|(item, used)| *used && item.feature == feature)
-        });
+        let (Some(loaded), Some(run)) = (self.loaded.as_ref(), self.state.checklist.as_mut()) else { return };
+        if run.dismissed {
+            return;
+        }
+        let Some(checklist) = loaded.program.config().checklist(&run.checklist_id) else { return };
+        let was_complete = run.is_complete(checklist);
+        if was_complete {
+            return;
+        }
+        let features = &self.state.features;
+        let newly =
+            run.take_newly_done(checklist, |feature| features.get(feature).is_some_and(|usage| usage.is_used()));
         if newly.is_empty() {
             return;
         }
-        let complete = run.is_complete(&checklist);
+        let complete = run.is_complete(checklist);
         let reference = Engine::checklist_reference(run);
+        let checklist_id = checklist.id.clone();
+        let items: Vec<String> =
+            newly.iter().filter_map(|&index| Some(checklist.items.get(index)?.id.clone())).collect();
         self.state_changed = true;
-        for index in newly {
-            let Some(item) = checklist.items.get(index) else { continue };
+        for item_id in items {
             let mut properties = Map::new();
-            properties.insert("checklist_id".to_owned(), Value::from(checklist.id.as_str()));
-            properties.insert("item_id".to_owned(), Value::from(item.id.as_str()));
+            properties.insert("checklist_id".to_owned(), Value::from(checklist_id.as_str()));
+            properties.insert("item_id".to_owned(), Value::from(item_id));
             if reference.preview {
                 properties.insert("preview".to_owned(), Value::Bool(true));
             }
             self.track_event(sdk_events::CHECKLIST_ITEM_COMPLETED, properties, now);
         }
-        if complete && !was_complete {
+        if complete {
             let mut properties = Map::new();
-            properties.insert("checklist_id".to_owned(), Value::from(checklist.id.as_str()));
+            properties.insert("checklist_id".to_owned(), Value::from(checklist_id));
             self.track_event(sdk_events::CHECKLIST_COMPLETED, properties, now);
             self.record_outcome(&reference, Outcome::Clicked { button: 0 }, now);
         }

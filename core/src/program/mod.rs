@@ -109,6 +109,8 @@ pub struct Scratch {
     pub features_used: Vec<usize>,
     /// Catalog features whose entry point was first seen.
     pub entries_seen: Vec<usize>,
+    /// Sequences with a step the last event matched.
+    sequences_touched: Vec<usize>,
     steps: Vec<usize>,
     woken: Vec<u64>,
 }
@@ -246,23 +248,36 @@ impl Program {
         }
     }
 
+    /// Advances the sequences with a step the last event matched (and no other).
     fn advance_sequences(&self, state: &mut UserState, slots: &Slots, at: Timestamp, scratch: &mut Scratch) {
-        for (sequence_index, sequence) in self.sequences.iter().enumerate() {
+        let steps_of = |matcher: usize| self.steps.get(matcher).map_or(&[][..], Vec::as_slice);
+        scratch.sequences_touched.clear();
+        for &matcher in &scratch.matched {
+            for &(sequence, _) in steps_of(matcher) {
+                if !scratch.sequences_touched.contains(&sequence) {
+                    scratch.sequences_touched.push(sequence);
+                }
+            }
+        }
+        scratch.sequences_touched.sort_unstable();
+        for touched in 0..scratch.sequences_touched.len() {
+            let sequence_index = scratch.sequences_touched[touched];
             scratch.steps.clear();
             for &matcher in &scratch.matched {
-                for &(sequence_of_step, step) in self.steps.get(matcher).map_or(&[][..], Vec::as_slice) {
+                for &(sequence_of_step, step) in steps_of(matcher) {
                     if sequence_of_step == sequence_index {
                         scratch.steps.push(step);
                     }
                 }
             }
-            if scratch.steps.is_empty() {
+            let (Some(sequence), Some(progress)) = (
+                self.sequences.get(sequence_index),
+                slots.sequences.get(sequence_index).and_then(|row| state.sequences.at_mut(*row)),
+            ) else {
                 continue;
-            }
-            if let Some(progress) = slots.sequences.get(sequence_index).and_then(|row| state.sequences.at_mut(*row)) {
-                progress.advance(&scratch.steps, sequence.steps.len(), sequence.gap, at);
-                progress.prune(sequence.retention, at);
-            }
+            };
+            progress.advance(&scratch.steps, sequence.steps.len(), sequence.gap, at);
+            progress.prune(sequence.retention, at);
         }
     }
 
