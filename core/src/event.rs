@@ -108,24 +108,18 @@ impl Event {
             _ => {}
         }
         // The columns events are stored in: PostgreSQL's text refuses a NUL.
-        let columns = [Some(&self.message_id), self.event.as_ref(), self.user_id.as_ref(), self.anonymous_id.as_ref()];
-        if columns.into_iter().chain([self.group_id.as_ref()]).flatten().any(|text| text.contains('\0')) {
+        let columns = [
+            Some(&self.message_id),
+            self.event.as_ref(),
+            self.user_id.as_ref(),
+            self.anonymous_id.as_ref(),
+            self.group_id.as_ref(),
+        ];
+        if columns.into_iter().flatten().any(|text| text.contains('\0')) {
             return Err(EventError::Nul);
         }
         Ok(())
     }
-}
-
-/// A batch as POSTed to `/v1/batch`. The write key travels in the body, so the browser's
-/// request stays a simple one (`text/plain`, no preflight).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Batch {
-    pub batch: Vec<Event>,
-    #[serde(with = "iso_timestamp")]
-    pub sent_at: Timestamp,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub write_key: Option<String>,
 }
 
 mod iso_timestamp {

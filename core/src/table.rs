@@ -82,16 +82,6 @@ impl<T> Table<T> {
     }
 }
 
-impl<T> FromIterator<(String, T)> for Table<T> {
-    fn from_iter<I: IntoIterator<Item = (String, T)>>(rows: I) -> Self {
-        let mut table = Table::default();
-        for (key, value) in rows {
-            table.insert(key, value);
-        }
-        table
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -177,15 +177,6 @@ pub enum OneOrMany<T> {
     Many(Vec<T>),
 }
 
-impl<T: PartialEq> OneOrMany<T> {
-    pub fn contains(&self, item: &T) -> bool {
-        match self {
-            OneOrMany::One(one) => one == item,
-            OneOrMany::Many(many) => many.contains(item),
-        }
-    }
-}
-
 /// `{"recency": "dormant"}` or `{"recency": ["active", "at_risk"]}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]

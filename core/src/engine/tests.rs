@@ -5,7 +5,6 @@
 use serde_json::json;
 
 use super::*;
-use crate::event::Batch;
 use crate::outbox::{Delivery, OutgoingBatch};
 use crate::state::StoredUserState;
 
@@ -96,16 +95,17 @@ fn shown_prompt(decision: Option<Decision>) -> Option<String> {
     }
 }
 
-/// The batch a body carries.
-pub(super) fn batch_of(outgoing: &OutgoingBatch) -> Batch {
-    serde_json::from_str(&outgoing.body).expect("the outbox sends batches")
+/// The events a batch body carries.
+pub(super) fn batch_of(outgoing: &OutgoingBatch) -> Vec<Event> {
+    let mut body: Value = serde_json::from_str(&outgoing.body).expect("the outbox sends JSON");
+    serde_json::from_value(body["batch"].take()).expect("a batch is a list of events")
 }
 
 /// Every event queued, sent and stored.
 pub(super) fn sent_events(engine: &mut Engine, now: Timestamp) -> Vec<Event> {
     let mut events = Vec::new();
     while let Some(outgoing) = engine.transmit_now(now) {
-        events.extend(batch_of(&outgoing).batch);
+        events.extend(batch_of(&outgoing));
         engine.handle_delivery(outgoing.id, Delivery::Accepted { refused: Vec::new() }, now);
     }
     events
@@ -321,15 +321,15 @@ fn every_event_carries_the_identity_and_a_unique_message_id() {
     engine.track("invoice.opened", Map::new(), at(0)).unwrap();
     let batch = batch_of(&engine.transmit_now(at(1)).unwrap());
     let anonymous = engine.identity().anonymous_id.clone();
-    assert_eq!(batch.batch.len(), 3);
-    for event in &batch.batch {
+    assert_eq!(batch.len(), 3);
+    for event in &batch {
         assert_eq!(event.user_id.as_deref(), Some("u-42"));
         assert_eq!(event.anonymous_id.as_deref(), Some(anonymous.as_str()));
         assert_eq!(event.context["library"]["name"], "uptake");
         event.check().unwrap();
     }
-    assert!(batch.batch[0].message_id < batch.batch[1].message_id);
-    assert_eq!(batch.batch[1].group_id.as_deref(), Some("acme"));
+    assert!(batch[0].message_id < batch[1].message_id);
+    assert_eq!(batch[1].group_id.as_deref(), Some("acme"));
 }
 
 #[test]
