@@ -7,7 +7,7 @@
 use serde_json::{Map, Value};
 
 use crate::checklist::ChecklistRun;
-use crate::config::{Checklist, Config, ExperienceKind, Prompt, Show, Survey, Tour};
+use crate::config::{Checklist, Config, ExperienceKind, Prompt, Rule, Show, Survey, Tour};
 use crate::event::{Event, EventType};
 use crate::exposure::{Outcome, RuleExposure, Variant};
 use crate::ids::IdGenerator;
@@ -88,6 +88,18 @@ pub struct ExperienceRef {
     pub kind: ExperienceKind,
     pub id: String,
     pub preview: bool,
+}
+
+impl ExperienceRef {
+    /// The experience a rule shows.
+    fn of_rule(rule: &Rule) -> ExperienceRef {
+        ExperienceRef {
+            rule_id: Some(rule.id.clone()),
+            kind: rule.show.kind(),
+            id: rule.show.id().to_owned(),
+            preview: false,
+        }
+    }
 }
 
 /// An experience the browser layer must show now.
@@ -404,12 +416,7 @@ impl Engine {
         let Some(exposure) = loaded.slots.rules.get(rule).and_then(|row| self.state.rules.at_mut(*row)) else { return };
         exposure.goal_reached_at = Some(at);
         let first = exposure.first_exposed_at.unwrap_or(at);
-        let reference = ExperienceRef {
-            rule_id: Some(config_rule.id.clone()),
-            kind: config_rule.show.kind(),
-            id: config_rule.show.id().to_owned(),
-            preview: false,
-        };
+        let reference = ExperienceRef::of_rule(config_rule);
         let mut properties = experience_properties(&reference, exposure.variant);
         let seconds = (at.as_millis() - first.as_millis()) / 1000;
         properties.insert("seconds_since_exposure".to_owned(), Value::from(seconds));
@@ -464,12 +471,7 @@ impl Engine {
             Show::Checklist(id) => Experience::Checklist(config.checklist(id)?.clone()),
             Show::Survey(id) => Experience::Survey(config.survey(id)?.clone()),
         };
-        let reference = ExperienceRef {
-            rule_id: Some(rule.id.clone()),
-            kind: rule.show.kind(),
-            id: rule.show.id().to_owned(),
-            preview: false,
-        };
+        let reference = ExperienceRef::of_rule(rule);
         let has_holdout = rule.holdout > 0.0;
         let today = now.day(config.settings.day_offset());
         let row = *loaded.slots.rules.get(choice.rule)?;

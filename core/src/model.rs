@@ -5,8 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::config::{Barrier, FeatureDefinition, ModelSettings, RecencyClass, property};
-use crate::iso8601::parse_timestamp;
+use crate::config::{Barrier, FeatureDefinition, ModelSettings, RecencyClass, as_instant, property};
 use crate::time::{DayNumber, DayOffset, Duration, Timestamp};
 use crate::usage::{DayMask, FeatureUsage};
 
@@ -92,11 +91,7 @@ const SIGNUP_TRAITS: [&str; 3] = ["signed_up_at", "created_at", "createdAt"];
 
 /// Whole days since the user signed up; `None` without a readable sign-up date.
 pub fn tenure_days(traits: &Map<String, Value>, now: Timestamp) -> Option<u32> {
-    let signed_up = SIGNUP_TRAITS.iter().find_map(|name| match traits.get(*name)? {
-        Value::String(text) => parse_timestamp(text).ok(),
-        Value::Number(number) => number.as_f64().map(|millis| Timestamp::from_millis(millis as i64)),
-        _ => None,
-    })?;
+    let signed_up = SIGNUP_TRAITS.iter().find_map(|name| traits.get(*name).and_then(as_instant))?;
     let days = (now.as_millis() - signed_up.as_millis()).div_euclid(Duration::from_days(1).as_millis());
     u32::try_from(days.max(0)).ok()
 }

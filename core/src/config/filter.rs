@@ -141,7 +141,7 @@ pub(crate) const OPERATOR_KEYS: &[&str] =
     &["eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "before", "after", "exists"];
 
 /// Reads a date from a value: an ISO string, or milliseconds since the epoch.
-fn as_instant(value: &Value) -> Option<Timestamp> {
+pub(crate) fn as_instant(value: &Value) -> Option<Timestamp> {
     match value {
         Value::String(text) => parse_timestamp(text).ok(),
         Value::Number(number) => number.as_f64().map(|millis| Timestamp::from_millis(millis as i64)),

@@ -47,6 +47,7 @@ pub use features::{
     Category, EntryPoint, EventEntryPoint, EventMatch, FeatureDefinition, FilteredEvent, Impact, SelectorEntryPoint,
     Tier,
 };
+pub(crate) use filter::as_instant;
 pub use filter::{DateBound, PropertyFilter, Scalar, ValueOperators, ValueTest, property};
 pub use glob::PathGlob;
 pub use prompts::{
@@ -211,6 +212,23 @@ fn ids_of<'v>(value: &'v Json<'_>, list: &str) -> Vec<(&'v str, String)> {
         .collect()
 }
 
+/// Reports each id of `ids` used again after its first use; returns the first uses.
+fn report_duplicates<'v>(decoder: &mut Decoder, ids: Vec<(&'v str, String)>) -> HashMap<&'v str, String> {
+    let mut first_paths: HashMap<&str, String> = HashMap::new();
+    for (id, path) in ids {
+        match first_paths.get(id) {
+            Some(first_path) => {
+                let problem = ConfigProblem::DuplicateId { id: id.to_owned(), first_path: first_path.clone() };
+                decoder.report_at(path, problem);
+            }
+            None => {
+                first_paths.insert(id, path);
+            }
+        }
+    }
+    first_paths
+}
+
 /// Reports ids used twice in a list, and references to ids no item has.
 fn check_ids(decoder: &mut Decoder, value: &Json<'_>) {
     let lists = [
@@ -223,18 +241,7 @@ fn check_ids(decoder: &mut Decoder, value: &Json<'_>) {
     ];
     let mut known: HashMap<IdKind, HashSet<&str>> = HashMap::new();
     for (list, kind) in lists {
-        let mut first_paths: HashMap<&str, String> = HashMap::new();
-        for (id, path) in ids_of(value, list) {
-            match first_paths.get(id) {
-                Some(first_path) => {
-                    let problem = ConfigProblem::DuplicateId { id: id.to_owned(), first_path: first_path.clone() };
-                    decoder.report_at(path, problem);
-                }
-                None => {
-                    first_paths.insert(id, path);
-                }
-            }
-        }
+        let first_paths = report_duplicates(decoder, ids_of(value, list));
         if let Some(kind) = kind {
             known.insert(kind, first_paths.into_keys().collect());
         }
@@ -242,16 +249,11 @@ fn check_ids(decoder: &mut Decoder, value: &Json<'_>) {
     let checklists = value.get("checklists").and_then(Json::as_array).unwrap_or_default();
     for (index, checklist) in checklists.iter().enumerate() {
         let list = format!("checklists[{index}].items");
-        let mut first_paths: HashMap<&str, String> = HashMap::new();
-        for (id, path) in ids_of(checklist, "items") {
-            let path = format!("{list}{}", path.trim_start_matches("items"));
-            if let Some(first_path) = first_paths.get(id) {
-                decoder
-                    .report_at(path, ConfigProblem::DuplicateId { id: id.to_owned(), first_path: first_path.clone() });
-            } else {
-                first_paths.insert(id, path);
-            }
-        }
+        let items = ids_of(checklist, "items").into_iter();
+        report_duplicates(
+            decoder,
+            items.map(|(id, path)| (id, format!("{list}{}", path.trim_start_matches("items")))).collect(),
+        );
     }
     for reference in decoder.take_references() {
         if !known.get(&reference.kind).is_some_and(|ids| ids.contains(reference.id.as_str())) {

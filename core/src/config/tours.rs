@@ -137,12 +137,9 @@ impl Decoder {
             Json::Object(map) if map.len() == 1 && map.contains_key("event") => {
                 self.required(map, "event", Decoder::name).map(Advance::Event)
             }
-            Json::Object(map) if map.len() == 1 && map.contains_key("page") => self
-                .required(map, "page", |d, v| match v.as_str().map(PathGlob::parse) {
-                    Some(Ok(glob)) => Some(glob),
-                    _ => d.expected("a path glob starting with \"/\", such as \"/invoices/*\"", v),
-                })
-                .map(Advance::Page),
+            Json::Object(map) if map.len() == 1 && map.contains_key("page") => {
+                self.required(map, "page", Decoder::path_glob).map(Advance::Page)
+            }
             other => self.expected(EXPECTED, other),
         }
     }

@@ -97,10 +97,7 @@ impl Compiler {
         }
         if let Some(&index) = self.sequence_by_key.get(&key) {
             let sequence = &mut self.program.sequences[index];
-            sequence.retention = SequenceRetention {
-                keep_latest: sequence.retention.keep_latest.max(retention.keep_latest),
-                horizon: sequence.retention.horizon.max(retention.horizon),
-            };
+            sequence.retention = sequence.retention.union(retention);
             return index;
         }
         let index = self.program.sequences.len();

@@ -17,14 +17,9 @@ pub struct Run {
     pub last: Timestamp,
 }
 
-/// How much of a sequence's history the rules need.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub struct SequenceRetention {
-    /// The latest completions to keep.
-    pub keep_latest: u32,
-    /// How far back completions and partial runs are of use.
-    pub horizon: Duration,
-}
+/// How much of a sequence's history the rules need, as for one event: the latest completions
+/// to keep, and how far back completions and partial runs are of use.
+pub type SequenceRetention = super::EventRetention;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SequenceProgress {
