@@ -24,7 +24,7 @@ use web_sys::Element;
 use super::{Client, now};
 use crate::console::{warn, warn_with};
 use crate::listener::EventListener;
-use crate::strings::{Strings, strings};
+use crate::strings::strings;
 use crate::ui::{
     Anchor, ChecklistAction, ChecklistItemTexts, ChecklistTexts, ChecklistView, Choice, Content, FloatingOptions,
     FloatingView, HotspotLabels, HotspotView, ModalView, SurveyAnswerChoice, SurveyTexts, SurveyView, UiRoot,
@@ -104,10 +104,6 @@ impl Client {
         (locale, default.unwrap_or_else(|| "en".to_owned()))
     }
 
-    fn words(&self) -> &'static Strings {
-        strings(&self.locale().0)
-    }
-
     fn prompt_content(&self, prompt: &Prompt) -> Content {
         let (locale, default) = self.locale();
         let words = strings(&locale);
@@ -124,30 +120,40 @@ impl Client {
     /// the end of the body.
     fn root_for(&self, target: Option<&Element>) -> Option<Rc<UiRoot>> {
         let container = target.and_then(top_layer_ancestor);
-        let theme = self.with_engine(|engine| engine.config().map(|config| config.settings.theme.custom_properties()));
-        let theme = theme.flatten().unwrap_or_default();
-        let mut ui = self.inner.ui.borrow_mut();
         if let Some(container) = container {
-            if !ui.nested_root.as_ref().is_some_and(|root| root.is_attached() && root.is_in(&container)) {
-                let root = UiRoot::create(&self.inner.document, &container).ok().map(Rc::new)?;
-                root.apply_theme(&theme);
-                ui.nested_root = Some(root);
+            let reusable =
+                self.inner.ui.borrow().nested_root.clone().filter(|root| root.is_attached() && root.is_in(&container));
+            if reusable.is_some() {
+                return reusable;
             }
-            return ui.nested_root.clone();
+            let root = UiRoot::create(&self.inner.document, &container).ok().map(Rc::new)?;
+            root.apply_theme(&self.theme());
+            self.inner.ui.borrow_mut().nested_root = Some(Rc::clone(&root));
+            return Some(root);
         }
-        if ui.body_root.as_ref().is_none_or(|root| !root.is_attached()) {
-            match UiRoot::in_body(&self.inner.document) {
-                Ok(root) => {
-                    root.apply_theme(&theme);
-                    ui.body_root = Some(Rc::new(root));
-                }
-                Err(error) => {
-                    warn_with("could not create the SDK's shadow root:", &error);
-                    return None;
-                }
+        let reusable = self.inner.ui.borrow().body_root.clone().filter(|root| root.is_attached());
+        if reusable.is_some() {
+            return reusable;
+        }
+        match UiRoot::in_body(&self.inner.document) {
+            Ok(root) => {
+                root.apply_theme(&self.theme());
+                let root = Rc::new(root);
+                self.inner.ui.borrow_mut().body_root = Some(Rc::clone(&root));
+                Some(root)
+            }
+            Err(error) => {
+                warn_with("could not create the SDK's shadow root:", &error);
+                None
             }
         }
-        ui.body_root.clone()
+    }
+
+    /// The config's theme as custom properties, for a new root.
+    fn theme(&self) -> Vec<(&'static str, String)> {
+        self.with_engine(|engine| engine.config().map(|config| config.settings.theme.custom_properties()))
+            .flatten()
+            .unwrap_or_default()
     }
 
     fn on_choice(&self, handle: fn(&Client, Choice)) -> Rc<dyn Fn(Choice)> {
@@ -363,8 +369,8 @@ impl Client {
         }
         let Some(target) = find_target(&self.inner.document, &hotspot.target).ok().flatten() else { return };
         let Some(root) = self.root_for(Some(&target)) else { return };
-        let words = self.words();
         let (locale, default) = self.locale();
+        let words = strings(&locale);
         let label = format!("{}: {}", words.new_badge, plain_text(prompt.title.resolve(&locale, &default)));
         let weak = self.weak();
         let id = reference.id.clone();
@@ -482,8 +488,7 @@ impl Client {
     }
 
     fn render_tour(&self) {
-        let view = self.with_engine(|engine| engine.tour_view()).flatten();
-        let key = view.as_ref().map(|view| (view.tour_id.clone(), view.step, view.place.clone()));
+        let key = self.with_engine(|engine| engine.tour_key()).flatten();
         let unchanged = {
             let ui = self.inner.ui.borrow();
             match (&ui.tour, &key) {
@@ -501,6 +506,7 @@ impl Client {
         }
         let old = self.inner.ui.borrow_mut().tour.take();
         drop(old);
+        let view = self.with_engine(|engine| engine.tour_view()).flatten();
         let (Some(view), Some(key)) = (view, key) else { return };
         let shown = match &view.place {
             StepPlace::Elsewhere => TourShown { key, target: None, _view: None, _click: None, _recheck: None },
@@ -620,17 +626,18 @@ impl Client {
     }
 
     fn render_checklist(&self) {
-        let view = self.with_engine(|engine| engine.checklist_view()).flatten();
-        let Some(view) = view else {
+        let Some((done, open)) = self.with_engine(|engine| engine.checklist_status()).flatten() else {
             let old = self.inner.ui.borrow_mut().checklist.take();
             drop(old);
             return;
         };
         let (locale, default) = self.locale();
-        let state = ChecklistState { done: view.done.clone(), open: view.open, locale: locale.clone() };
+        let state = ChecklistState { done, open, locale: locale.clone() };
         if self.inner.ui.borrow().checklist.as_ref().is_some_and(|(shown, _)| shown == &state) {
             return;
         }
+        // Changed: now the texts are needed.
+        let Some(view) = self.with_engine(|engine| engine.checklist_view()).flatten() else { return };
         let had_focus = self.inner.ui.borrow().checklist.is_some();
         let old = self.inner.ui.borrow_mut().checklist.take();
         drop(old);

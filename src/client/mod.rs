@@ -212,9 +212,12 @@ impl Client {
         match Config::from_json_text(text) {
             Ok(config) => {
                 let decision = self.with_engine(|engine| engine.load_config(config, now())).flatten();
-                self.after_decision(decision);
+                self.show_decisions(decision);
                 self.watch_elements();
-                self.check_elements();
+                if let Some(decision) = self.check_elements() {
+                    self.show_decisions(decision);
+                }
+                self.refresh_experiences();
                 self.show_preview();
                 self.after_change();
                 true
@@ -247,28 +250,29 @@ impl Client {
             let weak = self.weak();
             *watch = ElementWatch::start(&self.inner.document, move || {
                 if let Some(client) = Client::from_weak(&weak) {
-                    client.check_elements();
-                    client.refresh_experiences();
+                    match client.check_elements() {
+                        Some(decision) => client.after_decision(decision),
+                        None => client.refresh_experiences(),
+                    }
+                    client.after_change();
                 }
             });
         }
     }
 
-    /// Tells the engine which of its selectors are on the page now.
-    fn check_elements(&self) {
-        let Some(selectors) = self.with_engine(|engine| engine.selectors().to_vec()) else { return };
+    /// Tells the engine which of its selectors are on the page now. `None` when it has none
+    /// (nothing was evaluated), else what the evaluation decided, for the caller to show.
+    fn check_elements(&self) -> Option<Option<Decision>> {
+        let selectors = self.with_engine(|engine| engine.selectors().to_vec())?;
         if selectors.is_empty() {
-            return;
+            return None;
         }
         let present = elements::present(&self.inner.document, &selectors, &self.inner.warned_selector);
-        let decision = self.with_engine(|engine| engine.set_elements(&present, now())).flatten();
-        self.after_decision(decision);
-        self.after_change();
+        Some(self.with_engine(|engine| engine.set_elements(&present, now())).flatten())
     }
 
-    /// Shows what an evaluation decided, brings the tour and the checklist up to date, and
-    /// explains the rules when debugging.
-    fn after_decision(&self, decision: Option<Decision>) {
+    /// Shows what an evaluation decided, and explains the rules when debugging.
+    fn show_decisions(&self, decision: Option<Decision>) {
         if self.inner.debug.get() {
             self.log_explanations();
         }
@@ -278,6 +282,11 @@ impl Client {
             self.show(decision);
             next = self.with_engine(|engine| engine.next_decision(now())).flatten();
         }
+    }
+
+    /// Shows what an evaluation decided and brings the tour and the checklist up to date.
+    fn after_decision(&self, decision: Option<Decision>) {
+        self.show_decisions(decision);
         self.refresh_experiences();
     }
 
@@ -360,8 +369,11 @@ impl Client {
         self.set_page_context(&properties);
         *self.inner.route.borrow_mut() = routing::current_route(&self.inner.window);
         let decision = self.with_engine(|engine| engine.page(name, properties, now())).flatten();
-        self.after_decision(decision);
-        self.check_elements();
+        self.show_decisions(decision);
+        if let Some(decision) = self.check_elements() {
+            self.show_decisions(decision);
+        }
+        self.refresh_experiences();
         self.after_change();
     }
 

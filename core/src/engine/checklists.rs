@@ -38,11 +38,18 @@ impl Engine {
         }
     }
 
+    /// Which items of the checklist to show are done, and whether its panel is open: what a
+    /// view depends on, without copying the checklist's texts.
+    pub fn checklist_status(&self) -> Option<(Vec<bool>, bool)> {
+        let (run, checklist) = self.active_checklist()?;
+        Some((ChecklistRun::done(checklist, |feature| self.feature_used(feature)), run.open))
+    }
+
     /// The checklist to show, unless there is none or it was dismissed.
     pub fn checklist_view(&self) -> Option<ChecklistView> {
         let (run, checklist) = self.active_checklist()?;
-        let done = ChecklistRun::done(checklist, |feature| self.feature_used(feature));
-        Some(ChecklistView { checklist: checklist.clone(), done, open: run.open, preview: run.preview })
+        let (done, open) = self.checklist_status()?;
+        Some(ChecklistView { checklist: checklist.clone(), done, open, preview: run.preview })
     }
 
     /// Opens or closes the checklist's panel (kept across pages).

@@ -68,6 +68,14 @@ impl Engine {
         true
     }
 
+    /// Which step of which tour is in progress and where it goes on this page: what a view
+    /// depends on, without copying the step's content.
+    pub fn tour_key(&self) -> Option<(String, usize, StepPlace)> {
+        let (run, tour) = self.running_tour()?;
+        run.current(tour)?;
+        Some((run.tour_id.clone(), run.step, run.place(tour, &self.page_path)?))
+    }
+
     /// Where the current step goes on this page, if a tour is in progress.
     pub fn tour_view(&self) -> Option<TourView> {
         let (run, tour) = self.running_tour()?;
