@@ -114,7 +114,10 @@ pub(crate) fn fill(document: &Document, card: &Element, content: &Content, id: &
 
 /// Sets the dialog role and its label and description on `dialog`.
 pub(crate) fn label_dialog(dialog: &Element, content: &Content, id: &str, modal: bool) -> Result<(), JsValue> {
-    dialog.set_attribute("role", "dialog")?;
+    // A `<dialog>` has the role already.
+    if dialog.local_name() != "dialog" {
+        dialog.set_attribute("role", "dialog")?;
+    }
     if modal {
         dialog.set_attribute("aria-modal", "true")?;
     }

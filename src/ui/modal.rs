@@ -69,11 +69,7 @@ impl ModalView {
         const ID: &str = "uptake-modal";
         let focus = FocusReturn::remember(document);
         let dialog: HtmlDialogElement = element(document, "dialog", "uptake-card uptake-modal", None)?.dyn_into()?;
-        dialog.set_attribute("aria-modal", "true")?;
-        dialog.set_attribute("aria-labelledby", &format!("{ID}-title"))?;
-        if content.body.is_some() {
-            dialog.set_attribute("aria-describedby", &format!("{ID}-body"))?;
-        }
+        card::label_dialog(&dialog, content, ID, true)?;
         card::fill(document, &dialog, content, ID)?;
         root.shadow().append_child(&dialog)?;
         let click_dialog = dialog.clone();
