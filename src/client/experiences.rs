@@ -88,6 +88,20 @@ struct ChecklistState {
 /// How long the thanks of a survey stay on screen.
 const THANKS_MS: u32 = 2_000;
 
+/// The action of the button a choice pressed, if any, and what closing with it means.
+fn button_choice(prompt: Option<&Prompt>, choice: Choice) -> (Option<ButtonAction>, Outcome) {
+    let pressed = match (choice, prompt) {
+        (Choice::Button(index), Some(prompt)) => prompt.buttons.get(index).map(|button| (index, &button.action)),
+        _ => None,
+    };
+    let outcome = match pressed {
+        Some((_, ButtonAction::Dismiss)) | None => Outcome::Dismissed,
+        Some((_, ButtonAction::Snooze)) => Outcome::Snoozed,
+        Some((index, _)) => Outcome::Clicked { button: index },
+    };
+    (pressed.map(|(_, action)| action.clone()), outcome)
+}
+
 impl Client {
     /// The reader's locale: the `locale` trait, else the browser's language, else the config's
     /// default; and the default.
@@ -328,17 +342,7 @@ impl Client {
     /// What a button, the close button or Escape in a prompt or survey does.
     fn interruption_choice(&self, choice: Choice) {
         let Some(open) = self.inner.ui.borrow_mut().interruption.take() else { return };
-        let action = match (choice, &open.prompt) {
-            (Choice::Button(index), Some(prompt)) => {
-                prompt.buttons.get(index).map(|button| (index, button.action.clone()))
-            }
-            _ => None,
-        };
-        let outcome = match &action {
-            Some((_, ButtonAction::Dismiss)) | None => Outcome::Dismissed,
-            Some((_, ButtonAction::Snooze)) => Outcome::Snoozed,
-            Some((index, _)) => Outcome::Clicked { button: *index },
-        };
+        let (action, outcome) = button_choice(open.prompt.as_ref(), choice);
         if !open.answered {
             self.with_engine(|engine| engine.experience_closed(&open.reference, outcome, now()));
         }
@@ -346,17 +350,25 @@ impl Client {
         drop(open);
         self.save_now();
         self.after_change();
-        match action.map(|(_, action)| action) {
+        if !self.follow(action) {
+            self.show_next_waiting();
+        }
+    }
+
+    /// Opens a button's link or starts its tour; whether the page is being left.
+    fn follow(&self, action: Option<ButtonAction>) -> bool {
+        match action {
             Some(ButtonAction::Navigate(url)) => {
                 if let Err(error) = self.inner.window.location().assign(&url) {
                     warn_with("could not open the prompt's link:", &error);
                 }
+                true
             }
             Some(ButtonAction::Tour(tour)) => {
                 self.start_tour(&tour);
-                self.show_next_waiting();
+                false
             }
-            _ => self.show_next_waiting(),
+            _ => false,
         }
     }
 
@@ -452,15 +464,7 @@ impl Client {
             index.map(|index| ui.hotspots.remove(index))
         };
         let Some(hotspot) = hotspot else { return };
-        let action = match choice {
-            Choice::Button(index) => hotspot.prompt.buttons.get(index).map(|button| (index, button.action.clone())),
-            _ => None,
-        };
-        let outcome = match &action {
-            Some((_, ButtonAction::Dismiss)) | None => Outcome::Dismissed,
-            Some((_, ButtonAction::Snooze)) => Outcome::Snoozed,
-            Some((index, _)) => Outcome::Clicked { button: *index },
-        };
+        let (action, outcome) = button_choice(Some(&hotspot.prompt), choice);
         self.with_engine(|engine| engine.experience_closed(&hotspot.reference, outcome, now()));
         // The badge goes away with its tooltip: focus goes to the element it marked.
         let target = hotspot.view.target().clone();
@@ -470,15 +474,7 @@ impl Client {
         }
         self.save_now();
         self.after_change();
-        match action.map(|(_, action)| action) {
-            Some(ButtonAction::Navigate(url)) => {
-                let _ = self.inner.window.location().assign(&url);
-            }
-            Some(ButtonAction::Tour(tour)) => {
-                self.start_tour(&tour);
-            }
-            _ => {}
-        }
+        self.follow(action);
     }
 
     /// Brings the tour and the checklist on screen up to date with the engine.
