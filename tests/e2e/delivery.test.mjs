@@ -121,7 +121,10 @@ test('offline nothing is sent; back online the queue goes out, each event once',
   assert.equal(arrived().length, 0);
   const online = Date.now();
   await context.setOffline(false);
-  const stored = await eventually(() => (arrived().length === 5 ? arrived() : null));
+  const stored = await eventually(() => {
+    const events = arrived();
+    return events.length === 5 ? events : null;
+  });
   assert.ok(stored, 'the queue went out once the network was back');
   assert.ok(attempts.length >= 1 && attempts[0] - online < 2_000, `sent ${attempts[0] - online} ms after coming back online (${attempts.length} requests)`);
   assert.deepEqual(stored.map(([, properties]) => properties.sequence).sort(), [0, 1, 2, 3, 4]);

@@ -149,10 +149,7 @@ const AXE = join(ROOT, 'node_modules', 'axe-core', 'axe.min.js');
 export async function axeViolations(page) {
   if (!(await page.evaluate(() => Boolean(window.axe)))) await page.addScriptTag({ path: AXE });
   // Colours are read once entrance animations (fades) are over.
-  await page.evaluate(() => Promise.all([document, ...[...document.querySelectorAll('uptake-root')].map((root) => root.shadowRoot)]
-    .flatMap((root) => root.getAnimations())
-    .filter((animation) => animation.effect?.getTiming().iterations !== Infinity)
-    .map((animation) => animation.finished)));
+  await settled(page.locator('html'));
   const violations = await page.evaluate(async () => (await window.axe.run(document)).violations);
   return violations.map((violation) => ({
     id: violation.id,
@@ -161,11 +158,17 @@ export async function axeViolations(page) {
   }));
 }
 
-/** Waits for the entrance animations of what `locator` matches to finish. */
+/**
+ * Waits for the entrance animations of what `locator` matches to finish, inside the SDK's
+ * shadow roots too (pulsing badges, which never finish, are left out).
+ */
 export async function settled(locator) {
-  await locator.evaluate((element) => Promise.all(element.getAnimations({ subtree: true })
-    .filter((animation) => animation.effect?.getTiming().iterations !== Infinity)
-    .map((animation) => animation.finished)));
+  await locator.evaluate((element) => {
+    const roots = [element, ...[...element.querySelectorAll('uptake-root')].map((root) => root.shadowRoot)];
+    return Promise.all(roots.flatMap((root) => (root.getAnimations ? root.getAnimations({ subtree: true }) : []))
+      .filter((animation) => animation.effect?.getTiming().iterations !== Infinity)
+      .map((animation) => animation.finished));
+  });
 }
 
 /** The focused element inside open shadow roots: its text or accessible label. */
@@ -178,13 +181,13 @@ export function focusedLabel(page) {
   });
 }
 
-/** Presses Tab until `label` has the focus; fails after `limit` presses. */
-export async function tabTo(page, label, { limit = 40, key = 'Tab' } = {}) {
-  for (let presses = 0; presses < limit; presses += 1) {
-    if ((await focusedLabel(page)) === label) return presses;
-    await page.keyboard.press(key);
+/** Presses Tab until `label` has the focus; fails after 40 presses. */
+export async function tabTo(page, label) {
+  for (let presses = 0; presses < 40; presses += 1) {
+    if ((await focusedLabel(page)) === label) return;
+    await page.keyboard.press('Tab');
   }
-  throw new Error(`${label} never got the focus with ${key}; focus is on ${await focusedLabel(page)}`);
+  throw new Error(`${label} never got the focus with Tab; focus is on ${await focusedLabel(page)}`);
 }
 
 /** Opens `path` of the collector's origin with `html` as its document (same origin as the SDK). */
@@ -194,12 +197,11 @@ export async function openFixture(page, collectorUrl, path, html) {
 }
 
 /** A page of the collector's origin that starts the SDK from pkg/ with `config`. */
-export function fixtureHtml({ title = 'Fixture', head = '', body, config, script = '' }) {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title>${head}
+export function fixtureHtml({ head = '', body, config }) {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Fixture</title>${head}
 <script type="module">
 import { load } from '/uptake/index.js';
 window.uptake = await load({ collector: location.origin, writeKey: 'dev', config: ${JSON.stringify(config).replace(/</g, '\\u003c')} });
-${script}
 </script></head><body>${body}</body></html>`;
 }
 

@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { collectorAndBrowser, newPage, sdkReady, eventually, screenshot } from './harness.mjs';
+import { collectorAndBrowser, sdkReady, eventually, screenshot } from './harness.mjs';
 
 const shared = collectorAndBrowser();
 
@@ -17,10 +17,7 @@ function eventCounts(rows) {
 }
 
 test('five approvals show the prompt; closing the page leaves every event stored once', async () => {
-  const context = await shared.browser.newContext();
-  const page = await newPage(context);
-  await page.goto(`${shared.collector.url}/`);
-  await sdkReady(page);
+  const { context, page } = await shared.openDemo();
   const anonymousId = await page.evaluate(() => window.uptake.anonymousId());
 
   for (let index = 0; index < 4; index += 1) await approveButton(page, index).click();
@@ -75,10 +72,7 @@ test('five approvals show the prompt; closing the page leaves every event stored
 });
 
 test('usage survives a reload, batches go out on their timer, and a dismissal is remembered', async () => {
-  const context = await shared.browser.newContext();
-  const page = await newPage(context);
-  await page.goto(`${shared.collector.url}/`);
-  await sdkReady(page);
+  const { context, page } = await shared.openDemo();
   const anonymousId = await page.evaluate(() => window.uptake.anonymousId());
   await approveButton(page, 0).click();
   await approveButton(page, 1).click();
@@ -107,10 +101,7 @@ test('usage survives a reload, batches go out on their timer, and a dismissal is
 });
 
 test('the main button leads to Automations, where a marked button records use with no code', async () => {
-  const context = await shared.browser.newContext();
-  const page = await newPage(context);
-  await page.goto(`${shared.collector.url}/`);
-  await sdkReady(page);
+  const { context, page } = await shared.openDemo();
   for (let index = 0; index < 5; index += 1) await approveButton(page, index).click();
   await prompt(page).getByRole('button', { name: 'Show me automations' }).click();
   await page.waitForURL('**/automations.html');

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  collectorAndBrowser, newPage, sdkReady, screenshot, axeViolations, focusedLabel, cardAndTarget,
+  collectorAndBrowser, sdkReady, screenshot, axeViolations, focusedLabel, cardAndTarget,
   attachmentProblem, settled,
 } from './harness.mjs';
 
@@ -16,10 +16,7 @@ const step = (page, title) => page.getByRole('dialog', { name: title });
 const progress = (dialog) => dialog.locator('.uptake-progress').textContent();
 
 test('the Invoices tour crosses a page load and a reload and resumes at the right step', async () => {
-  const context = await shared.browser.newContext();
-  const page = await newPage(context);
-  await page.goto(`${shared.collector.url}/automations.html`);
-  await sdkReady(page);
+  const { context, page } = await shared.openDemo('/automations.html');
   // Help on another page: the tour's first step is on Invoices, where the SDK takes the user.
   await step(page, 'Your first automation').getByRole('button', { name: 'Close' }).click();
   await page.getByRole('button', { name: 'Help' }).click();
@@ -95,10 +92,7 @@ test('the Invoices tour crosses a page load and a reload and resumes at the righ
 });
 
 test('a rule starts the Automations tour, advanced by a click and by an event; Escape abandons a tour', async () => {
-  const context = await shared.browser.newContext();
-  const page = await newPage(context);
-  await page.goto(`${shared.collector.url}/automations.html`);
-  await sdkReady(page);
+  const { context, page } = await shared.openDemo('/automations.html');
   const first = step(page, 'Your first automation');
   await first.waitFor();
   assert.equal(await first.locator('strong').textContent(), 'New automation');
