@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::config::{
-    AllCondition, AnyCondition, Condition, Config, EntryPoint, EventMatch, Goal, NotCondition, OneOrMany,
+    AllCondition, AnyCondition, Condition, Config, EntryPoint, EventMatch, Goal, NotCondition, OneOrMany, Prompt,
 };
 use crate::time::Duration;
 use crate::usage::{EventRetention, SequenceRetention};
@@ -244,14 +244,17 @@ impl Program {
                 None => {}
             }
         }
+        let prompts: HashMap<&str, &Prompt> =
+            config.prompts.iter().map(|prompt| (prompt.id.as_str(), prompt)).collect();
         for (rule_index, rule) in config.rules.iter().enumerate() {
             let mut needs = Dependencies::default();
             let mut when = compiler.condition(&rule.when, &mut needs);
-            // A prompt attached to an element shows only when the element is on the page.
-            let anchor = match &rule.show {
-                crate::config::Show::Prompt(id) => config.prompt(id).and_then(|prompt| prompt.display.target()),
+            let prompt = match &rule.show {
+                crate::config::Show::Prompt(id) => prompts.get(id.as_str()).copied(),
                 _ => None,
             };
+            // A prompt attached to an element shows only when the element is on the page.
+            let anchor = prompt.and_then(|prompt| prompt.display.target());
             if let Some(target) = anchor {
                 let selector = compiler.selector(target);
                 push_unique(&mut needs.selectors, selector);
@@ -284,8 +287,8 @@ impl Program {
             }
             let ambient = match &rule.show {
                 crate::config::Show::Checklist(_) => true,
-                crate::config::Show::Prompt(id) => {
-                    config.prompt(id).is_some_and(|prompt| matches!(prompt.display, crate::config::Display::Hotspot(_)))
+                crate::config::Show::Prompt(_) => {
+                    prompt.is_some_and(|prompt| matches!(prompt.display, crate::config::Display::Hotspot(_)))
                 }
                 crate::config::Show::Tour(_) | crate::config::Show::Survey(_) => false,
             };
