@@ -88,6 +88,8 @@ pub(crate) struct Evaluation<'a> {
     pub(crate) facts: &'a Facts<'a>,
     pub(crate) today: DayNumber,
     metrics: Cell<Option<UserMetrics>>,
+    /// Days since sign-up, read from the traits once per evaluation (`Some(None)`: unreadable).
+    tenure: Cell<Option<Option<u32>>>,
 }
 
 fn in_range(count: u64, min: u32, max: Option<u32>) -> bool {
@@ -97,7 +99,16 @@ fn in_range(count: u64, min: u32, max: Option<u32>) -> bool {
 impl<'a> Evaluation<'a> {
     pub(crate) fn new(program: &'a Program, state: &'a UserState, slots: &'a Slots, facts: &'a Facts<'a>) -> Self {
         let today = facts.now.day(program.config().settings.day_offset());
-        Evaluation { program, state, slots, facts, today, metrics: Cell::new(None) }
+        Evaluation { program, state, slots, facts, today, metrics: Cell::new(None), tenure: Cell::new(None) }
+    }
+
+    fn tenure_days(&self) -> Option<u32> {
+        if let Some(tenure) = self.tenure.get() {
+            return tenure;
+        }
+        let tenure = model::tenure_days(self.facts.traits, self.facts.now);
+        self.tenure.set(Some(tenure));
+        tenure
     }
 
     pub(crate) fn metrics(&self) -> UserMetrics {
@@ -150,9 +161,7 @@ impl<'a> Evaluation<'a> {
             Cond::Element(selector) => self.facts.elements.get(*selector).copied().unwrap_or(false),
             Cond::UserTrait { name, test } => test.matches(property(self.facts.traits, name), now),
             Cond::AccountTrait { name, test } => test.matches(property(self.facts.account_traits, name), now),
-            Cond::Tenure(comparison) => {
-                model::tenure_days(self.facts.traits, now).is_some_and(|days| comparison.holds(days))
-            }
+            Cond::Tenure(comparison) => self.tenure_days().is_some_and(|days| comparison.holds(days)),
             Cond::Level(comparison) => comparison.holds(self.metrics().level),
             Cond::Recency(accepted) => accepted & recency_bit(self.metrics().recency) != 0,
             Cond::Depth(comparison) => comparison.holds(self.metrics().depth),
