@@ -12,7 +12,9 @@ use crate::event::{Event, EventType};
 use crate::exposure::{Outcome, RuleExposure, Variant};
 use crate::ids::IdGenerator;
 use crate::model::{UserMetrics, applies_to};
-use crate::outbox::{BatchId, Delivery, DropCounts, Outbox, OutboxSettings, OutgoingBatch};
+use crate::outbox::{
+    BatchId, Delivery, DropCounts, Outbox, OutboxChanges, OutboxSettings, OutgoingBatch, Role, StoredEvent,
+};
 use crate::program::{Choice, Facts, Program, Scratch, ShowLimits, Situation, Slots};
 use crate::state::UserState;
 use crate::time::Timestamp;
@@ -31,6 +33,9 @@ pub mod sdk_events {
     pub const GOAL_REACHED: &str = "goal_reached";
     /// The stored state could not be read and was replaced by a fresh one; property `reason`.
     pub const STATE_DISCARDED: &str = "state_discarded";
+    /// Events wait in a lesser storage than IndexedDB; properties `from`, `to` (`localStorage`
+    /// or `memory`) and `reason`.
+    pub const STORAGE_FALLBACK: &str = "storage_fallback";
     pub const TOUR_STEP_VIEWED: &str = "tour_step_viewed";
     pub const TOUR_COMPLETED: &str = "tour_completed";
     /// Property `reason`: `closed`, `target_missing` or `replaced`.
@@ -682,7 +687,7 @@ impl Engine {
         let body = serde_json::to_string(&event);
         self.context = event.context;
         if let Ok(body) = body {
-            self.outbox.push(body, now);
+            self.outbox.push(&event.message_id, body, now);
         }
     }
 
@@ -739,6 +744,44 @@ impl Engine {
     pub fn handle_delivery(&mut self, id: BatchId, delivery: Delivery, now: Timestamp) {
         let random = self.ids.next_u64();
         self.outbox.handle_delivery(id, delivery, now, random);
+    }
+
+    /// Whether this tab sends the app's events or writes them ahead for the tab that does; see
+    /// `Outbox::set_role`.
+    pub fn set_outbox_role(&mut self, role: Role) {
+        self.outbox.set_role(role);
+    }
+
+    pub fn outbox_role(&self) -> Role {
+        self.outbox.role()
+    }
+
+    /// Events and unreported drops read back from the device's storage; see `Outbox::restore`.
+    pub fn restore_outbox(&mut self, events: Vec<StoredEvent>, unreported: Option<DropCounts>, now: Timestamp) {
+        if let Some(counts) = unreported {
+            self.outbox.adopt_unreported(counts);
+        }
+        self.outbox.restore(events, now);
+    }
+
+    /// What to write to the device's storage for the outbox since the last call.
+    pub fn take_outbox_changes(&mut self) -> OutboxChanges {
+        self.outbox.take_changes()
+    }
+
+    /// Records that events wait in a lesser storage than the best (`from` failed, `to` is used
+    /// now), so the risk to them is visible.
+    pub fn report_storage_fallback(&mut self, from: &str, to: &str, reason: &str, now: Timestamp) {
+        let mut properties = Map::new();
+        properties.insert("from".to_owned(), Value::from(from));
+        properties.insert("to".to_owned(), Value::from(to));
+        properties.insert("reason".to_owned(), Value::from(reason));
+        self.track_event(sdk_events::STORAGE_FALLBACK, properties, now);
+    }
+
+    /// A random id (UUIDv4), to tell this tab from others.
+    pub fn random_id(&mut self) -> String {
+        self.ids.uuid_v4()
     }
 
     /// Whether the network is up; see `Outbox::set_online`.

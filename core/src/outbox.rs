@@ -4,16 +4,23 @@
 //! batch is due (by count, by size or by age), how long to back off after a failure (full
 //! jitter, `Retry-After` honoured), what is split, retried or dropped, and counts every drop so
 //! the next batch reports it. The browser layer only owns the timer and the network.
+//!
+//! Shared between the tabs of an app (`journal`): each tab writes its events ahead to the
+//! device's storage, and the one tab that sends reads every tab's events back.
 
 mod delivery;
+mod journal;
+pub mod lease;
 #[cfg(test)]
 mod tests;
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use delivery::{Delivery, parse_retry_after};
+pub use journal::{OutboxChanges, Role, StoredEvent};
 
 use crate::iso8601::format_timestamp;
 use crate::time::{Duration, Timestamp};
@@ -78,8 +85,8 @@ pub struct OutgoingBatch {
 }
 
 /// Counts of events that will never reach the collector, by reason.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct DropCounts {
     /// The queue was full.
     pub overflow: u64,
@@ -98,6 +105,16 @@ impl DropCounts {
         self.overflow + self.expired + self.refused + self.invalid + self.too_large
     }
 
+    fn plus(self, other: DropCounts) -> DropCounts {
+        DropCounts {
+            overflow: self.overflow.saturating_add(other.overflow),
+            expired: self.expired.saturating_add(other.expired),
+            refused: self.refused.saturating_add(other.refused),
+            invalid: self.invalid.saturating_add(other.invalid),
+            too_large: self.too_large.saturating_add(other.too_large),
+        }
+    }
+
     fn minus(self, reported: DropCounts) -> DropCounts {
         DropCounts {
             overflow: self.overflow.saturating_sub(reported.overflow),
@@ -111,7 +128,9 @@ impl DropCounts {
 
 #[derive(Debug)]
 struct Entry {
-    body: String,
+    /// The event's `messageId`, its key in the device's storage.
+    id: Arc<str>,
+    body: Arc<str>,
     enqueued_at: Timestamp,
     in_flight: Option<BatchId>,
 }
@@ -145,6 +164,13 @@ pub struct Outbox {
     dropped: DropCounts,
     /// Drops no stored batch has reported yet.
     unreported: DropCounts,
+    /// The ids of `entries`.
+    ids: HashSet<Arc<str>>,
+    role: Role,
+    /// What to write to the device's storage, when the role keeps a journal.
+    changes: OutboxChanges,
+    /// The unreported drops as last handed out to be stored.
+    stored_unreported: DropCounts,
 }
 
 impl Outbox {
@@ -164,6 +190,10 @@ impl Outbox {
             online: true,
             dropped: DropCounts::default(),
             unreported: DropCounts::default(),
+            ids: HashSet::new(),
+            role: Role::Alone,
+            changes: OutboxChanges::default(),
+            stored_unreported: DropCounts::default(),
         }
     }
 
@@ -185,22 +215,51 @@ impl Outbox {
         add(&mut self.unreported);
     }
 
-    /// Queues an event: the JSON it is sent as.
-    pub fn push(&mut self, body: String, now: Timestamp) {
-        self.expire(now);
+    /// Queues an event: its `messageId` and the JSON it is sent as. A tab that does not send
+    /// only writes it ahead to storage, for the sending tab to read.
+    pub fn push(&mut self, id: &str, body: String, now: Timestamp) {
+        let (id, body): (Arc<str>, Arc<str>) = (Arc::from(id), Arc::from(body));
+        if self.role.keeps_journal() {
+            self.changes.added.push(StoredEvent { id: id.clone(), queued_at: now, body: body.clone() });
+        }
+        if self.role.sends() {
+            self.expire(now);
+            self.make_room(body.len());
+            self.insert(Entry { id, body, enqueued_at: now, in_flight: None });
+        }
+    }
+
+    /// Drops the oldest waiting events until one of `bytes` more fits the bounds.
+    fn make_room(&mut self, bytes: usize) {
         let max_events = self.settings.max_events.max(1);
-        while self.entries.len() >= max_events || self.bytes + body.len() > self.settings.max_bytes {
+        while self.entries.len() >= max_events || self.bytes + bytes > self.settings.max_bytes {
             // The oldest waiting event goes first; events in flight may yet be stored.
             let Some(position) = self.entries.iter().position(|entry| entry.in_flight.is_none()) else { break };
             self.remove_at(position);
             self.count_drops(|counts| counts.overflow += 1);
         }
-        self.bytes += body.len();
-        self.entries.push_back(Entry { body, enqueued_at: now, in_flight: None });
+    }
+
+    /// Adds an entry in time order: at the back, unless it was queued before the last one (read
+    /// back from storage).
+    fn insert(&mut self, entry: Entry) {
+        self.bytes += entry.body.len();
+        self.ids.insert(entry.id.clone());
+        let at = entry.enqueued_at;
+        if self.entries.back().is_none_or(|last| last.enqueued_at <= at) {
+            self.entries.push_back(entry);
+        } else {
+            let position = self.entries.partition_point(|queued| queued.enqueued_at <= at);
+            self.entries.insert(position, entry);
+        }
     }
 
     fn remove_at(&mut self, position: usize) {
         if let Some(entry) = self.entries.remove(position) {
+            self.ids.remove(&entry.id);
+            if self.role.keeps_journal() {
+                self.changes.removed.push(entry.id.clone());
+            }
             self.bytes -= entry.body.len();
             if entry.in_flight.is_some() {
                 self.in_flight_events -= 1;
@@ -252,7 +311,7 @@ impl Outbox {
 
     /// When the caller should call `poll_transmit` next, if anything is to be sent.
     pub fn poll_timeout(&self) -> Option<Timestamp> {
-        if !self.online || !self.in_flight.is_empty() {
+        if !self.role.sends() || !self.online || !self.in_flight.is_empty() {
             // Offline, `set_online` wakes the caller; else the answer in flight does.
             return None;
         }
@@ -301,7 +360,7 @@ impl Outbox {
     /// The oldest queued events that fit in one batch, marked in flight; none when the first of
     /// them alone would make the body larger than `budget`.
     fn take_batch_within(&mut self, now: Timestamp, budget: usize) -> Option<OutgoingBatch> {
-        if self.queued() == 0 {
+        if self.queued() == 0 || !self.role.sends() {
             return None;
         }
         let limit = self.split_limit.unwrap_or(self.settings.flush_at).clamp(1, self.settings.flush_at.max(1));

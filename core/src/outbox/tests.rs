@@ -5,23 +5,23 @@ use serde_json::Value;
 
 use super::*;
 
-fn at(millis: i64) -> Timestamp {
+pub(super) fn at(millis: i64) -> Timestamp {
     Timestamp::from_millis(millis)
 }
 
-fn body(index: usize) -> String {
+pub(super) fn body(index: usize) -> String {
     format!(r#"{{"messageId":"m-{index}","type":"track","event":"x","anonymousId":"a"}}"#)
 }
 
-fn push(outbox: &mut Outbox, index: usize, now: Timestamp) {
-    outbox.push(body(index), now);
+pub(super) fn push(outbox: &mut Outbox, index: usize, now: Timestamp) {
+    outbox.push(&format!("m-{index}"), body(index), now);
 }
 
-fn parsed(batch: &OutgoingBatch) -> Value {
+pub(super) fn parsed(batch: &OutgoingBatch) -> Value {
     serde_json::from_str(&batch.body).expect("a batch body is JSON")
 }
 
-fn ids(batch: &OutgoingBatch) -> Vec<String> {
+pub(super) fn ids(batch: &OutgoingBatch) -> Vec<String> {
     parsed(batch)["batch"]
         .as_array()
         .unwrap()
@@ -34,7 +34,7 @@ fn outbox() -> Outbox {
     Outbox::new(OutboxSettings { flush_at: 3, ..OutboxSettings::default() }, Some("dev".into()))
 }
 
-const ACCEPTED: Delivery = Delivery::Accepted { refused: Vec::new() };
+pub(super) const ACCEPTED: Delivery = Delivery::Accepted { refused: Vec::new() };
 
 #[test]
 fn a_batch_is_due_by_count() {

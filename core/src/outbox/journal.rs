@@ -1,0 +1,136 @@
+//! The outbox shared by the tabs of an app through the device's storage. Every tab writes its
+//! events ahead (`OutboxChanges::added`) before anything is sent; one tab, the sender, keeps
+//! them in memory, reads back the events other tabs wrote (`restore`) and says which to delete
+//! once the collector has them or they are dropped (`OutboxChanges::removed`). A tab that does
+//! not send holds nothing but its journal. The count of drops not yet reported is stored too,
+//! so a tab that takes over reports them.
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use super::{DropCounts, Entry, Outbox};
+use crate::time::Timestamp;
+
+/// What a tab does with the shared outbox.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Role {
+    /// Keeps and sends its own events, writing nothing ahead: a page with no storage, or a
+    /// caller that persists nothing.
+    #[default]
+    Alone,
+    /// Writes its events ahead, keeps every tab's, and sends them.
+    Sender,
+    /// Writes its events ahead for the sender; keeps and sends none.
+    Follower,
+}
+
+impl Role {
+    pub(super) fn sends(self) -> bool {
+        self != Role::Follower
+    }
+
+    pub(super) fn keeps_journal(self) -> bool {
+        self != Role::Alone
+    }
+}
+
+/// An event as the device keeps it until the collector has it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredEvent {
+    /// Its `messageId`: the key it is stored under.
+    pub id: Arc<str>,
+    pub queued_at: Timestamp,
+    /// The JSON it is sent as.
+    pub body: Arc<str>,
+}
+
+/// What to write to the device's storage since the last `take_changes`, in this order: the
+/// events to add, the ids to delete, and the drops not yet reported when they changed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OutboxChanges {
+    pub added: Vec<StoredEvent>,
+    pub removed: Vec<Arc<str>>,
+    pub unreported: Option<DropCounts>,
+}
+
+impl OutboxChanges {
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty() && self.unreported.is_none()
+    }
+}
+
+impl Outbox {
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Becomes the sender, a follower, or alone. A follower forgets the events waiting in
+    /// memory (they are in storage, for the sender); those in flight are settled by their
+    /// answer as usual.
+    pub fn set_role(&mut self, role: Role) {
+        self.role = role;
+        if role == Role::Follower {
+            let mut position = 0;
+            while position < self.entries.len() {
+                if self.entries[position].in_flight.is_none() {
+                    self.forget_at(position);
+                } else {
+                    position += 1;
+                }
+            }
+        }
+    }
+
+    /// Removes an entry from memory only: storage keeps it.
+    fn forget_at(&mut self, position: usize) {
+        if let Some(entry) = self.entries.remove(position) {
+            self.ids.remove(&entry.id);
+            self.bytes -= entry.body.len();
+        }
+    }
+
+    /// What to write to storage since the last call.
+    pub fn take_changes(&mut self) -> OutboxChanges {
+        if self.role.keeps_journal() && self.unreported != self.stored_unreported {
+            self.stored_unreported = self.unreported;
+            self.changes.unreported = Some(self.unreported);
+        }
+        std::mem::take(&mut self.changes)
+    }
+
+    /// Events read back from storage: the sender keeps those it does not have yet, in time
+    /// order, within its bounds (dropping the oldest beyond them) and the TTL. A follower
+    /// ignores them.
+    pub fn restore(&mut self, events: impl IntoIterator<Item = StoredEvent>, now: Timestamp) {
+        if !self.role.sends() {
+            return;
+        }
+        let ttl = self.settings.ttl;
+        for event in events {
+            if self.ids.contains(&event.id) {
+                continue;
+            }
+            if event.queued_at.plus(ttl) <= now {
+                self.count_drops(|counts| counts.expired += 1);
+                if self.role.keeps_journal() {
+                    self.changes.removed.push(event.id);
+                }
+                continue;
+            }
+            self.make_room(event.body.len());
+            self.insert(Entry { id: event.id, body: event.body, enqueued_at: event.queued_at, in_flight: None });
+        }
+        self.expire(now);
+    }
+
+    /// Drops another tab counted and did not report (read back from storage by the tab taking
+    /// over): reported by the next batch as this tab's own.
+    pub fn adopt_unreported(&mut self, counts: DropCounts) {
+        // What storage holds now; the sum is written back.
+        self.stored_unreported = counts;
+        self.unreported = self.unreported.plus(counts);
+        self.dropped = self.dropped.plus(counts);
+    }
+}
