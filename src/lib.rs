@@ -14,6 +14,7 @@ mod elements;
 mod lifecycle;
 mod listener;
 mod options;
+mod outbox_store;
 mod storage;
 mod strings;
 mod transport;

@@ -7,6 +7,7 @@
 //! host listeners synchronously, and such a listener may call the SDK again.
 
 mod experiences;
+mod outbox;
 mod routing;
 
 use std::cell::{Cell, RefCell};
@@ -17,7 +18,7 @@ use serde_json::{Map, Value};
 use uptake_core::config::{Config, ExperienceKind, RecencyClass};
 use uptake_core::engine::{Decision, Engine, EngineOptions, IdentifyOutcome, sdk_events};
 use uptake_core::iso8601::format_timestamp;
-use uptake_core::outbox::{Delivery, OutgoingBatch};
+use uptake_core::outbox::{Delivery, OutboxChanges, OutgoingBatch, Role};
 use uptake_core::time::Timestamp;
 use web_sys::{Document, Window};
 
@@ -46,7 +47,19 @@ struct Inner {
     window: Window,
     document: Document,
     engine: RefCell<Engine>,
+    write_key: String,
     storage: Storage,
+    /// Where events wait for the collector (`outbox`); `None` while it opens.
+    outbox_store: RefCell<Option<Rc<crate::outbox_store::Backend>>>,
+    /// Outbox changes not written to `outbox_store` yet, in order.
+    unwritten: RefCell<OutboxChanges>,
+    /// Whether the storage task is writing or reading.
+    storage_busy: Cell<bool>,
+    /// Whether the sender is to read back the events other tabs wrote.
+    read_back: Cell<bool>,
+    /// Whether this tab knows if it sends the events of its storage.
+    role_known: Cell<bool>,
+    sharing: RefCell<Option<outbox::Sharing>>,
     transport: Transport,
     /// The timer that wakes the outbox, with the instant it is set for.
     send_timer: RefCell<Option<(Timestamp, Timeout)>>,
@@ -91,7 +104,7 @@ impl Client {
         let storage = Storage::open(&window, &options.write_key);
         let preview = routing::preview_request(&window);
         let identity = storage.load_identity();
-        let engine = Engine::new(EngineOptions {
+        let mut engine = Engine::new(EngineOptions {
             write_key: Some(options.write_key.clone()),
             outbox: options.outbox,
             seed: random_seed(&window),
@@ -105,13 +118,23 @@ impl Client {
                 ExperienceKind::Survey,
             ],
         });
+        // Events are written ahead from the first one; whether this tab sends them is decided
+        // once storage is open.
+        engine.set_outbox_role(Role::Follower);
         let client = Client {
             inner: Rc::new(Inner {
                 transport: Transport::new(&options.collector),
                 window,
                 document,
                 engine: RefCell::new(engine),
+                write_key: options.write_key.clone(),
                 storage,
+                outbox_store: RefCell::new(None),
+                unwritten: RefCell::new(OutboxChanges::default()),
+                storage_busy: Cell::new(false),
+                read_back: Cell::new(false),
+                role_known: Cell::new(false),
+                sharing: RefCell::new(None),
                 send_timer: RefCell::new(None),
                 save_timer: RefCell::new(None),
                 ui: RefCell::new(Ui::default()),
@@ -124,6 +147,7 @@ impl Client {
                 route: RefCell::new(String::new()),
             }),
         };
+        client.open_outbox_store();
         client.restore_state(identity.user_id.as_deref());
         client.set_page_context(&context::page_properties(&client.inner.window));
         *client.inner.route.borrow_mut() = routing::current_route(&client.inner.window);
@@ -410,10 +434,9 @@ impl Client {
         }
     }
 
-    /// Saves now and sends everything queued; resolves when the collector has answered. A
-    /// failed send stops the flush; the events stay queued and are retried later.
-    pub(crate) async fn flush(&self) {
-        self.save_now();
+    /// Sends everything queued; resolves when the collector has answered. A failed send stops
+    /// it; the events stay queued and are retried later.
+    async fn send_all(&self) {
         while let Some(outgoing) = self.with_engine(|engine| engine.transmit_now(now())).flatten() {
             let delivery = self.deliver(outgoing, false).await;
             if matches!(delivery, Delivery::Retry { .. }) {
@@ -471,6 +494,7 @@ impl Client {
 
     /// After every change: save soon, and wake the outbox when it asks.
     fn after_change(&self) {
+        self.persist_outbox();
         self.schedule_save();
         self.schedule_send();
     }
@@ -546,6 +570,7 @@ impl Client {
     /// settle them as usual.
     fn on_page_hidden(&self) {
         self.save_now();
+        self.persist_outbox();
         self.inner.send_timer.borrow_mut().take();
         let batches = self.with_engine(|engine| engine.drain_for_exit(now(), KEEPALIVE_MAX_BYTES)).unwrap_or_default();
         for outgoing in batches {

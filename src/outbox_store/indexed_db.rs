@@ -1,0 +1,144 @@
+//! Events written ahead in IndexedDB: a database per write key with an `events` store keyed by
+//! `messageId` (`{id, at, body}`) and a `meta` store holding the drops not yet reported. Each
+//! batch of changes is one transaction, committed at once, so a tab's appends never overwrite
+//! another tab's.
+
+use std::sync::Arc;
+
+use js_sys::{Array, Object, Promise, Reflect};
+use uptake_core::outbox::{DropCounts, OutboxChanges, StoredEvent};
+use uptake_core::time::Timestamp;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    IdbDatabase, IdbObjectStoreParameters, IdbOpenDbRequest, IdbRequest, IdbTransaction, IdbTransactionMode,
+};
+
+use super::describe_error;
+
+const EVENTS: &str = "events";
+const META: &str = "meta";
+const UNREPORTED: &str = "unreported";
+
+pub(crate) struct IndexedDb {
+    database: IdbDatabase,
+}
+
+/// Resolves with the request's result once it succeeds; rejects with its error.
+async fn request_result(request: &IdbRequest) -> Result<JsValue, JsValue> {
+    let done = Promise::new(&mut |resolve, reject| {
+        request.set_onsuccess(Some(&resolve));
+        request.set_onerror(Some(&reject));
+    });
+    JsFuture::from(done).await?;
+    request.result()
+}
+
+/// Resolves once the transaction is committed; rejects if it fails or is aborted.
+async fn committed(transaction: &IdbTransaction) -> Result<(), JsValue> {
+    let done = Promise::new(&mut |resolve, reject| {
+        transaction.set_oncomplete(Some(&resolve));
+        transaction.set_onerror(Some(&reject));
+        transaction.set_onabort(Some(&reject));
+    });
+    match JsFuture::from(done).await {
+        Ok(_) => Ok(()),
+        Err(event) => Err(transaction.error().map_or(event, JsValue::from)),
+    }
+}
+
+fn record(event: &StoredEvent) -> Result<Object, JsValue> {
+    let record = Object::new();
+    Reflect::set(&record, &"id".into(), &JsValue::from_str(&event.id))?;
+    Reflect::set(&record, &"at".into(), &JsValue::from_f64(event.queued_at.as_millis() as f64))?;
+    Reflect::set(&record, &"body".into(), &JsValue::from_str(&event.body))?;
+    Ok(record)
+}
+
+/// An event from a stored record; `None` for anything else (written by another version).
+pub(crate) fn event_from_record(record: &JsValue) -> Option<StoredEvent> {
+    let field = |name: &str| Reflect::get(record, &JsValue::from_str(name)).ok();
+    let id = field("id")?.as_string()?;
+    let at = field("at")?.as_f64()?;
+    let body = field("body")?.as_string()?;
+    Some(StoredEvent { id: Arc::from(id), queued_at: Timestamp::from_millis(at as i64), body: Arc::from(body) })
+}
+
+/// The records of `events`, as objects to store or to post to another tab.
+pub(crate) fn records(events: &[StoredEvent]) -> Array {
+    events.iter().filter_map(|event| record(event).ok()).collect()
+}
+
+impl IndexedDb {
+    /// Opens (or creates) the database; an error says why IndexedDB cannot be used.
+    pub(crate) async fn open(window: &web_sys::Window, name: &str) -> Result<IndexedDb, String> {
+        let factory = window
+            .indexed_db()
+            .map_err(|error| describe_error(&error))?
+            .ok_or_else(|| "IndexedDB is not available".to_owned())?;
+        let request: IdbOpenDbRequest = factory.open_with_u32(name, 1).map_err(|error| describe_error(&error))?;
+        let upgrade_request = request.clone();
+        let upgrade = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            let Ok(result) = upgrade_request.result() else { return };
+            let database: IdbDatabase = result.unchecked_into();
+            let parameters = IdbObjectStoreParameters::new();
+            parameters.set_key_path(&JsValue::from_str("id"));
+            let _ = database.create_object_store_with_optional_parameters(EVENTS, &parameters);
+            let _ = database.create_object_store(META);
+        });
+        request.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
+        let opened = request_result(&request).await;
+        request.set_onupgradeneeded(None);
+        let database: IdbDatabase = opened.map_err(|error| describe_error(&error))?.unchecked_into();
+        Ok(IndexedDb { database })
+    }
+
+    fn transaction(&self, mode: IdbTransactionMode) -> Result<IdbTransaction, JsValue> {
+        let stores = Array::of2(&JsValue::from_str(EVENTS), &JsValue::from_str(META));
+        self.database.transaction_with_str_sequence_and_mode(&stores, mode)
+    }
+
+    /// Writes `changes` in one transaction: new events, then deletions, then the drops.
+    pub(crate) async fn write(&self, changes: &OutboxChanges, records: &Array) -> Result<(), String> {
+        let write = async {
+            let transaction = self.transaction(IdbTransactionMode::Readwrite)?;
+            let events = transaction.object_store(EVENTS)?;
+            for record in records.iter() {
+                events.put(&record)?;
+            }
+            for id in &changes.removed {
+                events.delete(&JsValue::from_str(id))?;
+            }
+            if let Some(counts) = &changes.unreported {
+                let text = serde_json::to_string(counts).unwrap_or_default();
+                transaction
+                    .object_store(META)?
+                    .put_with_key(&JsValue::from_str(&text), &JsValue::from_str(UNREPORTED))?;
+            }
+            // Committed now rather than when the task ends: a page going away keeps it.
+            // (`web-sys` marks `commit` deprecated; browsers without it commit at the task's end.)
+            if let Ok(commit) = Reflect::get(&transaction, &JsValue::from_str("commit"))
+                && let Some(commit) = commit.dyn_ref::<js_sys::Function>()
+            {
+                let _ = commit.call0(&transaction);
+            }
+            committed(&transaction).await
+        };
+        write.await.map_err(|error| describe_error(&error))
+    }
+
+    /// Every event written ahead, by any tab, and the drops not reported yet.
+    pub(crate) async fn read(&self) -> Result<(Vec<StoredEvent>, Option<DropCounts>), String> {
+        let read = async {
+            let transaction = self.transaction(IdbTransactionMode::Readonly)?;
+            let all = transaction.object_store(EVENTS)?.get_all()?;
+            let unreported = transaction.object_store(META)?.get(&JsValue::from_str(UNREPORTED))?;
+            let events: Array = request_result(&all).await?.unchecked_into();
+            let unreported = request_result(&unreported).await?.as_string();
+            let events = events.iter().filter_map(|record| event_from_record(&record)).collect();
+            Ok::<_, JsValue>((events, unreported.and_then(|text| serde_json::from_str(&text).ok())))
+        };
+        read.await.map_err(|error| describe_error(&error))
+    }
+}

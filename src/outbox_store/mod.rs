@@ -1,0 +1,144 @@
+//! Where events wait on the device until the collector has them, shared by the tabs of the
+//! app: IndexedDB (`indexed_db`), else `localStorage` (`local`), else this page's memory. Each
+//! step down is a fallback the client reports once. The tabs using one storage elect the one
+//! that sends (`election`) and tell it about new events and flushes on a `BroadcastChannel`.
+
+mod election;
+mod indexed_db;
+mod local;
+
+use js_sys::{Array, Object, Reflect};
+use uptake_core::outbox::{DropCounts, OutboxChanges, StoredEvent};
+use wasm_bindgen::{JsCast, JsValue};
+
+pub(crate) use election::{Election, Method, enter as enter_election};
+pub(crate) use indexed_db::records;
+use indexed_db::{IndexedDb, event_from_record};
+use local::LocalEvents;
+
+/// A thrown value or a failed request, in words for a warning.
+pub(crate) fn describe_error(error: &JsValue) -> String {
+    if let Some(exception) = error.dyn_ref::<web_sys::DomException>() {
+        return format!("{}: {}", exception.name(), exception.message());
+    }
+    if let Some(error) = error.dyn_ref::<js_sys::Error>() {
+        return String::from(error.message());
+    }
+    error.as_string().unwrap_or_else(|| "unknown error".to_owned())
+}
+
+pub(crate) enum Backend {
+    IndexedDb(IndexedDb),
+    Local(LocalEvents),
+    /// Nothing survives the page: this tab keeps and sends its own events.
+    Memory,
+}
+
+/// Events had to go to a lesser storage: `from` could not be used, for `reason`.
+pub(crate) struct Fallback {
+    pub(crate) from: &'static str,
+    pub(crate) to: &'static str,
+    pub(crate) reason: String,
+}
+
+impl Backend {
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Backend::IndexedDb(_) => "indexedDB",
+            Backend::Local(_) => "localStorage",
+            Backend::Memory => "memory",
+        }
+    }
+
+    /// The best storage that works, and the fallbacks taken to reach it.
+    pub(crate) async fn open(window: &web_sys::Window, write_key: &str) -> (Backend, Vec<Fallback>) {
+        match IndexedDb::open(window, &format!("uptake:{write_key}")).await {
+            Ok(database) => (Backend::IndexedDb(database), Vec::new()),
+            Err(reason) => {
+                let mut fallbacks = vec![Fallback { from: "indexedDB", to: "localStorage", reason }];
+                let backend = Backend::open_local(window, write_key, &mut fallbacks);
+                if let Some(last) = fallbacks.last_mut() {
+                    last.to = backend.name();
+                }
+                (backend, fallbacks)
+            }
+        }
+    }
+
+    /// The storage to use after this one failed to write, with the fallback taken.
+    pub(crate) fn next(&self, window: &web_sys::Window, write_key: &str, reason: String) -> (Backend, Vec<Fallback>) {
+        let mut fallbacks = vec![Fallback { from: self.name(), to: "memory", reason }];
+        let backend = match self {
+            Backend::IndexedDb(_) => Backend::open_local(window, write_key, &mut fallbacks),
+            Backend::Local(_) | Backend::Memory => Backend::Memory,
+        };
+        if let Some(last) = fallbacks.last_mut() {
+            last.to = backend.name();
+        }
+        (backend, fallbacks)
+    }
+
+    fn open_local(window: &web_sys::Window, write_key: &str, fallbacks: &mut Vec<Fallback>) -> Backend {
+        match LocalEvents::open(window, write_key) {
+            Ok(local) => Backend::Local(local),
+            Err(reason) => {
+                fallbacks.push(Fallback { from: "localStorage", to: "memory", reason });
+                Backend::Memory
+            }
+        }
+    }
+
+    /// Writes `changes`; `records` are its added events as objects (built once, also posted
+    /// to the sending tab).
+    pub(crate) async fn write(&self, changes: &OutboxChanges, records: &Array) -> Result<(), String> {
+        match self {
+            Backend::IndexedDb(database) => database.write(changes, records).await,
+            Backend::Local(local) => local.write(changes),
+            Backend::Memory => Ok(()),
+        }
+    }
+
+    /// Every event waiting, written by any tab, and the drops not reported yet.
+    pub(crate) async fn read(&self) -> Result<(Vec<StoredEvent>, Option<DropCounts>), String> {
+        match self {
+            Backend::IndexedDb(database) => database.read().await,
+            Backend::Local(local) => Ok(local.read()),
+            Backend::Memory => Ok((Vec::new(), None)),
+        }
+    }
+
+    /// The name of the lock, lease and channel of the tabs sharing this storage.
+    pub(crate) fn shared_name(&self, write_key: &str) -> String {
+        format!("uptake:{write_key}:outbox:{}", self.name())
+    }
+}
+
+/// What one tab tells the others on the channel.
+pub(crate) enum Message {
+    /// Events it wrote ahead, for the sending tab to take in.
+    Added(Vec<StoredEvent>),
+    /// `flush()` was called there: the sending tab sends now.
+    Flush,
+}
+
+impl Message {
+    pub(crate) fn added(records: &Array) -> JsValue {
+        let message = Object::new();
+        let _ = Reflect::set(&message, &JsValue::from_str("added"), records);
+        message.into()
+    }
+
+    pub(crate) fn flush() -> JsValue {
+        let message = Object::new();
+        let _ = Reflect::set(&message, &JsValue::from_str("flush"), &JsValue::TRUE);
+        message.into()
+    }
+
+    pub(crate) fn read(data: &JsValue) -> Option<Message> {
+        if Reflect::get(data, &JsValue::from_str("flush")).ok()?.is_truthy() {
+            return Some(Message::Flush);
+        }
+        let records: Array = Reflect::get(data, &JsValue::from_str("added")).ok()?.dyn_into().ok()?;
+        Some(Message::Added(records.iter().filter_map(|record| event_from_record(&record)).collect()))
+    }
+}
