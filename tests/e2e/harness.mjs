@@ -17,11 +17,15 @@ export const ARTIFACTS = join(ROOT, 'tests', 'artifacts');
 const COLLECTOR = process.env.UPTAKE_COLLECTOR_BIN || join(ROOT, 'target', 'debug', 'uptake-collector');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
-/** Starts a collector serving the demo app and the built SDK; resolves once it listens. */
-export async function startCollector({ config = join(ROOT, 'www', 'uptake.config.json'), allowOrigins = [] } = {}) {
-  const dir = await mkdtemp(join(tmpdir(), 'uptake-e2e-'));
-  const database = join(dir, 'events.db');
-  const args = ['serve', '--config', config, '--database', database, '--listen', '127.0.0.1:0',
+/**
+ * Starts a collector serving the demo app and the built SDK; resolves once it listens. A new
+ * SQLite file and a free port unless `database` and `listen` name them (to restart one).
+ */
+export async function startCollector({
+  config = join(ROOT, 'www', 'uptake.config.json'), allowOrigins = [], database, listen = '127.0.0.1:0',
+} = {}) {
+  database ??= join(await mkdtemp(join(tmpdir(), 'uptake-e2e-')), 'events.db');
+  const args = ['serve', '--config', config, '--database', database, '--listen', listen,
     '--write-key', 'dev', '--www', join(ROOT, 'www'), '--sdk', join(ROOT, 'pkg'),
     ...allowOrigins.flatMap((origin) => ['--allow-origin', origin])];
   const child = spawn(COLLECTOR, args, { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -269,4 +273,19 @@ export function storedEvents(collector, anonymousId) {
     .query(`SELECT COALESCE(event, type), json_extract(body, '$.properties') FROM events
       WHERE anonymous_id = '${anonymousId}' ORDER BY timestamp_ms, id`)
     .map(([name, properties]) => [name, properties ? JSON.parse(properties) : {}]);
+}
+
+/** Events of `name` waiting in the page's IndexedDB outbox. */
+export function waitingInIndexedDb(page, name) {
+  return page.evaluate((name) => new Promise((resolve, reject) => {
+    const opening = indexedDB.open('uptake:dev');
+    opening.onerror = () => reject(opening.error);
+    opening.onsuccess = () => {
+      const all = opening.result.transaction('events').objectStore('events').getAll();
+      all.onsuccess = () => {
+        resolve(all.result.filter((record) => JSON.parse(record.body).event === name).length);
+        opening.result.close();
+      };
+    };
+  }), name);
 }

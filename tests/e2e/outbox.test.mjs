@@ -6,7 +6,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { collectorAndBrowser, eventually, newPage, openFixture, sdkReady } from './harness.mjs';
+import { collectorAndBrowser, eventually, newPage, openFixture, sdkReady, waitingInIndexedDb } from './harness.mjs';
 
 const shared = collectorAndBrowser();
 
@@ -24,21 +24,6 @@ function storedSequences(name) {
 
 function range(from, to) {
   return Array.from({ length: to - from }, (_, index) => from + index);
-}
-
-/** Events of `name` waiting in the page's IndexedDB outbox. */
-function waitingInIndexedDb(page, name) {
-  return page.evaluate((name) => new Promise((resolve, reject) => {
-    const opening = indexedDB.open('uptake:dev');
-    opening.onerror = () => reject(opening.error);
-    opening.onsuccess = () => {
-      const all = opening.result.transaction('events').objectStore('events').getAll();
-      all.onsuccess = () => {
-        resolve(all.result.filter((record) => JSON.parse(record.body).event === name).length);
-        opening.result.close();
-      };
-    };
-  }), name);
 }
 
 /** Batches each page POSTs, counted per page. */
