@@ -185,11 +185,18 @@ impl Client {
             }
         }));
         let weak = self.weak();
-        listeners.extend(lifecycle::listen(&self.inner.window, &self.inner.document, move || {
+        let weak_restore = self.weak();
+        let on_hide = move |entering_cache| {
             if let Some(client) = Client::from_weak(&weak) {
-                client.on_page_hidden();
+                client.on_page_hidden(entering_cache);
             }
-        }));
+        };
+        let on_restore = move || {
+            if let Some(client) = Client::from_weak(&weak_restore) {
+                client.join_tabs();
+            }
+        };
+        listeners.extend(lifecycle::listen(&self.inner.window, &self.inner.document, on_hide, on_restore));
         for (event, online) in [("online", true), ("offline", false)] {
             let weak = self.weak();
             listeners.extend(EventListener::new(&self.inner.window, event, false, move |_| {
@@ -567,8 +574,9 @@ impl Client {
     /// The page is hidden or being left: save, and send what is queued with requests that
     /// outlive the page, within the browser's budget for them. Their events stay in the outbox
     /// until an answer says they are stored; if the page stays (a hidden tab), the answers
-    /// settle them as usual.
-    fn on_page_hidden(&self) {
+    /// settle them as usual. A page going into the back-forward cache also leaves the tabs'
+    /// election, so another page of the app wanting the role does not evict it from the cache.
+    fn on_page_hidden(&self, entering_cache: bool) {
         self.save_now();
         self.persist_outbox();
         self.inner.send_timer.borrow_mut().take();
@@ -579,6 +587,9 @@ impl Client {
                 client.deliver(outgoing, true).await;
                 client.after_change();
             });
+        }
+        if entering_cache {
+            self.leave_tabs();
         }
     }
 

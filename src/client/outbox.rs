@@ -27,6 +27,16 @@ pub(super) struct Sharing {
     polls: bool,
 }
 
+impl Drop for Sharing {
+    fn drop(&mut self) {
+        // A channel left open receives messages, and a page in the back-forward cache that
+        // receives one is evicted from it.
+        if let Some((channel, _)) = &self.channel {
+            channel.close();
+        }
+    }
+}
+
 /// Appends `more` to `changes`, keeping their order.
 fn append(changes: &mut OutboxChanges, more: OutboxChanges) {
     changes.added.extend(more.added);
@@ -70,8 +80,19 @@ impl Client {
             self.after_change();
             return;
         }
-        let name = backend.shared_name(&self.inner.write_key);
         *self.inner.outbox_store.borrow_mut() = Some(Rc::new(backend));
+        self.join_tabs();
+        self.run_storage();
+    }
+
+    /// Joins the tabs sharing this storage: their channel and their election. Also when the
+    /// page comes back from the back-forward cache.
+    pub(super) fn join_tabs(&self) {
+        let Some(backend) = self.inner.outbox_store.borrow().clone() else { return };
+        if matches!(*backend, Backend::Memory) || self.inner.sharing.borrow().is_some() {
+            return;
+        }
+        let name = backend.shared_name(&self.inner.write_key);
         let channel = BroadcastChannel::new(&name).ok().map(|channel| {
             let weak = self.weak();
             let listener = EventListener::new(&channel, "message", false, move |event| {
@@ -91,7 +112,15 @@ impl Client {
         });
         let polls = matches!(method, Method::Lease) && channel.is_none();
         *self.inner.sharing.borrow_mut() = Some(Sharing { channel, _election: election, polls });
-        self.run_storage();
+    }
+
+    /// Leaves the tabs' election and channel (the page goes into the back-forward cache): the
+    /// events it kept stay in storage for the next sender.
+    pub(super) fn leave_tabs(&self) {
+        if self.inner.sharing.borrow_mut().take().is_some() {
+            self.with_engine(|engine| engine.set_outbox_role(Role::Follower));
+            self.inner.role_known.set(false);
+        }
     }
 
     /// The election's verdict: this tab sends (and reads back every tab's events first), or

@@ -30,26 +30,31 @@ pub(crate) struct Election {
     _lease_check: Option<Interval>,
 }
 
-/// This tab's part in the Web Lock: whether it still wants it, and how to release it.
+/// This tab's part in the Web Lock: whether it still wants it, how to release it, and how to
+/// take back a request still waiting.
 #[derive(Default)]
 struct LockHold {
     withdrawn: Cell<bool>,
     /// Resolving it releases the lock this tab holds.
     release: RefCell<Option<Function>>,
+    waiting: RefCell<Option<web_sys::AbortController>>,
 }
 
 impl LockHold {
-    fn release(&self) {
+    fn withdraw(&self) {
+        self.withdrawn.set(true);
         if let Some(release) = self.release.borrow_mut().take() {
             let _ = release.call0(&JsValue::UNDEFINED);
+        }
+        if let Some(waiting) = self.waiting.borrow_mut().take() {
+            waiting.abort();
         }
     }
 }
 
 impl Drop for Election {
     fn drop(&mut self) {
-        self.lock.withdrawn.set(true);
-        self.lock.release();
+        self.lock.withdraw();
     }
 }
 
@@ -102,9 +107,15 @@ pub(crate) fn enter(
 fn request_lock(locks: LockManager, name: String, if_available: bool, on_role: Rc<dyn Fn(bool)>, hold: Rc<LockHold>) {
     let options = Object::new();
     let _ = Reflect::set(&options, &JsValue::from_str("ifAvailable"), &JsValue::from_bool(if_available));
+    if !if_available && let Ok(controller) = web_sys::AbortController::new() {
+        let _ = Reflect::set(&options, &JsValue::from_str("signal"), &controller.signal());
+        *hold.waiting.borrow_mut() = Some(controller);
+    }
+    let withdrawn = hold.clone();
     let (locks_again, name_again, on_refusal): (LockManager, _, _) =
         (locks.clone().unchecked_into(), name.clone(), on_role.clone());
     let granted = Closure::once_into_js(move |lock: JsValue| -> Promise {
+        hold.waiting.borrow_mut().take();
         if hold.withdrawn.get() {
             return Promise::resolve(&JsValue::UNDEFINED);
         }
@@ -123,7 +134,9 @@ fn request_lock(locks: LockManager, name: String, if_available: bool, on_role: R
     let pending = locks.request(&name, &options, granted.unchecked_ref());
     // Refused (an opaque origin, a sandboxed frame): this tab sends its own events.
     wasm_bindgen_futures::spawn_local(async move {
-        if let Err(error) = JsFuture::from(pending).await {
+        if let Err(error) = JsFuture::from(pending).await
+            && !withdrawn.withdrawn.get()
+        {
             crate::console::warn_with("no Web Lock to share the sending of events; this tab sends its own:", &error);
             on_refusal(true);
         }

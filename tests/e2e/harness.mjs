@@ -59,10 +59,14 @@ export function query(database, sql) {
   return JSON.parse(execFileSync('python3', ['-c', program, database, sql], { encoding: 'utf8' }));
 }
 
-/** Headless Chromium from the system, as root-safe as the machine needs. */
-export function launchBrowser() {
+/**
+ * Headless Chromium from the system, as root-safe as the machine needs. Playwright turns the
+ * back-forward cache off unless `backForwardCache` is set.
+ */
+export function launchBrowser({ backForwardCache = false } = {}) {
   return chromium.launch({
     executablePath: CHROMIUM,
+    ignoreDefaultArgs: backForwardCache ? ['--disable-back-forward-cache'] : [],
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
   });

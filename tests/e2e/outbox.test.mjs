@@ -6,7 +6,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { collectorAndBrowser, eventually, newPage, openFixture, sdkReady, waitingInIndexedDb } from './harness.mjs';
+import {
+  collectorAndBrowser, eventually, launchBrowser, newPage, openFixture, sdkReady, waitingInIndexedDb,
+} from './harness.mjs';
 
 const shared = collectorAndBrowser();
 
@@ -223,4 +225,35 @@ test('with all storage blocked, events are kept in memory and sent, and both fal
   assert.equal(warnings.filter((text) => text.includes('cannot keep events')).length, 2, warnings.join('\n'));
   assert.deepEqual(page.uncaughtErrors, []);
   await context.close();
+});
+
+test('a page of the app left for another one stays in the back-forward cache, and takes part again when restored', async () => {
+  const browser = await launchBrowser({ backForwardCache: true });
+  try {
+    const page = await newPage(await browser.newContext());
+    await page.goto(`${shared.collector.url}/automations.html`);
+    await sdkReady(page);
+    await page.evaluate(() => window.uptake.flush());
+    await page.evaluate(() => { window.leftAt = Date.now(); });
+    // The next page runs the SDK too, and wants the role this page held.
+    await page.goto(`${shared.collector.url}/index.html`);
+    await sdkReady(page);
+    await page.evaluate(() => window.uptake.flush());
+    await page.goBack({ waitUntil: 'commit' });
+    await page.waitForFunction(() => document.readyState === 'complete');
+    const restored = await page.evaluate(() => ({
+      sameDocument: typeof window.leftAt === 'number',
+      reasons: performance.getEntriesByType('navigation')[0].notRestoredReasons,
+    }));
+    assert.deepEqual(restored, { sameDocument: true, reasons: null }, 'restored from the back-forward cache');
+    await page.evaluate(() => {
+      for (let i = 0; i < 3; i += 1) window.uptake.track('outbox.restored', { sequence: i });
+      return window.uptake.flush();
+    });
+    const stored = await eventually(() => (storedSequences('outbox.restored').length >= 3 ? storedSequences('outbox.restored') : null));
+    assert.deepEqual(stored, range(0, 3), 'the restored page sends again');
+    assert.deepEqual(page.uncaughtErrors, []);
+  } finally {
+    await browser.close();
+  }
 });
