@@ -55,7 +55,11 @@ export interface Uptake {
   page(properties: Properties): void;
   /** A call in the snippet's form: ["track", "name", {...}]. */
   push(call: [string, ...unknown[]]): void;
-  /** Sends everything queued now; resolves when the collector has answered. */
+  /**
+   * Sends everything queued now; resolves when the collector has answered. In a tab that is not
+   * the one sending for the app's tabs, resolves once the events are stored on the device and the
+   * sending tab has been asked to send them.
+   */
   flush(): Promise<void>;
   featureUsage(featureId: string): FeatureUsage | null;
   /** Null until the config has loaded. */
