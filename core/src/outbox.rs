@@ -105,7 +105,7 @@ impl DropCounts {
         self.overflow + self.expired + self.refused + self.invalid + self.too_large
     }
 
-    fn plus(self, other: DropCounts) -> DropCounts {
+    pub(crate) fn plus(self, other: DropCounts) -> DropCounts {
         DropCounts {
             overflow: self.overflow.saturating_add(other.overflow),
             expired: self.expired.saturating_add(other.expired),
@@ -115,7 +115,7 @@ impl DropCounts {
         }
     }
 
-    fn minus(self, reported: DropCounts) -> DropCounts {
+    pub(crate) fn minus(self, reported: DropCounts) -> DropCounts {
         DropCounts {
             overflow: self.overflow.saturating_sub(reported.overflow),
             expired: self.expired.saturating_sub(reported.expired),
@@ -456,6 +456,10 @@ impl Outbox {
                 self.remove_positions(&positions);
                 self.count_drops(|counts| counts.refused += positions.len() as u64);
             }
+        }
+        if !self.role.sends() {
+            // Stepped down while the batch was out: what is left is the sender's, in storage.
+            self.set_role(Role::Follower);
         }
         self.expire(now);
     }

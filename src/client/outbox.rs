@@ -38,7 +38,7 @@ impl Drop for Sharing {
 }
 
 /// Appends `more` to `changes`, keeping their order.
-fn append(changes: &mut OutboxChanges, more: OutboxChanges) {
+pub(super) fn append(changes: &mut OutboxChanges, more: OutboxChanges) {
     changes.added.extend(more.added);
     changes.removed.extend(more.removed);
     if more.unreported.is_some() {
@@ -110,7 +110,8 @@ impl Client {
                 client.on_role(sender);
             }
         });
-        let polls = matches!(method, Method::Lease) && channel.is_none();
+        // Without a channel, the sender learns of other tabs' events only by reading storage.
+        let polls = !matches!(method, Method::None) && channel.is_none();
         *self.inner.sharing.borrow_mut() = Some(Sharing { channel, _election: election, polls });
     }
 
@@ -174,18 +175,26 @@ impl Client {
     /// reads back when asked, until nothing is left. It starts in a microtask, so the events
     /// of one task are one write, begun before anything else happens.
     fn run_storage(&self) {
-        let Some(backend) = self.inner.outbox_store.borrow().clone() else { return };
-        if self.inner.storage_busy.replace(true) {
+        if self.inner.outbox_store.borrow().is_none() || self.inner.storage_busy.replace(true) {
             return;
         }
         let client = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            client.storage_task(&backend).await;
+            // After a fallback, on with the next storage.
+            loop {
+                let store = client.inner.outbox_store.borrow().clone();
+                let Some(backend) = store else { break };
+                if !client.storage_task(&backend).await {
+                    break;
+                }
+            }
             client.inner.storage_busy.set(false);
         });
     }
 
-    async fn storage_task(&self, backend: &Backend) {
+    /// Writes and reads back until nothing is left; true when `backend` failed and another
+    /// one took its place.
+    async fn storage_task(&self, backend: &Backend) -> bool {
         loop {
             let changes = std::mem::take(&mut *self.inner.unwritten.borrow_mut());
             if !changes.is_empty() {
@@ -199,7 +208,7 @@ impl Client {
                     }
                     Err(reason) => {
                         self.fall_back(backend, reason, changes);
-                        return;
+                        return true;
                     }
                 }
                 continue;
@@ -214,7 +223,7 @@ impl Client {
                 }
                 continue;
             }
-            return;
+            return false;
         }
     }
 
@@ -231,9 +240,37 @@ impl Client {
             self.with_engine(|engine| engine.set_outbox_role(Role::Follower));
             self.inner.role_known.set(false);
         }
-        self.inner.storage_busy.set(false);
         self.use_backend(next);
         self.report_fallbacks(fallbacks);
+    }
+
+    /// The page is going away: what is not written yet is written now, in a transaction begun
+    /// before the handler returns, rather than after writes still waiting to finish. With no
+    /// storage open yet, this page keeps and sends its own events, as a page alone does.
+    pub(super) fn write_before_leaving(&self) {
+        let store = self.inner.outbox_store.borrow().clone();
+        let Some(backend) = store else {
+            let unwritten = std::mem::take(&mut *self.inner.unwritten.borrow_mut());
+            self.with_engine(|engine| {
+                engine.set_outbox_role(Role::Alone);
+                engine.restore_outbox(unwritten.added, None, now());
+            });
+            return;
+        };
+        let changes = std::mem::take(&mut *self.inner.unwritten.borrow_mut());
+        if changes.is_empty() {
+            return;
+        }
+        let client = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Err(reason) = backend.write(&changes, &records(&changes.added)).await {
+                // Too late for another storage; put them back for the storage task.
+                warn(&format!("could not write the last events to {}: {reason}", backend.name()));
+                let mut unwritten = client.inner.unwritten.borrow_mut();
+                let later = std::mem::replace(&mut *unwritten, changes);
+                append(&mut unwritten, later);
+            }
+        });
     }
 
     fn post(&self, message: &wasm_bindgen::JsValue) {

@@ -20,6 +20,8 @@ use super::describe_error;
 const EVENTS: &str = "events";
 const META: &str = "meta";
 const UNREPORTED: &str = "unreported";
+/// An open that has not finished by then counts as failed (some browsers never answer one).
+const OPEN_TIMEOUT_MS: i32 = 3_000;
 
 pub(crate) struct IndexedDb {
     database: IdbDatabase,
@@ -88,10 +90,30 @@ impl IndexedDb {
             let _ = database.create_object_store(META);
         });
         request.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
-        let opened = request_result(&request).await;
+        let done = Promise::new(&mut |resolve, reject| {
+            request.set_onsuccess(Some(&resolve));
+            request.set_onerror(Some(&reject));
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, OPEN_TIMEOUT_MS);
+        });
+        let _ = JsFuture::from(done).await;
         request.set_onupgradeneeded(None);
-        let database: IdbDatabase = opened.map_err(|error| describe_error(&error))?.unchecked_into();
-        Ok(IndexedDb { database })
+        if let Ok(Some(error)) = request.error() {
+            return Err(describe_error(&error.into()));
+        }
+        match request.result() {
+            Ok(database) => Ok(IndexedDb { database: database.unchecked_into() }),
+            // Still pending: a late success would leave a connection nothing uses.
+            Err(_) => {
+                let late = Closure::once_into_js(move |event: web_sys::Event| {
+                    let request = event.target().and_then(|target| target.dyn_into::<IdbRequest>().ok());
+                    if let Some(Ok(database)) = request.map(|request| request.result()) {
+                        database.unchecked_into::<IdbDatabase>().close();
+                    }
+                });
+                request.set_onsuccess(Some(late.unchecked_ref()));
+                Err(format!("opening IndexedDB took more than {OPEN_TIMEOUT_MS} ms"))
+            }
+        }
     }
 
     fn transaction(&self, mode: IdbTransactionMode) -> Result<IdbTransaction, JsValue> {
@@ -103,18 +125,25 @@ impl IndexedDb {
     pub(crate) async fn write(&self, changes: &OutboxChanges, records: &Array) -> Result<(), String> {
         let write = async {
             let transaction = self.transaction(IdbTransactionMode::Readwrite)?;
-            let events = transaction.object_store(EVENTS)?;
-            for record in records.iter() {
-                events.put(&record)?;
-            }
-            for id in &changes.removed {
-                events.delete(&JsValue::from_str(id))?;
-            }
-            if let Some(counts) = &changes.unreported {
-                let text = serde_json::to_string(counts).unwrap_or_default();
-                transaction
-                    .object_store(META)?
-                    .put_with_key(&JsValue::from_str(&text), &JsValue::from_str(UNREPORTED))?;
+            let queue = || -> Result<(), JsValue> {
+                let events = transaction.object_store(EVENTS)?;
+                for record in records.iter() {
+                    events.put(&record)?;
+                }
+                for id in &changes.removed {
+                    events.delete(&JsValue::from_str(id))?;
+                }
+                if let Some(counts) = &changes.unreported {
+                    let text = serde_json::to_string(counts).unwrap_or_default();
+                    let meta = transaction.object_store(META)?;
+                    meta.put_with_key(&JsValue::from_str(&text), &JsValue::from_str(UNREPORTED))?;
+                }
+                Ok(())
+            };
+            if let Err(error) = queue() {
+                // All or nothing: the changes go to the next storage whole.
+                let _ = transaction.abort();
+                return Err(error);
             }
             // Committed now rather than when the task ends: a page going away keeps it.
             // (`web-sys` marks `commit` deprecated; browsers without it commit at the task's end.)

@@ -28,7 +28,9 @@ pub(crate) fn describe_error(error: &JsValue) -> String {
 }
 
 pub(crate) enum Backend {
-    IndexedDb(IndexedDb),
+    /// With `localStorage` where it works, to take in events a page left there when it had to
+    /// fall back.
+    IndexedDb(IndexedDb, Option<LocalEvents>),
     Local(LocalEvents),
     /// Nothing survives the page: this tab keeps and sends its own events.
     Memory,
@@ -44,7 +46,7 @@ pub(crate) struct Fallback {
 impl Backend {
     pub(crate) fn name(&self) -> &'static str {
         match self {
-            Backend::IndexedDb(_) => "indexedDB",
+            Backend::IndexedDb(..) => "indexedDB",
             Backend::Local(_) => "localStorage",
             Backend::Memory => "memory",
         }
@@ -53,7 +55,7 @@ impl Backend {
     /// The best storage that works, and the fallbacks taken to reach it.
     pub(crate) async fn open(window: &web_sys::Window, write_key: &str) -> (Backend, Vec<Fallback>) {
         match IndexedDb::open(window, &format!("uptake:{write_key}")).await {
-            Ok(database) => (Backend::IndexedDb(database), Vec::new()),
+            Ok(database) => (Backend::IndexedDb(database, LocalEvents::open(window, write_key).ok()), Vec::new()),
             Err(reason) => {
                 let mut fallbacks = vec![Fallback { from: "indexedDB", to: "localStorage", reason }];
                 let backend = Backend::open_local(window, write_key, &mut fallbacks);
@@ -69,7 +71,7 @@ impl Backend {
     pub(crate) fn next(&self, window: &web_sys::Window, write_key: &str, reason: String) -> (Backend, Vec<Fallback>) {
         let mut fallbacks = vec![Fallback { from: self.name(), to: "memory", reason }];
         let backend = match self {
-            Backend::IndexedDb(_) => Backend::open_local(window, write_key, &mut fallbacks),
+            Backend::IndexedDb(..) => Backend::open_local(window, write_key, &mut fallbacks),
             Backend::Local(_) | Backend::Memory => Backend::Memory,
         };
         if let Some(last) = fallbacks.last_mut() {
@@ -92,16 +94,28 @@ impl Backend {
     /// to the sending tab).
     pub(crate) async fn write(&self, changes: &OutboxChanges, records: &Array) -> Result<(), String> {
         match self {
-            Backend::IndexedDb(database) => database.write(changes, records).await,
+            Backend::IndexedDb(database, _) => database.write(changes, records).await,
             Backend::Local(local) => local.write(changes),
             Backend::Memory => Ok(()),
         }
     }
 
-    /// Every event waiting, written by any tab, and the drops not reported yet.
+    /// Every event waiting, written by any tab, and the drops not reported yet. Events left in
+    /// `localStorage` by a page that fell back are moved into IndexedDB first.
     pub(crate) async fn read(&self) -> Result<(Vec<StoredEvent>, Option<DropCounts>), String> {
         match self {
-            Backend::IndexedDb(database) => database.read().await,
+            Backend::IndexedDb(database, local) => {
+                if let Some(local) = local {
+                    let (left, _) = local.read();
+                    if !left.is_empty() {
+                        let moved = OutboxChanges { added: left, ..OutboxChanges::default() };
+                        database.write(&moved, &records(&moved.added)).await?;
+                        let removed = moved.added.into_iter().map(|event| event.id).collect();
+                        local.write(&OutboxChanges { removed, ..OutboxChanges::default() })?;
+                    }
+                }
+                database.read().await
+            }
             Backend::Local(local) => Ok(local.read()),
             Backend::Memory => Ok((Vec::new(), None)),
         }

@@ -199,6 +199,33 @@ test('with IndexedDB blocked, events wait in localStorage, and the fallback is r
   await context.close();
 });
 
+test('events a page left in localStorage when IndexedDB failed it are sent by the next page that has IndexedDB', async () => {
+  const context = await shared.browser.newContext();
+  const blocked = await newPage(context);
+  await blocked.addInitScript(() => {
+    Object.defineProperty(window, 'indexedDB', {
+      get() { throw new DOMException('IndexedDB is off in this page', 'SecurityError'); },
+    });
+  });
+  await blocked.goto(`${shared.collector.url}/automations.html`);
+  await sdkReady(blocked);
+  await blocked.evaluate(() => window.uptake.flush());
+  await blocked.route('**/v1/batch*', (route) => route.abort());
+  await blocked.evaluate(() => {
+    for (let i = 0; i < 6; i += 1) window.uptake.track('outbox.left_in_local', { sequence: i });
+  });
+  const waiting = (page) => page.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith('uptake:dev:event:')).length);
+  assert.ok(await eventually(async () => (await waiting(blocked)) >= 6));
+  await crash(blocked);
+
+  const next = await openTab(context);
+  await next.evaluate(() => window.uptake.flush());
+  const stored = await eventually(() => (storedSequences('outbox.left_in_local').length >= 6 ? storedSequences('outbox.left_in_local') : null));
+  assert.deepEqual(stored, range(0, 6), 'moved to IndexedDB and sent, each once');
+  assert.equal(await eventually(async () => (await waiting(next)) === 0 || null), true, 'nothing left in localStorage');
+  await context.close();
+});
+
 test('with all storage blocked, events are kept in memory and sent, and both fallbacks are reported', async () => {
   const context = await shared.browser.newContext();
   await context.addInitScript(() => {

@@ -68,8 +68,16 @@ impl Outbox {
 
     /// Becomes the sender, a follower, or alone. A follower forgets the events waiting in
     /// memory (they are in storage, for the sender); those in flight are settled by their
-    /// answer as usual.
+    /// answer, and forgotten too if it is not a success. A sender that steps down leaves its
+    /// unreported drops in storage, for the next sender.
     pub fn set_role(&mut self, role: Role) {
+        if self.role == Role::Sender && role == Role::Follower {
+            if self.unreported != self.stored_unreported {
+                self.changes.unreported = Some(self.unreported);
+            }
+            self.unreported = DropCounts::default();
+            self.stored_unreported = DropCounts::default();
+        }
         self.role = role;
         if role == Role::Follower {
             let mut position = 0;
@@ -93,7 +101,8 @@ impl Outbox {
 
     /// What to write to storage since the last call.
     pub fn take_changes(&mut self) -> OutboxChanges {
-        if self.role.keeps_journal() && self.unreported != self.stored_unreported {
+        // Only the sender counts drops for the tabs; a follower's stay its own.
+        if self.role == Role::Sender && self.unreported != self.stored_unreported {
             self.stored_unreported = self.unreported;
             self.changes.unreported = Some(self.unreported);
         }
@@ -108,6 +117,9 @@ impl Outbox {
             return;
         }
         let ttl = self.settings.ttl;
+        // Oldest first: each lands at the back, and the bounds drop the oldest of all.
+        let mut events: Vec<StoredEvent> = events.into_iter().collect();
+        events.sort_by_key(|event| event.queued_at);
         for event in events {
             if self.ids.contains(&event.id) {
                 continue;
@@ -125,12 +137,12 @@ impl Outbox {
         self.expire(now);
     }
 
-    /// Drops another tab counted and did not report (read back from storage by the tab taking
-    /// over): reported by the next batch as this tab's own.
+    /// The unreported drops storage holds (read back by the sender, counted by whichever tab
+    /// sent before): storage is the truth, plus what this tab counted since it last wrote them.
+    /// Reported by the next batch.
     pub fn adopt_unreported(&mut self, counts: DropCounts) {
-        // What storage holds now; the sum is written back.
+        let own = self.unreported.minus(self.stored_unreported);
+        self.unreported = counts.plus(own);
         self.stored_unreported = counts;
-        self.unreported = self.unreported.plus(counts);
-        self.dropped = self.dropped.plus(counts);
     }
 }

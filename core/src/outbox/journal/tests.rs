@@ -126,3 +126,38 @@ fn a_sender_that_becomes_a_follower_forgets_waiting_events_and_settles_those_in_
     outbox.handle_delivery(batch.id, ACCEPTED, at(1), 0);
     assert_eq!(removed_ids(&outbox.take_changes()), ["m-1", "m-2"]);
 }
+
+#[test]
+fn reading_storage_back_again_and_again_does_not_count_a_drop_twice() {
+    let mut outbox = Outbox::new(OutboxSettings { max_events: 1, ..OutboxSettings::default() }, None);
+    outbox.set_role(Role::Sender);
+    push(&mut outbox, 1, at(0));
+    push(&mut outbox, 2, at(0));
+    let mut stored_counts = outbox.take_changes().unreported.unwrap();
+    for _ in 0..4 {
+        // The sender reads storage back (a lease without a channel does, every few seconds).
+        outbox.adopt_unreported(stored_counts);
+        if let Some(written) = outbox.take_changes().unreported {
+            stored_counts = written;
+        }
+    }
+    assert_eq!(stored_counts.overflow, 1);
+    let batch = outbox.transmit_now(at(1)).unwrap();
+    assert_eq!(parsed(&batch)["context"]["uptake"]["dropped"]["overflow"], 1);
+}
+
+#[test]
+fn a_sender_stepping_down_leaves_its_drops_to_storage_and_forgets_a_failed_batch() {
+    let mut outbox = Outbox::new(OutboxSettings { max_events: 2, ..OutboxSettings::default() }, None);
+    outbox.set_role(Role::Sender);
+    for index in 1..=3 {
+        push(&mut outbox, index, at(0));
+    }
+    let batch = outbox.transmit_now(at(0)).unwrap();
+    outbox.set_role(Role::Follower);
+    let changes = outbox.take_changes();
+    assert_eq!(changes.unreported.map(|counts| counts.overflow), Some(1), "written as it steps down");
+    outbox.handle_delivery(batch.id, Delivery::Retry { after: None }, at(2), 0);
+    assert_eq!((outbox.queued(), outbox.in_flight()), (0, 0), "the sender sends them again, from storage");
+    assert_eq!(outbox.take_changes().unreported, None, "a follower writes no drops");
+}
