@@ -254,18 +254,25 @@ impl Outbox {
         }
     }
 
+    /// Removes an entry and says so in the journal: storage deletes it too.
     fn remove_at(&mut self, position: usize) {
-        if let Some(entry) = self.entries.remove(position) {
-            self.ids.remove(&entry.id);
-            if self.role.keeps_journal() {
-                self.changes.removed.push(entry.id.clone());
-            }
-            self.bytes -= entry.body.len();
-            if entry.in_flight.is_some() {
-                self.in_flight_events -= 1;
-                self.in_flight_bytes -= entry.body.len();
-            }
+        if let Some(entry) = self.take_at(position)
+            && self.role.keeps_journal()
+        {
+            self.changes.removed.push(entry.id);
         }
+    }
+
+    /// Removes an entry from memory, keeping the counts and the id set true.
+    fn take_at(&mut self, position: usize) -> Option<Entry> {
+        let entry = self.entries.remove(position)?;
+        self.ids.remove(&entry.id);
+        self.bytes -= entry.body.len();
+        if entry.in_flight.is_some() {
+            self.in_flight_events -= 1;
+            self.in_flight_bytes -= entry.body.len();
+        }
+        Some(entry)
     }
 
     fn set_in_flight(&mut self, position: usize, batch: Option<BatchId>) {

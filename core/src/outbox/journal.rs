@@ -83,19 +83,12 @@ impl Outbox {
             let mut position = 0;
             while position < self.entries.len() {
                 if self.entries[position].in_flight.is_none() {
-                    self.forget_at(position);
+                    // From memory only: storage keeps it for the sender.
+                    self.take_at(position);
                 } else {
                     position += 1;
                 }
             }
-        }
-    }
-
-    /// Removes an entry from memory only: storage keeps it.
-    fn forget_at(&mut self, position: usize) {
-        if let Some(entry) = self.entries.remove(position) {
-            self.ids.remove(&entry.id);
-            self.bytes -= entry.body.len();
         }
     }
 

@@ -17,6 +17,15 @@ pub(super) fn push(outbox: &mut Outbox, index: usize, now: Timestamp) {
     outbox.push(&format!("m-{index}"), body(index), now);
 }
 
+/// An outbox with `settings` holding events 1 to `events`, queued at 0.
+pub(super) fn filled(settings: OutboxSettings, events: usize) -> Outbox {
+    let mut outbox = Outbox::new(settings, None);
+    for index in 1..=events {
+        push(&mut outbox, index, at(0));
+    }
+    outbox
+}
+
 pub(super) fn parsed(batch: &OutgoingBatch) -> Value {
     serde_json::from_str(&batch.body).expect("a batch body is JSON")
 }
@@ -132,10 +141,7 @@ fn retry_after_is_honoured_when_longer_than_the_backoff() {
 
 #[test]
 fn a_413_splits_the_batch_until_one_event_alone_is_dropped() {
-    let mut outbox = Outbox::new(OutboxSettings { flush_at: 4, ..OutboxSettings::default() }, None);
-    for index in 1..=4 {
-        push(&mut outbox, index, at(0));
-    }
+    let mut outbox = filled(OutboxSettings { flush_at: 4, ..OutboxSettings::default() }, 4);
     let batch = outbox.transmit_now(at(0)).unwrap();
     outbox.handle_delivery(batch.id, Delivery::TooLarge, at(0), 0);
     let half = outbox.poll_transmit(at(0)).unwrap();
@@ -197,28 +203,19 @@ fn events_older_than_the_ttl_are_dropped_and_counted_but_not_while_in_flight() {
 #[test]
 fn the_queue_is_bounded_by_count_and_by_bytes_dropping_the_oldest() {
     let by_count = OutboxSettings { max_events: 2, ..OutboxSettings::default() };
-    let mut outbox = Outbox::new(by_count, None);
-    for index in 1..=3 {
-        push(&mut outbox, index, at(0));
-    }
+    let mut outbox = filled(by_count, 3);
     assert_eq!(outbox.dropped().overflow, 1);
     assert_eq!(ids(&outbox.transmit_now(at(0)).unwrap()), ["m-2", "m-3"]);
 
     let by_bytes = OutboxSettings { max_bytes: 2 * body(1).len(), ..OutboxSettings::default() };
-    let mut outbox = Outbox::new(by_bytes, None);
-    for index in 1..=3 {
-        push(&mut outbox, index, at(0));
-    }
+    let mut outbox = filled(by_bytes, 3);
     assert_eq!(outbox.dropped().overflow, 1);
     assert_eq!(ids(&outbox.transmit_now(at(0)).unwrap()), ["m-2", "m-3"]);
 }
 
 #[test]
 fn drops_are_reported_by_the_next_batches_until_one_is_stored() {
-    let mut outbox = Outbox::new(OutboxSettings { max_events: 2, flush_at: 1, ..OutboxSettings::default() }, None);
-    for index in 1..=3 {
-        push(&mut outbox, index, at(0));
-    }
+    let mut outbox = filled(OutboxSettings { max_events: 2, flush_at: 1, ..OutboxSettings::default() }, 3);
     let first = outbox.transmit_now(at(0)).unwrap();
     assert_eq!(parsed(&first)["context"]["uptake"]["dropped"]["overflow"], 1);
     outbox.handle_delivery(first.id, Delivery::Retry { after: None }, at(0), 0);
@@ -245,10 +242,7 @@ fn offline_nothing_is_due_and_back_online_sending_resumes_at_once() {
 
 #[test]
 fn leaving_the_page_sends_what_fits_the_keepalive_budget_and_keeps_it_in_flight() {
-    let mut outbox = Outbox::new(OutboxSettings { flush_at: 2, ..OutboxSettings::default() }, None);
-    for index in 1..=7 {
-        push(&mut outbox, index, at(0));
-    }
+    let mut outbox = filled(OutboxSettings { flush_at: 2, ..OutboxSettings::default() }, 7);
     let one_batch = outbox.transmit_now(at(0)).unwrap();
     outbox.handle_delivery(one_batch.id, Delivery::Retry { after: None }, at(0), 0);
     let budget = one_batch.body.len() * 2 + 10;

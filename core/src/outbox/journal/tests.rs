@@ -11,6 +11,16 @@ fn outbox(role: Role) -> Outbox {
     outbox
 }
 
+/// A sender with `settings` that queued events 1 to `events` at 0.
+fn sender(settings: OutboxSettings, events: usize) -> Outbox {
+    let mut outbox = Outbox::new(settings, None);
+    outbox.set_role(Role::Sender);
+    for index in 1..=events {
+        push(&mut outbox, index, at(0));
+    }
+    outbox
+}
+
 fn stored(index: usize, millis: i64) -> StoredEvent {
     StoredEvent { id: Arc::from(format!("m-{index}")), queued_at: at(millis), body: Arc::from(body(index)) }
 }
@@ -79,8 +89,7 @@ fn the_sender_takes_in_other_tabs_events_once_each_in_time_order() {
 fn restored_events_past_the_bounds_or_the_ttl_are_dropped_counted_and_deleted() {
     let settings =
         OutboxSettings { max_events: 2, ttl: crate::time::Duration::from_millis(1_000), ..Default::default() };
-    let mut outbox = Outbox::new(settings, None);
-    outbox.set_role(Role::Sender);
+    let mut outbox = sender(settings, 0);
     outbox.restore([stored(1, 0), stored(2, 5_000), stored(3, 5_001), stored(4, 5_002)], at(5_500));
     assert_eq!((outbox.dropped().expired, outbox.dropped().overflow), (1, 1), "m-1 is too old, m-2 makes room");
     assert_eq!(removed_ids(&outbox.take_changes()), ["m-1", "m-2"]);
@@ -92,10 +101,7 @@ fn restored_events_past_the_bounds_or_the_ttl_are_dropped_counted_and_deleted() 
 
 #[test]
 fn unreported_drops_are_stored_and_reported_by_the_tab_that_takes_over() {
-    let mut closing = Outbox::new(OutboxSettings { max_events: 1, ..OutboxSettings::default() }, None);
-    closing.set_role(Role::Sender);
-    push(&mut closing, 1, at(0));
-    push(&mut closing, 2, at(0));
+    let mut closing = sender(OutboxSettings { max_events: 1, ..OutboxSettings::default() }, 2);
     let stored_counts = closing.take_changes().unreported.expect("the drop is stored");
     assert_eq!(stored_counts.overflow, 1);
     assert_eq!(closing.take_changes().unreported, None, "stored once until it changes");
@@ -113,11 +119,7 @@ fn unreported_drops_are_stored_and_reported_by_the_tab_that_takes_over() {
 
 #[test]
 fn a_sender_that_becomes_a_follower_forgets_waiting_events_and_settles_those_in_flight() {
-    let mut outbox = Outbox::new(OutboxSettings { flush_at: 2, ..OutboxSettings::default() }, None);
-    outbox.set_role(Role::Sender);
-    for index in 1..=3 {
-        push(&mut outbox, index, at(0));
-    }
+    let mut outbox = sender(OutboxSettings { flush_at: 2, ..OutboxSettings::default() }, 3);
     outbox.take_changes();
     let batch = outbox.transmit_now(at(0)).unwrap();
     outbox.set_role(Role::Follower);
@@ -129,10 +131,7 @@ fn a_sender_that_becomes_a_follower_forgets_waiting_events_and_settles_those_in_
 
 #[test]
 fn reading_storage_back_again_and_again_does_not_count_a_drop_twice() {
-    let mut outbox = Outbox::new(OutboxSettings { max_events: 1, ..OutboxSettings::default() }, None);
-    outbox.set_role(Role::Sender);
-    push(&mut outbox, 1, at(0));
-    push(&mut outbox, 2, at(0));
+    let mut outbox = sender(OutboxSettings { max_events: 1, ..OutboxSettings::default() }, 2);
     let mut stored_counts = outbox.take_changes().unreported.unwrap();
     for _ in 0..4 {
         // The sender reads storage back (a lease without a channel does, every few seconds).
@@ -148,11 +147,7 @@ fn reading_storage_back_again_and_again_does_not_count_a_drop_twice() {
 
 #[test]
 fn a_sender_stepping_down_leaves_its_drops_to_storage_and_forgets_a_failed_batch() {
-    let mut outbox = Outbox::new(OutboxSettings { max_events: 2, ..OutboxSettings::default() }, None);
-    outbox.set_role(Role::Sender);
-    for index in 1..=3 {
-        push(&mut outbox, index, at(0));
-    }
+    let mut outbox = sender(OutboxSettings { max_events: 2, ..OutboxSettings::default() }, 3);
     let batch = outbox.transmit_now(at(0)).unwrap();
     outbox.set_role(Role::Follower);
     let changes = outbox.take_changes();
