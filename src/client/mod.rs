@@ -578,9 +578,7 @@ impl Client {
     /// election, so another page of the app wanting the role does not evict it from the cache.
     fn on_page_hidden(&self, entering_cache: bool) {
         self.save_now();
-        if let Some(changes) = self.with_engine(|engine| engine.take_outbox_changes()) {
-            outbox::append(&mut self.inner.unwritten.borrow_mut(), changes);
-        }
+        self.collect_outbox_changes();
         self.write_before_leaving();
         self.inner.send_timer.borrow_mut().take();
         let batches = self.with_engine(|engine| engine.drain_for_exit(now(), KEEPALIVE_MAX_BYTES)).unwrap_or_default();

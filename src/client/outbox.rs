@@ -38,7 +38,7 @@ impl Drop for Sharing {
 }
 
 /// Appends `more` to `changes`, keeping their order.
-pub(super) fn append(changes: &mut OutboxChanges, more: OutboxChanges) {
+fn append(changes: &mut OutboxChanges, more: OutboxChanges) {
     changes.added.extend(more.added);
     changes.removed.extend(more.removed);
     if more.unreported.is_some() {
@@ -163,12 +163,19 @@ impl Client {
 
     /// Hands what the outbox changed to the storage task.
     pub(super) fn persist_outbox(&self) {
-        let Some(changes) = self.with_engine(|engine| engine.take_outbox_changes()) else { return };
+        if self.collect_outbox_changes() {
+            self.run_storage();
+        }
+    }
+
+    /// Moves what the outbox changed into `unwritten`; false when nothing changed.
+    pub(super) fn collect_outbox_changes(&self) -> bool {
+        let Some(changes) = self.with_engine(|engine| engine.take_outbox_changes()) else { return false };
         if changes.is_empty() {
-            return;
+            return false;
         }
         append(&mut self.inner.unwritten.borrow_mut(), changes);
-        self.run_storage();
+        true
     }
 
     /// Runs the storage task unless it runs already: writes what is unwritten, in order, then
@@ -230,11 +237,7 @@ impl Client {
     /// `backend` could not write `failed`: the next storage takes them and what follows.
     fn fall_back(&self, backend: &Backend, reason: String, failed: OutboxChanges) {
         let (next, fallbacks) = backend.next(&self.inner.window, &self.inner.write_key, reason);
-        {
-            let mut unwritten = self.inner.unwritten.borrow_mut();
-            let later = std::mem::replace(&mut *unwritten, failed);
-            append(&mut unwritten, later);
-        }
+        self.put_back(failed);
         if !matches!(next, Backend::Memory) {
             // Another storage, another set of tabs: this one waits for its verdict there.
             self.with_engine(|engine| engine.set_outbox_role(Role::Follower));
@@ -266,11 +269,16 @@ impl Client {
             if let Err(reason) = backend.write(&changes, &records(&changes.added)).await {
                 // Too late for another storage; put them back for the storage task.
                 warn(&format!("could not write the last events to {}: {reason}", backend.name()));
-                let mut unwritten = client.inner.unwritten.borrow_mut();
-                let later = std::mem::replace(&mut *unwritten, changes);
-                append(&mut unwritten, later);
+                client.put_back(changes);
             }
         });
+    }
+
+    /// Changes a write failed to store go back ahead of those queued since, to be written first.
+    fn put_back(&self, failed: OutboxChanges) {
+        let mut unwritten = self.inner.unwritten.borrow_mut();
+        let later = std::mem::replace(&mut *unwritten, failed);
+        append(&mut unwritten, later);
     }
 
     fn post(&self, message: &wasm_bindgen::JsValue) {

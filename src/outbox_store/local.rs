@@ -26,11 +26,16 @@ impl LocalEvents {
         let probe = format!("uptake:{write_key}:probe");
         storage.set_item(&probe, "1").map_err(|error| describe_error(&error))?;
         let _ = storage.remove_item(&probe);
-        Ok(LocalEvents {
+        Ok(LocalEvents::new(storage, write_key))
+    }
+
+    /// The events in `storage`, to read and delete, without checking it takes writes.
+    pub(crate) fn new(storage: web_sys::Storage, write_key: &str) -> LocalEvents {
+        LocalEvents {
             storage,
             event_prefix: format!("uptake:{write_key}:event:"),
             unreported_key: format!("uptake:{write_key}:unreported"),
-        })
+        }
     }
 
     /// Writes `changes`: new events, then deletions, then the drops. Stops at the first event

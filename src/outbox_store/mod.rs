@@ -27,6 +27,10 @@ pub(crate) fn describe_error(error: &JsValue) -> String {
     error.as_string().unwrap_or_else(|| "unknown error".to_owned())
 }
 
+const INDEXED_DB: &str = "indexedDB";
+const LOCAL_STORAGE: &str = "localStorage";
+const MEMORY: &str = "memory";
+
 pub(crate) enum Backend {
     /// With `localStorage` where it works, to take in events a page left there when it had to
     /// fall back.
@@ -46,47 +50,44 @@ pub(crate) struct Fallback {
 impl Backend {
     pub(crate) fn name(&self) -> &'static str {
         match self {
-            Backend::IndexedDb(..) => "indexedDB",
-            Backend::Local(_) => "localStorage",
-            Backend::Memory => "memory",
+            Backend::IndexedDb(..) => INDEXED_DB,
+            Backend::Local(_) => LOCAL_STORAGE,
+            Backend::Memory => MEMORY,
         }
     }
 
     /// The best storage that works, and the fallbacks taken to reach it.
     pub(crate) async fn open(window: &web_sys::Window, write_key: &str) -> (Backend, Vec<Fallback>) {
         match IndexedDb::open(window, &format!("uptake:{write_key}")).await {
-            Ok(database) => (Backend::IndexedDb(database, LocalEvents::open(window, write_key).ok()), Vec::new()),
-            Err(reason) => {
-                let mut fallbacks = vec![Fallback { from: "indexedDB", to: "localStorage", reason }];
-                let backend = Backend::open_local(window, write_key, &mut fallbacks);
-                if let Some(last) = fallbacks.last_mut() {
-                    last.to = backend.name();
-                }
-                (backend, fallbacks)
+            Ok(database) => {
+                // Only read and deleted from: no test write on every page load.
+                let leftovers = window.local_storage().ok().flatten().map(|local| LocalEvents::new(local, write_key));
+                (Backend::IndexedDb(database, leftovers), Vec::new())
             }
+            Err(reason) => Backend::after(INDEXED_DB, reason, window, write_key),
         }
     }
 
-    /// The storage to use after this one failed to write, with the fallback taken.
+    /// The storage to use after this one failed to write, with the fallbacks taken.
     pub(crate) fn next(&self, window: &web_sys::Window, write_key: &str, reason: String) -> (Backend, Vec<Fallback>) {
-        let mut fallbacks = vec![Fallback { from: self.name(), to: "memory", reason }];
-        let backend = match self {
-            Backend::IndexedDb(..) => Backend::open_local(window, write_key, &mut fallbacks),
-            Backend::Local(_) | Backend::Memory => Backend::Memory,
-        };
-        if let Some(last) = fallbacks.last_mut() {
-            last.to = backend.name();
-        }
-        (backend, fallbacks)
+        Backend::after(self.name(), reason, window, write_key)
     }
 
-    fn open_local(window: &web_sys::Window, write_key: &str, fallbacks: &mut Vec<Fallback>) -> Backend {
+    /// The storage below `failed` that works: localStorage after IndexedDB, then memory; and
+    /// each fallback taken on the way.
+    fn after(
+        failed: &'static str,
+        reason: String,
+        window: &web_sys::Window,
+        write_key: &str,
+    ) -> (Backend, Vec<Fallback>) {
+        if failed != INDEXED_DB {
+            return (Backend::Memory, vec![Fallback { from: failed, to: MEMORY, reason }]);
+        }
+        let to_local = Fallback { from: INDEXED_DB, to: LOCAL_STORAGE, reason };
         match LocalEvents::open(window, write_key) {
-            Ok(local) => Backend::Local(local),
-            Err(reason) => {
-                fallbacks.push(Fallback { from: "localStorage", to: "memory", reason });
-                Backend::Memory
-            }
+            Ok(local) => (Backend::Local(local), vec![to_local]),
+            Err(reason) => (Backend::Memory, vec![to_local, Fallback { from: LOCAL_STORAGE, to: MEMORY, reason }]),
         }
     }
 
