@@ -24,6 +24,19 @@ function storedSequences(name) {
     .sort((a, b) => a - b);
 }
 
+/** Waits until at least `count` events of `name` are stored; their sequences, or null. */
+function storedAtLeast(name, count, options) {
+  return eventually(() => {
+    const sequences = storedSequences(name);
+    return sequences.length >= count ? sequences : null;
+  }, options);
+}
+
+/** Events waiting in the page's localStorage outbox, one key each. */
+function waitingInLocalStorage(page) {
+  return page.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith('uptake:dev:event:')).length);
+}
+
 function range(from, to) {
   return Array.from({ length: to - from }, (_, index) => from + index);
 }
@@ -70,7 +83,7 @@ test('an event is written ahead to IndexedDB when tracked, survives a crash of t
 
   const next = await openTab(context);
   await next.evaluate(() => window.uptake.flush());
-  const stored = await eventually(() => (storedSequences('outbox.ahead').length >= 20 ? storedSequences('outbox.ahead') : null));
+  const stored = await storedAtLeast('outbox.ahead', 20);
   assert.deepEqual(stored, range(0, 20), 'the next page sent them, each once');
   assert.equal(await eventually(async () => (await waitingInIndexedDb(next, 'outbox.ahead')) === 0 || null), true,
     'deleted from IndexedDB once stored');
@@ -93,7 +106,7 @@ test('two tabs share the outbox: one sends both tabs\' events, and when it crash
   });
   // A flush in the tab that does not send asks the one that does.
   await second.evaluate(() => window.uptake.flush());
-  const stored = await eventually(() => (storedSequences('outbox.shared').length >= 60 ? storedSequences('outbox.shared') : null));
+  const stored = await storedAtLeast('outbox.shared', 60);
   assert.deepEqual(stored, range(0, 60), 'every event of both tabs, once');
   assert.ok(firstCount.batches >= 1, 'the first tab sends');
   assert.equal(secondCount.batches, 0, 'the second tab sends nothing while the first is open');
@@ -106,7 +119,7 @@ test('two tabs share the outbox: one sends both tabs\' events, and when it crash
   await eventually(async () => (await waitingInIndexedDb(first, 'outbox.handed_over')) === 10 || null);
   await crash(first);
   await second.evaluate(() => window.uptake.flush());
-  const handedOver = await eventually(() => (storedSequences('outbox.handed_over').length >= 10 ? storedSequences('outbox.handed_over') : null));
+  const handedOver = await storedAtLeast('outbox.handed_over', 10);
   assert.deepEqual(handedOver, range(0, 10), 'the remaining tab sent the closed tab\'s events, each once');
   assert.ok(secondCount.batches >= 1, 'the second tab sends now');
   assert.deepEqual(second.uncaughtErrors, []);
@@ -130,7 +143,7 @@ test('without Web Locks, a lease in localStorage elects the sending tab, and it 
     for (let i = 10; i < 20; i += 1) window.uptake.track('outbox.leased', { sequence: i });
     return window.uptake.flush();
   });
-  const stored = await eventually(() => (storedSequences('outbox.leased').length >= 20 ? storedSequences('outbox.leased') : null));
+  const stored = await storedAtLeast('outbox.leased', 20);
   assert.deepEqual(stored, range(0, 20));
   assert.equal(secondCount.batches, 0, 'the lease holder sends for both');
   assert.ok(firstCount.batches >= 1);
@@ -142,10 +155,7 @@ test('without Web Locks, a lease in localStorage elects the sending tab, and it 
   await eventually(async () => (await waitingInIndexedDb(first, 'outbox.lease_handed_over')) === 5 || null);
   await crash(first);
   // The lease runs out within 6 s; the other tab takes it and sends what the first left.
-  const handedOver = await eventually(() => {
-    const sequences = storedSequences('outbox.lease_handed_over');
-    return sequences.length >= 5 ? sequences : null;
-  }, { timeout: 20_000 });
+  const handedOver = await storedAtLeast('outbox.lease_handed_over', 5, { timeout: 20_000 });
   assert.deepEqual(handedOver, range(0, 5));
   await context.close();
 });
@@ -181,15 +191,14 @@ test('with IndexedDB blocked, events wait in localStorage, and the fallback is r
   await page.evaluate(() => {
     for (let i = 0; i < 8; i += 1) window.uptake.track('outbox.local', { sequence: i });
   });
-  const waiting = () => page.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith('uptake:dev:event:')).length);
-  assert.ok(await eventually(async () => (await waiting()) >= 8), 'written ahead to localStorage, one key per event');
+  assert.ok(await eventually(async () => (await waitingInLocalStorage(page)) >= 8), 'written ahead to localStorage, one key per event');
   await page.unroute('**/v1/batch*');
   await page.reload();
   await sdkReady(page);
   await page.evaluate(() => window.uptake.flush());
-  const stored = await eventually(() => (storedSequences('outbox.local').length >= 8 ? storedSequences('outbox.local') : null));
+  const stored = await storedAtLeast('outbox.local', 8);
   assert.deepEqual(stored, range(0, 8), 'sent after the reload, each once');
-  assert.equal(await eventually(async () => (await waiting()) === 0 || null), true, 'deleted once stored');
+  assert.equal(await eventually(async () => (await waitingInLocalStorage(page)) === 0 || null), true, 'deleted once stored');
   const fallbacks = await eventually(() => (storageFallbacks().length >= before + 2 ? storageFallbacks().slice(before) : null));
   assert.deepEqual(fallbacks.map(({ from, to }) => `${from}>${to}`), ['indexedDB>localStorage', 'indexedDB>localStorage'],
     'once per page load');
@@ -214,15 +223,14 @@ test('events a page left in localStorage when IndexedDB failed it are sent by th
   await blocked.evaluate(() => {
     for (let i = 0; i < 6; i += 1) window.uptake.track('outbox.left_in_local', { sequence: i });
   });
-  const waiting = (page) => page.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith('uptake:dev:event:')).length);
-  assert.ok(await eventually(async () => (await waiting(blocked)) >= 6));
+  assert.ok(await eventually(async () => (await waitingInLocalStorage(blocked)) >= 6));
   await crash(blocked);
 
   const next = await openTab(context);
   await next.evaluate(() => window.uptake.flush());
-  const stored = await eventually(() => (storedSequences('outbox.left_in_local').length >= 6 ? storedSequences('outbox.left_in_local') : null));
+  const stored = await storedAtLeast('outbox.left_in_local', 6);
   assert.deepEqual(stored, range(0, 6), 'moved to IndexedDB and sent, each once');
-  assert.equal(await eventually(async () => (await waiting(next)) === 0 || null), true, 'nothing left in localStorage');
+  assert.equal(await eventually(async () => (await waitingInLocalStorage(next)) === 0 || null), true, 'nothing left in localStorage');
   await context.close();
 });
 
@@ -245,7 +253,7 @@ test('with all storage blocked, events are kept in memory and sent, and both fal
     for (let i = 0; i < 5; i += 1) window.uptake.track('outbox.memory', { sequence: i });
     return window.uptake.flush();
   });
-  const stored = await eventually(() => (storedSequences('outbox.memory').length >= 5 ? storedSequences('outbox.memory') : null));
+  const stored = await storedAtLeast('outbox.memory', 5);
   assert.deepEqual(stored, range(0, 5));
   const fallbacks = storageFallbacks().slice(before);
   assert.deepEqual(fallbacks.map(({ from, to }) => `${from}>${to}`), ['indexedDB>localStorage', 'localStorage>memory']);
@@ -277,7 +285,7 @@ test('a page of the app left for another one stays in the back-forward cache, an
       for (let i = 0; i < 3; i += 1) window.uptake.track('outbox.restored', { sequence: i });
       return window.uptake.flush();
     });
-    const stored = await eventually(() => (storedSequences('outbox.restored').length >= 3 ? storedSequences('outbox.restored') : null));
+    const stored = await storedAtLeast('outbox.restored', 3);
     assert.deepEqual(stored, range(0, 3), 'the restored page sends again');
     assert.deepEqual(page.uncaughtErrors, []);
   } finally {
