@@ -7,7 +7,7 @@ use js_sys::{Array, Promise};
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
-use crate::client::Client;
+use crate::client::{Client, TourStart};
 use crate::console::warn;
 use crate::convert;
 use crate::options::Options;
@@ -152,7 +152,8 @@ impl Uptake {
         self.client.adoption().map_or(JsValue::NULL, |adoption| convert::to_js(&adoption))
     }
 
-    /// `startTour(id)`: starts a tour of the config now, replacing any tour in progress. False
+    /// `startTour(id)`: starts a tour of the config now, replacing any tour in progress. While
+    /// the config is being fetched, a tour it does not have yet starts when it arrives. False
     /// (with a warning) when the config has no such tour.
     #[wasm_bindgen(js_name = startTour)]
     pub fn start_tour(&self, tour_id: JsValue) -> bool {
@@ -160,11 +161,13 @@ impl Uptake {
             warn("startTour ignored: the tour id must be a string");
             return false;
         };
-        let started = self.client.start_tour(&tour_id);
-        if !started {
-            warn(&format!("startTour ignored: the config has no tour {tour_id:?} (is the config loaded?)"));
+        match self.client.start_tour(&tour_id) {
+            TourStart::Started | TourStart::WaitingForConfig => true,
+            TourStart::NoSuchTour => {
+                warn(&format!("startTour ignored: the config has no tour {tour_id:?}"));
+                false
+            }
         }
-        started
     }
 
     /// `debug(true)`: logs to the console why each rule did or did not fire, now and after

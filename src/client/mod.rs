@@ -78,6 +78,18 @@ struct Inner {
     preview: RefCell<Option<String>>,
     /// The route of the last page view, to tell a route change from a same-page update.
     route: RefCell<String>,
+    /// Whether the config is being fetched from the collector.
+    config_pending: Cell<bool>,
+    /// A tour `startTour` asked for before the fetched config arrived, started when it does.
+    waiting_tour: RefCell<Option<String>>,
+}
+
+/// What `startTour` did.
+pub(crate) enum TourStart {
+    Started,
+    /// The config is being fetched: the tour starts when it arrives, if it has it.
+    WaitingForConfig,
+    NoSuchTour,
 }
 
 /// 32 bytes from `crypto.getRandomValues`; `Math.random` where it is missing.
@@ -145,6 +157,8 @@ impl Client {
                 debug: Cell::new(false),
                 preview: RefCell::new(preview),
                 route: RefCell::new(String::new()),
+                config_pending: Cell::new(false),
+                waiting_tour: RefCell::new(None),
             }),
         };
         client.open_outbox_store();
@@ -262,6 +276,7 @@ impl Client {
 
     fn fetch_config(&self) {
         let client = self.clone();
+        self.inner.config_pending.set(true);
         wasm_bindgen_futures::spawn_local(async move {
             match client.inner.transport.fetch_config().await {
                 Ok(text) => {
@@ -271,7 +286,17 @@ impl Client {
                 }
                 Err(error) => warn_with("could not fetch the config; using the last one seen:", &error),
             }
+            client.inner.config_pending.set(false);
+            client.start_waiting_tour();
         });
+    }
+
+    /// Starts the tour asked for before the config arrived, now that it has (or failed to).
+    fn start_waiting_tour(&self) {
+        let Some(tour_id) = self.inner.waiting_tour.borrow_mut().take() else { return };
+        if !matches!(self.start_tour(&tour_id), TourStart::Started) {
+            warn(&format!("startTour ignored: the config has no tour {tour_id:?}"));
+        }
     }
 
     /// Watches the DOM for the config's selectors and the tour's targets.
@@ -419,14 +444,20 @@ impl Client {
 
     /// `uptake.startTour(id)`, a prompt's button, a checklist item: false when the config has no
     /// such tour.
-    pub(crate) fn start_tour(&self, tour_id: &str) -> bool {
+    pub(crate) fn start_tour(&self, tour_id: &str) -> TourStart {
         let started = self.with_engine(|engine| engine.start_tour(tour_id, now())).unwrap_or(false);
         if started {
+            self.inner.waiting_tour.borrow_mut().take();
             self.go_to_tour();
             self.refresh_experiences();
             self.after_change();
+            TourStart::Started
+        } else if self.inner.config_pending.get() {
+            *self.inner.waiting_tour.borrow_mut() = Some(tour_id.to_owned());
+            TourStart::WaitingForConfig
+        } else {
+            TourStart::NoSuchTour
         }
-        started
     }
 
     /// The user started a tour whose step is on another page: takes them there, when the step

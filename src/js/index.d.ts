@@ -65,8 +65,9 @@ export interface Uptake {
   /** Null until the config has loaded. */
   adoption(): Adoption | null;
   /**
-   * Starts a tour of the config now, replacing any tour in progress. False when the config
-   * (not loaded yet, or without this tour) has no such tour.
+   * Starts a tour of the config now, replacing any tour in progress. While the config is being
+   * fetched, a tour it does not have yet starts when it arrives (true). False, with a warning,
+   * when the config has no such tour.
    */
   startTour(tourId: string): boolean;
   /** Logs to the console why each rule did or did not fire, now and after each evaluation. */

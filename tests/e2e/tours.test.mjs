@@ -123,3 +123,25 @@ test('a rule starts the Automations tour, advanced by a click and by an event; E
   assert.deepEqual(page.uncaughtErrors, []);
   await context.close();
 });
+
+test('a tour the snippet asks for before the config has arrived starts when it does', async () => {
+  const context = await shared.browser.newContext();
+  // The host page queues startTour in the snippet; the config answers late.
+  await context.addInitScript(() => {
+    window.uptake = [['startTour', 'invoices-tour']];
+  });
+  await context.route('**/v1/config', async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await route.continue();
+  });
+  const page = await context.newPage();
+  const warnings = [];
+  page.on('console', (message) => {
+    if (message.type() === 'warning') warnings.push(message.text());
+  });
+  await page.goto(`${shared.collector.url}/`);
+  await sdkReady(page);
+  await step(page, 'Your invoices').waitFor();
+  assert.deepEqual(warnings, []);
+  await context.close();
+});
