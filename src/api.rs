@@ -7,7 +7,7 @@ use js_sys::{Array, Promise};
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
-use crate::client::{Client, TourStart};
+use crate::client::{Client, TourStart, warn_no_such_tour};
 use crate::console::warn;
 use crate::convert;
 use crate::options::Options;
@@ -164,7 +164,7 @@ impl Uptake {
         match self.client.start_tour(&tour_id) {
             TourStart::Started | TourStart::WaitingForConfig => true,
             TourStart::NoSuchTour => {
-                warn(&format!("startTour ignored: the config has no tour {tour_id:?}"));
+                warn_no_such_tour(&tour_id);
                 false
             }
         }

@@ -84,6 +84,11 @@ struct Inner {
     waiting_tour: RefCell<Option<String>>,
 }
 
+/// The warning for a `startTour` naming a tour the config does not have.
+pub(crate) fn warn_no_such_tour(tour_id: &str) {
+    warn(&format!("startTour ignored: the config has no tour {tour_id:?}"));
+}
+
 /// What `startTour` did.
 pub(crate) enum TourStart {
     Started,
@@ -295,7 +300,7 @@ impl Client {
     fn start_waiting_tour(&self) {
         let Some(tour_id) = self.inner.waiting_tour.borrow_mut().take() else { return };
         if !matches!(self.start_tour(&tour_id), TourStart::Started) {
-            warn(&format!("startTour ignored: the config has no tour {tour_id:?}"));
+            warn_no_such_tour(&tour_id);
         }
     }
 
