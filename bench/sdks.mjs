@@ -1,0 +1,125 @@
+// The SDKs the benchmark compares, each as the tags a page needs: its script (Uptake's
+// one-tag loader, or a peer's npm package bundled from bench/peers/), how it says it is ready,
+// how it tracks, and for tours how to tell that the first step is on screen.
+
+import { readFile } from 'node:fs/promises';
+
+/**
+ * Runs before any SDK tag: marks when a peer's adapter (`window.benchSdk`) is ready, and when
+ * `window.benchStepVisible()` first holds (checked on every DOM change and every frame).
+ */
+export const PAGE_SCRIPTS = `<script>
+(function () {
+  var sdk;
+  Object.defineProperty(window, 'benchSdk', {
+    configurable: true,
+    get: function () { return sdk; },
+    set: function (value) {
+      sdk = value;
+      if (value && value.ready) value.ready.then(function () { window.benchReadyAt = performance.now(); });
+    },
+  });
+  function check() {
+    if (window.benchFirstStepAt === undefined && window.benchStepVisible && window.benchStepVisible()) {
+      window.benchFirstStepAt = performance.now();
+    }
+  }
+  new MutationObserver(check).observe(document, { childList: true, subtree: true, attributes: true });
+  (function frame() {
+    check();
+    if (window.benchFirstStepAt === undefined) requestAnimationFrame(frame);
+  })();
+})();
+</script>`;
+
+/** Uptake's API replaces the loader's queue in `window.uptake` once the SDK is ready. */
+const UPTAKE_READY = `<script>
+(function () {
+  var value;
+  Object.defineProperty(window, 'uptake', {
+    configurable: true,
+    get: function () { return value; },
+    set: function (next) {
+      value = next;
+      if (next && !Array.isArray(next) && window.benchReadyAt === undefined) window.benchReadyAt = performance.now();
+    },
+  });
+  window.benchSdk = { track: function (event, properties) { window.uptake.track(event, properties); } };
+})();
+</script>`;
+
+const UPTAKE_TAG = '<script async src="/pkg/uptake.js" data-write-key="bench" data-auto-page="false"></script>';
+
+/** Whether an element (or one in an open shadow root) matching `selector` has a size. */
+const visible = (selector, shadowHost) => `<script>
+window.benchStepVisible = function () {
+  var roots = ${shadowHost ? `Array.prototype.map.call(document.querySelectorAll('${shadowHost}'), function (host) { return host.shadowRoot; })` : '[document]'};
+  return roots.some(function (root) {
+    var element = root && root.querySelector('${selector}');
+    if (!element) return false;
+    var box = element.getBoundingClientRect();
+    return box.width > 0 && box.height > 0;
+  });
+};
+</script>`;
+
+const peerTag = (entry) => `<script async src="/dist/${entry}"></script>`;
+const peerStyle = (entry) => `<link rel="stylesheet" href="/dist/${entry.replace(/\.js$/, '.css')}">`;
+
+/** The event SDKs: Uptake first, then the peers. */
+export const SDKS = [
+  {
+    id: 'uptake',
+    name: 'Uptake',
+    kind: 'events, rules, tours, prompts, checklists, surveys',
+    events: true,
+    head: `${UPTAKE_READY}${UPTAKE_TAG}`,
+    tourHead: `<script>window.uptake = [['startTour', 'bench-tour']];</script>${visible('[role="dialog"]', 'uptake-root')}${UPTAKE_TAG}`,
+    // The wasm's linear memory is outside the JS heap: it is added to it.
+    wasmMemory: async () => (await (await import('/pkg/uptake_wasm.js')).default()).memory.buffer.byteLength,
+  },
+  { id: 'posthog', name: 'posthog-js', kind: 'events', events: true, entry: 'posthog.js', head: peerTag('posthog.js') },
+  { id: 'segment', name: '@segment/analytics-next', kind: 'events', events: true, entry: 'segment.js', head: peerTag('segment.js') },
+  {
+    id: 'rudderstack',
+    name: '@rudderstack/analytics-js',
+    kind: 'events',
+    events: true,
+    entry: 'rudderstack.js',
+    head: peerTag('rudderstack.js'),
+  },
+  { id: 'snowplow', name: '@snowplow/browser-tracker', kind: 'events', events: true, entry: 'snowplow.js', head: peerTag('snowplow.js') },
+];
+
+/** The tour libraries, each showing a 5-step tour as soon as it loads. */
+export const TOUR_LIBRARIES = [
+  {
+    id: 'shepherd',
+    name: 'shepherd.js',
+    kind: 'tours',
+    entry: 'shepherd.js',
+    tourHead: `${visible('.shepherd-element')}${peerStyle('shepherd.js')}${peerTag('shepherd.js')}`,
+  },
+  {
+    id: 'driver',
+    name: 'driver.js',
+    kind: 'tours',
+    entry: 'driver.js',
+    tourHead: `${visible('.driver-popover')}${peerStyle('driver.js')}${peerTag('driver.js')}`,
+  },
+];
+
+/** The demo app's config with a 5-step tour anchored to the bench page's sections added. */
+export async function tourConfig(file) {
+  const config = JSON.parse(await readFile(file, 'utf8'));
+  config.tours.push({
+    id: 'bench-tour',
+    steps: [1, 2, 3, 4, 5].map((step) => ({
+      target: `#step-${step}`,
+      placement: 'bottom',
+      title: { en: `Step ${step}` },
+      body: { en: `This is step ${step} of the tour.` },
+    })),
+  });
+  return config;
+}
