@@ -5,24 +5,31 @@
 import { readFile } from 'node:fs/promises';
 
 /**
- * Runs before any SDK tag: marks when a peer's adapter (`window.benchSdk`) is ready, and when
- * `window.benchStepVisible()` first holds (checked on every DOM change and every frame).
+ * Runs before any SDK tag: `benchOnAssign(name, onSet)` watches assignments to a global, and
+ * marks when a peer's adapter (`window.benchSdk`) is ready.
  */
 export const PAGE_SCRIPTS = `<script>
-(function () {
-  var sdk;
-  Object.defineProperty(window, 'benchSdk', {
+window.benchOnAssign = function (name, onSet) {
+  var value;
+  Object.defineProperty(window, name, {
     configurable: true,
-    get: function () { return sdk; },
-    set: function (value) {
-      sdk = value;
-      if (value && value.ready) value.ready.then(function () { window.benchReadyAt = performance.now(); });
-    },
+    get: function () { return value; },
+    set: function (next) { value = next; onSet(next); },
   });
+};
+benchOnAssign('benchSdk', function (sdk) {
+  if (sdk && sdk.ready) sdk.ready.then(function () { window.benchReadyAt = performance.now(); });
+});
+</script>`;
+
+/**
+ * On tour pages, after `window.benchStepVisible` is defined: marks when it first holds,
+ * checked on every DOM change and every frame until then.
+ */
+const STEP_WATCH = `<script>
+(function () {
   function check() {
-    if (window.benchFirstStepAt === undefined && window.benchStepVisible && window.benchStepVisible()) {
-      window.benchFirstStepAt = performance.now();
-    }
+    if (window.benchFirstStepAt === undefined && window.benchStepVisible()) window.benchFirstStepAt = performance.now();
   }
   new MutationObserver(check).observe(document, { childList: true, subtree: true, attributes: true });
   (function frame() {
@@ -34,18 +41,10 @@ export const PAGE_SCRIPTS = `<script>
 
 /** Uptake's API replaces the loader's queue in `window.uptake` once the SDK is ready. */
 const UPTAKE_READY = `<script>
-(function () {
-  var value;
-  Object.defineProperty(window, 'uptake', {
-    configurable: true,
-    get: function () { return value; },
-    set: function (next) {
-      value = next;
-      if (next && !Array.isArray(next) && window.benchReadyAt === undefined) window.benchReadyAt = performance.now();
-    },
-  });
-  window.benchSdk = { track: function (event, properties) { window.uptake.track(event, properties); } };
-})();
+benchOnAssign('uptake', function (next) {
+  if (next && !Array.isArray(next) && window.benchReadyAt === undefined) window.benchReadyAt = performance.now();
+});
+window.benchSdk = { track: function (event, properties) { window.uptake.track(event, properties); } };
 </script>`;
 
 const UPTAKE_TAG = '<script async src="/pkg/uptake.js" data-write-key="bench" data-auto-page="false"></script>';
@@ -61,7 +60,7 @@ window.benchStepVisible = function () {
     return box.width > 0 && box.height > 0;
   });
 };
-</script>`;
+</script>${STEP_WATCH}`;
 
 const peerTag = (entry) => `<script async src="/dist/${entry}"></script>`;
 const peerStyle = (entry) => `<link rel="stylesheet" href="/dist/${entry.replace(/\.js$/, '.css')}">`;

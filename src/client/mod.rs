@@ -447,8 +447,8 @@ impl Client {
         }
     }
 
-    /// `uptake.startTour(id)`, a prompt's button, a checklist item: false when the config has no
-    /// such tour.
+    /// `uptake.startTour(id)`, a prompt's button, a checklist item. While the config is being
+    /// fetched, a tour the config does not have yet waits for it (`start_waiting_tour`).
     pub(crate) fn start_tour(&self, tour_id: &str) -> TourStart {
         let started = self.with_engine(|engine| engine.start_tour(tour_id, now())).unwrap_or(false);
         if started {
