@@ -18,6 +18,10 @@ use crate::outbox_store::{Backend, Fallback, Message, Method, enter_election, re
 /// How long `flush()` waits for this tab to learn whether it sends, in steps of `WAIT_STEP_MS`.
 const ROLE_WAIT_STEPS: u32 = 300;
 const WAIT_STEP_MS: u32 = 10;
+/// Writes (events added or deleted) per storage transaction. Each `put` into IndexedDB costs
+/// the main thread tens of microseconds or more, so a burst of events is written in several
+/// transactions, one after the other, rather than in one long task.
+const WRITES_PER_TRANSACTION: usize = 64;
 
 /// The tabs sharing one storage: the channel they talk on, and this tab's part in the election.
 pub(super) struct Sharing {
@@ -203,7 +207,7 @@ impl Client {
     /// one took its place.
     async fn storage_task(&self, backend: &Backend) -> bool {
         loop {
-            let changes = std::mem::take(&mut *self.inner.unwritten.borrow_mut());
+            let changes = self.inner.unwritten.borrow_mut().take_first(WRITES_PER_TRANSACTION);
             if !changes.is_empty() {
                 let records = records(&changes.added);
                 match backend.write(&changes, &records).await {

@@ -7,6 +7,7 @@ mod election;
 mod indexed_db;
 mod local;
 
+use gloo_timers::future::TimeoutFuture;
 use js_sys::{Array, Object, Reflect};
 use uptake_core::outbox::{DropCounts, OutboxChanges, StoredEvent};
 use wasm_bindgen::{JsCast, JsValue};
@@ -96,7 +97,12 @@ impl Backend {
     pub(crate) async fn write(&self, changes: &OutboxChanges, records: &Array) -> Result<(), String> {
         match self {
             Backend::IndexedDb(database, _) => database.write(changes, records).await,
-            Backend::Local(local) => local.write(changes),
+            Backend::Local(local) => {
+                let written = local.write(changes);
+                // localStorage writes synchronously: other tasks run before the next part.
+                TimeoutFuture::new(0).await;
+                written
+            }
             Backend::Memory => Ok(()),
         }
     }

@@ -59,6 +59,22 @@ impl OutboxChanges {
     pub fn is_empty(&self) -> bool {
         self.added.is_empty() && self.removed.is_empty() && self.unreported.is_none()
     }
+
+    /// Takes the first `at_most` writes (additions, then deletions, the drops with the last of
+    /// them) and leaves the rest: written one after the other, the parts do what the whole
+    /// does, and none is long to write. An addition is never left behind a deletion, which
+    /// could delete an event before it is written.
+    pub fn take_first(&mut self, at_most: usize) -> OutboxChanges {
+        let at_most = at_most.max(1);
+        if self.added.len() + self.removed.len() <= at_most {
+            return std::mem::take(self);
+        }
+        let added_count = self.added.len().min(at_most);
+        let added = self.added.drain(..added_count).collect();
+        let removed_count = (at_most - added_count).min(self.removed.len());
+        let removed = self.removed.drain(..removed_count).collect();
+        OutboxChanges { added, removed, unreported: None }
+    }
 }
 
 impl Outbox {
