@@ -61,6 +61,35 @@ impl Uptake {
         }
     }
 
+    /// The `track` calls the ES-module wrapper queued, taken in together: `count` calls from
+    /// index `from` of `calls`, three slots each (the event name, the properties as a JSON
+    /// text or null, the time of the call in milliseconds since the epoch).
+    #[wasm_bindgen(js_name = trackCalls)]
+    pub fn track_calls(&self, calls: &Array, from: u32, count: u32) {
+        let queued = (0..count).filter_map(|call| {
+            let slot = from + call * 3;
+            let name = convert::string(&calls.get(slot));
+            let properties = calls.get(slot + 1);
+            let at = calls.get(slot + 2).as_f64();
+            let Some(name) = name else {
+                warn("track ignored: the event name must be a string");
+                return None;
+            };
+            let properties = match properties.as_string() {
+                Some(text) => convert::object_from_json(&text),
+                None => convert::object(&properties),
+            };
+            match properties {
+                Ok(properties) => Some((name, properties, at)),
+                Err(error) => {
+                    warn(&format!("track ignored: {}", error.message()));
+                    None
+                }
+            }
+        });
+        self.client.track_all(queued);
+    }
+
     /// `identify(userId, traits?)`: who the user is.
     pub fn identify(&self, user_id: JsValue, traits: JsValue) {
         if let Some((user_id, traits)) = name_and_object("identify", &user_id, "the user id", &traits) {

@@ -32,8 +32,12 @@ pub(crate) fn object(value: &JsValue) -> Result<Map<String, Value>, ConvertError
         return Err(ConvertError::NotAnObject);
     }
     let text = JSON::stringify(value).map_err(|_| ConvertError::NotSerializable)?;
-    let text: String = text.into();
-    match serde_json::from_str(&text) {
+    object_from_json(&String::from(text))
+}
+
+/// A JSON text of an object (what `JSON.stringify` made of the host's value) as a JSON map.
+pub(crate) fn object_from_json(text: &str) -> Result<Map<String, Value>, ConvertError> {
+    match serde_json::from_str(text) {
         Ok(Value::Object(map)) => Ok(map),
         _ => Err(ConvertError::NotAnObject),
     }

@@ -378,12 +378,26 @@ impl Client {
     }
 
     pub(crate) fn track(&self, name: &str, properties: Map<String, Value>) {
-        match self.with_engine(|engine| engine.track(name, properties, now())) {
+        self.track_at(name, properties, now());
+        self.after_change();
+    }
+
+    /// Calls of `track` made earlier, in order, each at the time it was made (milliseconds
+    /// since the epoch; now when missing).
+    pub(crate) fn track_all(&self, calls: impl Iterator<Item = (String, Map<String, Value>, Option<f64>)>) {
+        for (name, properties, at) in calls {
+            let at = at.filter(|at| at.is_finite()).map_or_else(now, |at| Timestamp::from_millis(at as i64));
+            self.track_at(&name, properties, at);
+        }
+        self.after_change();
+    }
+
+    fn track_at(&self, name: &str, properties: Map<String, Value>, at: Timestamp) {
+        match self.with_engine(|engine| engine.track(name, properties, at)) {
             Some(Ok(decision)) => self.after_decision(decision),
             Some(Err(error)) => warn(&format!("track ignored: {error}")),
             None => {}
         }
-        self.after_change();
     }
 
     pub(crate) fn identify(&self, user_id: &str, traits: Map<String, Value>) {

@@ -14,30 +14,137 @@ function warn(message, detail) {
   }
 }
 
-function facade(instance) {
+/** Calls of `track` taken in together, and the time the SDK gives itself per task to take them in. */
+const TRACK_CALLS_PER_CHUNK = 32;
+const TRACK_SLICE_MS = 8;
+
+/**
+ * `track()` is on the host's hot path, so it only notes the call: the event name, a JSON
+ * snapshot of the properties (what they are now, whatever the host does with the object
+ * afterwards) and the time. The SDK takes the calls in, in order, in a task of its own, at most
+ * TRACK_SLICE_MS at a time so that a burst of calls never makes a long task. Every other call
+ * takes in what is waiting first, so that it sees every event tracked before it, and so does a
+ * page being hidden or left: `load` makes this queue before the SDK adds its own listeners.
+ */
+function trackQueue() {
+  let instance = null;
+  let onFailure = null;
+  let calls = [];
+  let head = 0;
+  let scheduled = false;
+  const channel = new MessageChannel();
+
+  function takeIn(sliceMs) {
+    if (!instance) return;
+    const until = performance.now() + sliceMs;
+    while (head < calls.length) {
+      const count = Math.min((calls.length - head) / 3, TRACK_CALLS_PER_CHUNK);
+      instance.trackCalls(calls, head, count);
+      head += count * 3;
+      if (performance.now() >= until) break;
+    }
+    if (head < calls.length) {
+      schedule();
+    } else {
+      calls = [];
+      head = 0;
+    }
+  }
+  function schedule() {
+    if (scheduled) return;
+    scheduled = true;
+    channel.port2.postMessage(null);
+  }
+  const takeInGuarded = (sliceMs) => () => {
+    try {
+      takeIn(sliceMs);
+    } catch (error) {
+      instance = null;
+      if (onFailure) onFailure(error);
+    }
+  };
+  channel.port1.onmessage = () => {
+    scheduled = false;
+    takeInGuarded(TRACK_SLICE_MS)();
+  };
+  if (typeof document !== 'undefined') {
+    document.addEventListener('visibilitychange', takeInGuarded(Infinity));
+    window.addEventListener('pagehide', takeInGuarded(Infinity));
+  }
+
+  return {
+    /** Hands the calls to the started SDK from now on; `failed(error)` when it throws. */
+    attach(started, failed) {
+      instance = started;
+      onFailure = failed;
+      if (calls.length) schedule();
+    },
+    /** Notes a call; false when it is not one to note (the SDK checks it at once instead). */
+    note(event, properties) {
+      if (typeof event !== 'string') return false;
+      let snapshot = null;
+      if (properties !== undefined && properties !== null) {
+        if (typeof properties !== 'object' || Array.isArray(properties)) return false;
+        try {
+          snapshot = JSON.stringify(properties);
+        } catch (_) {
+          return false;
+        }
+      }
+      calls.push(event, snapshot, Date.now());
+      schedule();
+      return true;
+    },
+    /** Takes in every call noted so far, now. */
+    takeInAll: () => takeIn(Infinity),
+  };
+}
+
+function facade(instance, queued) {
   let off = !instance;
+  const switchOff = (name, error) => {
+    off = true;
+    queued.attach(null, null);
+    warn(name + ' failed; the SDK is off for this page', error);
+  };
+  if (instance) queued.attach(instance, (error) => switchOff('track', error));
   const guarded = (name, call, fallback) =>
     function () {
       if (off) return fallback;
       try {
         return call.apply(null, arguments);
       } catch (error) {
-        off = true;
-        warn(name + ' failed; the SDK is off for this page', error);
+        switchOff(name, error);
         return fallback;
       }
     };
+  // Every call but a noted track first takes in the tracks noted before it.
+  const inOrder = (call) =>
+    function () {
+      queued.takeInAll();
+      return call.apply(null, arguments);
+    };
+  const track = (event, properties) => {
+    if (!queued.note(event, properties)) inOrder(() => instance.track(event, properties))();
+  };
+  const push = (call) => {
+    if (!(Array.isArray(call) && call[0] === 'track' && queued.note(call[1], call[2]))) inOrder(() => instance.push(call))();
+  };
   return Object.freeze({
-    track: guarded('track', (event, properties) => instance.track(event, properties)),
-    identify: guarded('identify', (userId, traits) => instance.identify(userId, traits)),
-    group: guarded('group', (accountId, traits) => instance.group(accountId, traits)),
-    page: guarded('page', (name, properties) => instance.page(name, properties)),
-    push: guarded('push', (call) => instance.push(call)),
-    flush: guarded('flush', () => instance.flush().catch((error) => warn('flush failed', error)), Promise.resolve()),
-    featureUsage: guarded('featureUsage', (feature) => instance.featureUsage(feature), null),
-    adoption: guarded('adoption', () => instance.adoption(), null),
-    startTour: guarded('startTour', (tourId) => instance.startTour(tourId), false),
-    debug: guarded('debug', (on) => instance.debug(on)),
+    track: guarded('track', track),
+    identify: guarded('identify', inOrder((userId, traits) => instance.identify(userId, traits))),
+    group: guarded('group', inOrder((accountId, traits) => instance.group(accountId, traits))),
+    page: guarded('page', inOrder((name, properties) => instance.page(name, properties))),
+    push: guarded('push', push),
+    flush: guarded(
+      'flush',
+      inOrder(() => instance.flush().catch((error) => warn('flush failed', error))),
+      Promise.resolve(),
+    ),
+    featureUsage: guarded('featureUsage', inOrder((feature) => instance.featureUsage(feature)), null),
+    adoption: guarded('adoption', inOrder(() => instance.adoption()), null),
+    startTour: guarded('startTour', inOrder((tourId) => instance.startTour(tourId)), false),
+    debug: guarded('debug', inOrder((on) => instance.debug(on))),
     anonymousId: guarded('anonymousId', () => instance.anonymousId(), ''),
   });
 }
@@ -48,6 +155,7 @@ function facade(instance) {
  */
 export async function load(options) {
   let instance = null;
+  const queued = trackQueue();
   try {
     const wasmUrl = (options && options.wasmUrl) || new URL('./uptake_wasm_bg.wasm', import.meta.url);
     await initWasm({ module_or_path: wasmUrl });
@@ -55,5 +163,5 @@ export async function load(options) {
   } catch (error) {
     warn('could not start; calls to the SDK are ignored on this page', error);
   }
-  return facade(instance);
+  return facade(instance, queued);
 }
