@@ -1,7 +1,7 @@
 // Uptake against its peers, in one headless Chromium and one run so that the ratios hold on a
 // noisy machine: each SDK in fresh pages against the local collector (bench/collector.mjs).
 //
-//   node bench/peers.mjs [--quick]      (after scripts/build-sdk and `npm install` in bench/)
+//   node bench/peers.mjs [--quick] [--only uptake,snowplow]   (after scripts/build-sdk and `npm install` in bench/)
 //
 // Measures, as medians over repetitions: the bytes a page downloads for the SDK; the time from
 // script start to ready; the main-thread cost of track() and the main-thread busy time per
@@ -23,6 +23,9 @@ import { markdownReport } from './report.mjs';
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(BENCH, '..');
 const QUICK = process.argv.includes('--quick');
+// `--only uptake,snowplow`: those alone, printed but not written to bench/results/.
+const onlyArgument = process.argv.indexOf('--only');
+const ONLY = onlyArgument > 0 ? (process.argv[onlyArgument + 1] || '').split(',') : null;
 const REPETITIONS = QUICK ? { load: 3, track: 1, tour: 3 } : { load: 9, track: 3, tour: 9 };
 const TRACKED = 10_000;
 const DELIVERY_EVENTS = 500;
@@ -260,7 +263,8 @@ const collector = await startBenchCollector({
   files: { '/pkg/': join(ROOT, 'pkg'), '/dist/': join(BENCH, 'dist') },
   uptakeConfig,
 });
-for (const sdk of [...SDKS, ...TOUR_LIBRARIES]) {
+const measured = [...SDKS, ...TOUR_LIBRARIES].filter((sdk) => !ONLY || ONLY.includes(sdk.id));
+for (const sdk of measured) {
   if (sdk.head) collector.pages.set(`/${sdk.id}.html`, pageHtml(sdk.head));
   if (sdk.tourHead) collector.pages.set(`/${sdk.id}-tour.html`, pageHtml(sdk.tourHead));
 }
@@ -270,7 +274,7 @@ const results = { date: new Date().toISOString(), machine: machine(), quick: QUI
 try {
   const version = browser.version();
   results.browser = `Chromium ${version}`;
-  for (const sdk of [...SDKS, ...TOUR_LIBRARIES]) {
+  for (const sdk of measured) {
     const result = { name: sdk.name, kind: sdk.kind };
     process.stderr.write(`${sdk.name}: `);
     if (sdk.head) {
@@ -298,8 +302,10 @@ try {
   await collector.close();
 }
 
-await mkdir(join(BENCH, 'results'), { recursive: true });
-await writeFile(join(BENCH, 'results', 'peers.json'), `${JSON.stringify(results, null, 2)}\n`);
 const report = markdownReport(results);
-await writeFile(join(BENCH, 'results', 'peers.md'), report);
+if (!ONLY) {
+  await mkdir(join(BENCH, 'results'), { recursive: true });
+  await writeFile(join(BENCH, 'results', 'peers.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(join(BENCH, 'results', 'peers.md'), report);
+}
 console.log(report);
