@@ -5,7 +5,12 @@
  *
  * Calls made before the SDK is ready are queued in `window.uptake` and replayed in order. The
  * collector defaults to the origin this script is served from. Nothing here blocks the page.
+ * scripts/build-sdk bundles this file with the ES-module entry and the wasm-bindgen glue, so a
+ * page makes two requests for the SDK, this script and the WebAssembly next to it, and starts
+ * compiling the WebAssembly as soon as this script runs.
  */
+import { load } from './index.js';
+
 (function () {
   'use strict';
   var script = document.currentScript;
@@ -31,11 +36,9 @@
     writeKey: attribute('data-write-key'),
     autoPage: attribute('data-auto-page') !== 'false',
     queue: queue,
+    wasmUrl: new URL('uptake_wasm_bg.wasm', base).href,
   };
-  import(new URL('index.js', base).href)
-    .then(function (sdk) {
-      return sdk.load(options);
-    })
+  load(options)
     .then(function (api) {
       // Calls pushed while the SDK was starting, after it replayed the queue.
       while (queue.length) api.push(queue.shift());
