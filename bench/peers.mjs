@@ -9,7 +9,7 @@
 // 5-step anchored tour; and delivery when the page reloads mid-send or the collector answers
 // 503 for 5 s. Writes bench/results/peers.json and bench/results/peers.md.
 
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,6 +111,18 @@ async function measureLoad(browser, collector, sdk) {
   return { bytes, readyMs: median(readyMs), readyRuns: readyMs };
 }
 
+/** The bytes of every WebAssembly memory of the page: outside the JS heap, so added to it. */
+async function wasmMemoryBytes(cdp) {
+  const { result: prototype } = await cdp.send('Runtime.evaluate', { expression: 'WebAssembly.Memory.prototype' });
+  const { objects } = await cdp.send('Runtime.queryObjects', { prototypeObjectId: prototype.objectId });
+  const { result } = await cdp.send('Runtime.callFunctionOn', {
+    objectId: objects.objectId,
+    functionDeclaration: 'function () { return this.reduce((sum, memory) => sum + memory.buffer.byteLength, 0); }',
+    returnByValue: true,
+  });
+  return result.value;
+}
+
 /** 10,000 track() calls in tasks of 100, each group of 10 timed; then the work that follows. */
 async function measureTrack(browser, collector, sdk) {
   const runs = [];
@@ -152,7 +164,7 @@ async function measureTrack(browser, collector, sdk) {
     const longTasks = await page.evaluate(() => window.benchLongTasks);
     await cdp.send('HeapProfiler.collectGarbage');
     const heap = (await cdp.send('Runtime.getHeapUsage')).usedSize;
-    const wasmMemory = sdk.wasmMemory ? await page.evaluate(sdk.wasmMemory) : 0;
+    const wasmMemory = await wasmMemoryBytes(cdp);
     runs.push({
       trackMedianUs: calls.median,
       trackP99Us: calls.p99,
@@ -253,6 +265,23 @@ async function deliveryThrough503(browser, collector, sdk) {
   return summary;
 }
 
+/** The medians of the criterion benchmarks under `directory`, if scripts/bench-peers ran them. */
+async function criterionMedians(directory) {
+  const names = await readdir(directory).catch(() => []);
+  const benches = await Promise.all(
+    names.map(async (name) => {
+      const read = async (file) => JSON.parse(await readFile(join(directory, name, 'new', file), 'utf8'));
+      try {
+        const [{ title }, { median }] = await Promise.all([read('benchmark.json'), read('estimates.json')]);
+        return { name: title, medianNs: median.point_estimate };
+      } catch {
+        return null; // criterion's own report folder
+      }
+    }),
+  );
+  return benches.filter(Boolean).sort((a, b) => a.name.localeCompare(b.name));
+}
+
 function machine() {
   return `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, headless Chromium`;
 }
@@ -302,6 +331,7 @@ try {
   await collector.close();
 }
 
+results.native = await criterionMedians(join(ROOT, 'target', 'criterion-peers'));
 const report = markdownReport(results);
 if (!ONLY) {
   await mkdir(join(BENCH, 'results'), { recursive: true });

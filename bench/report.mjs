@@ -55,6 +55,22 @@ function deliveryTable(results) {
   ].join('\n');
 }
 
+/** The core's criterion benchmarks of the same run, when they ran (scripts/bench-peers runs them). */
+function nativeTable(results) {
+  if (!results.native?.length) return '';
+  const time = (nanoseconds) =>
+    nanoseconds >= 1e6 ? `${(nanoseconds / 1e6).toFixed(2)} ms` : `${(nanoseconds / 1e3).toFixed(2)} µs`;
+  return [
+    '### The core\'s hot paths, natively (criterion, `cargo bench -p uptake-core`)',
+    '',
+    table(['benchmark', 'median'], results.native.map((bench) => [bench.name, time(bench.medianNs)])),
+    '',
+    'No peer decides on the device, so these have no peer to compare with; `track()` above is the',
+    'same work in the browser, through the public API.',
+    '',
+  ].join('\n');
+}
+
 export function markdownReport(results) {
   const events = (sdk) => Boolean(sdk.track);
   const bytes = (sdk) => sdk.bytes ?? sdk.tour?.bytes;
@@ -98,5 +114,6 @@ export function markdownReport(results) {
     '',
     deliveryTable(results),
     '',
+    nativeTable(results),
   ].join('\n');
 }

@@ -74,8 +74,6 @@ export const SDKS = [
     events: true,
     head: `${UPTAKE_READY}${UPTAKE_TAG}`,
     tourHead: `<script>window.uptake = [['startTour', 'bench-tour']];</script>${visible('[role="dialog"]', 'uptake-root')}${UPTAKE_TAG}`,
-    // The wasm's linear memory is outside the JS heap: it is added to it.
-    wasmMemory: async () => (await (await import('/pkg/uptake_wasm.js')).default()).memory.buffer.byteLength,
   },
   { id: 'posthog', name: 'posthog-js', kind: 'events', events: true, entry: 'posthog.js', head: peerTag('posthog.js') },
   { id: 'segment', name: '@segment/analytics-next', kind: 'events', events: true, entry: 'segment.js', head: peerTag('segment.js') },
