@@ -10,6 +10,7 @@ use wasm_bindgen::prelude::*;
 use crate::client::{Client, TourStart, warn_no_such_tour};
 use crate::console::warn;
 use crate::convert;
+use crate::listener;
 use crate::options::Options;
 
 #[wasm_bindgen]
@@ -23,6 +24,8 @@ pub struct Uptake {
 #[wasm_bindgen]
 pub fn start(options: JsValue) -> Result<Uptake, JsError> {
     let read = Options::read(&options).map_err(|error| JsError::new(error.message()))?;
+    let take_in = js_sys::Reflect::get(&options, &"takeInNoted".into()).ok().as_ref().and_then(convert::function);
+    listener::set_take_in_noted_calls(take_in);
     let auto_page = read.auto_page;
     let client = Client::start(read).map_err(JsError::new)?;
     let uptake = Uptake { client };
@@ -61,11 +64,16 @@ impl Uptake {
         }
     }
 
-    /// The `track` calls the ES-module wrapper queued, taken in together: `count` calls from
+    /// The `track` calls the ES-module wrapper noted, taken in together: `count` calls from
     /// index `from` of `calls`, three slots each (the event name, the properties as a JSON
-    /// text or null, the time of the call in milliseconds since the epoch).
+    /// text or null, the time of the call in milliseconds since the epoch). Returns how many
+    /// were taken in: all, or none while the SDK is busy (an event of the page the SDK caused
+    /// itself, such as a focus change), for the wrapper to hand them over again later.
     #[wasm_bindgen(js_name = trackCalls)]
-    pub fn track_calls(&self, calls: &Array, from: u32, count: u32) {
+    pub fn track_calls(&self, calls: &Array, from: u32, count: u32) -> u32 {
+        if self.client.is_busy() {
+            return 0;
+        }
         let queued = (0..count).filter_map(|call| {
             let slot = from + call * 3;
             let name = convert::string(&calls.get(slot));
@@ -88,6 +96,7 @@ impl Uptake {
             }
         });
         self.client.track_all(queued);
+        count
     }
 
     /// `identify(userId, traits?)`: who the user is.

@@ -1,7 +1,7 @@
 //! The client's side of the shared outbox: every event is written ahead to the device's
-//! storage as soon as it is queued (one write per task, in order), the tab elected to send
-//! reads back what other tabs wrote, and a storage that fails is replaced by the next one,
-//! reported once as a console warning and a `storage_fallback` event.
+//! storage as soon as it is queued (in order, at most 64 writes per transaction), the tab
+//! elected to send reads back what other tabs wrote, and a storage that fails is replaced by
+//! the next one, reported once as a console warning and a `storage_fallback` event.
 
 use std::rc::Rc;
 
@@ -183,8 +183,8 @@ impl Client {
     }
 
     /// Runs the storage task unless it runs already: writes what is unwritten, in order, then
-    /// reads back when asked, until nothing is left. It starts in a microtask, so the events
-    /// of one task are one write, begun before anything else happens.
+    /// reads back when asked, until nothing is left. It starts in a microtask, so the first
+    /// write of a task's events begins before anything else happens.
     fn run_storage(&self) {
         if self.inner.outbox_store.borrow().is_none() || self.inner.storage_busy.replace(true) {
             return;

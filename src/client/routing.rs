@@ -12,7 +12,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Window;
 
 use super::{Client, Inner};
-use crate::listener::EventListener;
+use crate::listener::{EventListener, take_in_noted_calls};
 
 /// The route of the current page: its path with any `#/...` hash route, and its query.
 pub(super) fn current_route(window: &Window) -> String {
@@ -35,6 +35,7 @@ fn wrap_history(window: &Window, method: &str, weak: Weak<Inner>) {
     let Ok(original) = original.dyn_into::<Function>() else { return };
     let target = history.clone();
     let wrapper = Closure::<dyn Fn(JsValue, JsValue, JsValue) -> JsValue>::new(move |state, title, url| {
+        take_in_noted_calls();
         let result = original.call3(&target, &state, &title, &url);
         if let Some(client) = Client::from_weak(&weak) {
             client.route_changed();

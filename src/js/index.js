@@ -23,8 +23,9 @@ const TRACK_SLICE_MS = 8;
  * snapshot of the properties (what they are now, whatever the host does with the object
  * afterwards) and the time. The SDK takes the calls in, in order, in a task of its own, at most
  * TRACK_SLICE_MS at a time so that a burst of calls never makes a long task. Every other call
- * takes in what is waiting first, so that it sees every event tracked before it, and so does a
- * page being hidden or left: `load` makes this queue before the SDK adds its own listeners.
+ * takes in what is waiting first, so that it sees every event tracked before it, and so does
+ * the SDK before it handles any event of the page (a route change, a click, the page being
+ * hidden). On a hidden page a call is taken in at once: the page may be going away.
  */
 function trackQueue() {
   let instance = null;
@@ -32,16 +33,30 @@ function trackQueue() {
   let calls = [];
   let head = 0;
   let scheduled = false;
-  const channel = new MessageChannel();
+  let taking = false;
+  const channel = typeof MessageChannel === 'function' ? new MessageChannel() : null;
 
   function takeIn(sliceMs) {
-    if (!instance) return;
-    const until = performance.now() + sliceMs;
-    while (head < calls.length) {
-      const count = Math.min((calls.length - head) / 3, TRACK_CALLS_PER_CHUNK);
-      instance.trackCalls(calls, head, count);
-      head += count * 3;
-      if (performance.now() >= until) break;
+    // Not within itself: an event the SDK causes while taking calls in (a focus change) can
+    // reach a host handler that calls the SDK.
+    if (!instance || taking) return;
+    taking = true;
+    try {
+      const until = performance.now() + sliceMs;
+      while (head < calls.length) {
+        const count = Math.min((calls.length - head) / 3, TRACK_CALLS_PER_CHUNK);
+        const from = head;
+        head += count * 3;
+        const taken = instance.trackCalls(calls, from, count);
+        if (taken < count) {
+          // The SDK is busy (a call from inside its own work): later.
+          head = from + taken * 3;
+          break;
+        }
+        if (performance.now() >= until) break;
+      }
+    } finally {
+      taking = false;
     }
     if (head < calls.length) {
       schedule();
@@ -50,12 +65,7 @@ function trackQueue() {
       head = 0;
     }
   }
-  function schedule() {
-    if (scheduled) return;
-    scheduled = true;
-    channel.port2.postMessage(null);
-  }
-  const takeInGuarded = (sliceMs) => () => {
+  const takeInGuarded = (sliceMs) => {
     try {
       takeIn(sliceMs);
     } catch (error) {
@@ -63,14 +73,17 @@ function trackQueue() {
       if (onFailure) onFailure(error);
     }
   };
-  channel.port1.onmessage = () => {
+  const takeInSlice = () => {
     scheduled = false;
-    takeInGuarded(TRACK_SLICE_MS)();
+    takeInGuarded(TRACK_SLICE_MS);
   };
-  if (typeof document !== 'undefined') {
-    document.addEventListener('visibilitychange', takeInGuarded(Infinity));
-    window.addEventListener('pagehide', takeInGuarded(Infinity));
+  function schedule() {
+    if (scheduled) return;
+    scheduled = true;
+    if (channel) channel.port2.postMessage(null);
+    else setTimeout(takeInSlice, 0);
   }
+  if (channel) channel.port1.onmessage = takeInSlice;
 
   return {
     /** Hands the calls to the started SDK from now on; `failed(error)` when it throws. */
@@ -92,11 +105,14 @@ function trackQueue() {
         }
       }
       calls.push(event, snapshot, Date.now());
-      schedule();
+      if (typeof document !== 'undefined' && document.visibilityState === 'hidden') takeInGuarded(Infinity);
+      else schedule();
       return true;
     },
     /** Takes in every call noted so far, now. */
     takeInAll: () => takeIn(Infinity),
+    /** The same, for the SDK to call before it handles an event: never throws. */
+    takeInAllGuarded: () => takeInGuarded(Infinity),
   };
 }
 
@@ -159,7 +175,7 @@ export async function load(options) {
   try {
     const wasmUrl = (options && options.wasmUrl) || new URL('./uptake_wasm_bg.wasm', import.meta.url);
     await initWasm({ module_or_path: wasmUrl });
-    instance = startWasm(options || {});
+    instance = startWasm(Object.assign({}, options, { takeInNoted: queued.takeInAllGuarded }));
   } catch (error) {
     warn('could not start; calls to the SDK are ignored on this page', error);
   }

@@ -36,7 +36,9 @@ import { load } from './index.js';
     writeKey: attribute('data-write-key'),
     autoPage: attribute('data-auto-page') !== 'false',
     queue: queue,
-    wasmUrl: new URL('uptake_wasm_bg.wasm', base).href,
+    // With this script's query (a version, say), so that a cached wasm of another version
+    // is not used with this glue.
+    wasmUrl: new URL('uptake_wasm_bg.wasm' + (script ? new URL(base).search : ''), base).href,
   };
   load(options)
     .then(function (api) {

@@ -1,7 +1,8 @@
 // `track()` on the host's hot path only notes the call (name, a JSON snapshot of the
 // properties, the time) and the SDK takes the calls in a task of its own. These tests prove that
 // nothing about an event changes for that: its properties are what they were at the call, its
-// time is the call's, every other call sees it, and a page hidden in the same task still sends it.
+// time is the call's, every other call sees it, a route change right after it comes after it,
+// and a page hidden in the same task still sends it.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ const shared = collectorAndBrowser();
 
 test('a tracked event keeps the properties and the time of the call, and the next call sees it', async () => {
   const { context, page } = await shared.openDemo('/automations.html');
+  await page.waitForFunction(() => window.uptake.adoption() !== null); // the config has loaded
   const call = await page.evaluate(() => {
     const properties = { invoice_id: 'INV-1', step: 1 };
     const usedBefore = window.uptake.featureUsage('invoices.approve')?.count ?? 0;
@@ -59,6 +61,26 @@ test('events tracked in the task that hides the page go out with it', async () =
       .map((event) => event.properties.i);
   });
   assert.deepEqual(leaving, [0, 1, 2], 'sent by the page-hide request, in order');
+  assert.deepEqual(page.uncaughtErrors, []);
+  await context.close();
+});
+
+test('a track() and a route change in the same task: the event comes first, with the page it was made on', async () => {
+  const { context, page } = await shared.openDemo('/automations.html');
+  await page.evaluate(() => window.uptake.flush());
+  await page.evaluate(() => {
+    window.uptake.track('queue.before_route', {});
+    history.pushState({}, '', '/automations.html?view=next');
+  });
+  await page.evaluate(() => window.uptake.flush());
+  const anonymousId = await page.evaluate(() => window.uptake.anonymousId());
+  const rows = shared.collector.query(`SELECT COALESCE(event, type), json_extract(body, '$.context.page.url') FROM events
+    WHERE anonymous_id = '${anonymousId}' ORDER BY id`);
+  const tracked = rows.findIndex(([name]) => name === 'queue.before_route');
+  const viewed = rows.findIndex(([name, url]) => name === 'page' && url.endsWith('?view=next'));
+  assert.ok(tracked >= 0 && viewed >= 0, JSON.stringify(rows));
+  assert.ok(tracked < viewed, 'stored before the page view');
+  assert.ok(rows[tracked][1].endsWith('/automations.html'), `made on ${rows[tracked][1]}`);
   assert.deepEqual(page.uncaughtErrors, []);
   await context.close();
 });
