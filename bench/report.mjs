@@ -65,8 +65,9 @@ function nativeTable(results) {
     '',
     table(['benchmark', 'median'], results.native.map((bench) => [bench.name, time(bench.medianNs)])),
     '',
-    'No peer decides on the device, so these have no peer to compare with; `track()` above is the',
-    'same work in the browser, through the public API.',
+    'No peer decides on the device, so these have no peer to compare with. In the browser, the',
+    'main-thread time per event above counts this work and the rest (taking the call in, storing,',
+    'sending); `track()` itself only notes the call.',
     '',
   ].join('\n');
 }
