@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::client::{Client, TourStart, warn_no_such_tour};
 use crate::console::warn;
-use crate::convert;
+use crate::convert::{self, ConvertError};
 use crate::listener;
 use crate::options::Options;
 
@@ -23,9 +23,8 @@ pub struct Uptake {
 /// loaded, replayed in order before the first page view.
 #[wasm_bindgen]
 pub fn start(options: JsValue) -> Result<Uptake, JsError> {
-    let read = Options::read(&options).map_err(|error| JsError::new(error.message()))?;
-    let take_in = js_sys::Reflect::get(&options, &"takeInNoted".into()).ok().as_ref().and_then(convert::function);
-    listener::set_take_in_noted_calls(take_in);
+    let mut read = Options::read(&options).map_err(|error| JsError::new(error.message()))?;
+    listener::set_take_in_noted_calls(read.take_in_noted.take());
     let auto_page = read.auto_page;
     let client = Client::start(read).map_err(JsError::new)?;
     let uptake = Uptake { client };
@@ -42,17 +41,22 @@ pub fn start(options: JsValue) -> Result<Uptake, JsError> {
 /// The arguments of `track`, `identify` and `group`: a string, then an optional object. `None`
 /// after one warning naming what is wrong.
 fn name_and_object(call: &str, name: &JsValue, what: &str, object: &JsValue) -> Option<(String, Map<String, Value>)> {
-    let Some(name) = convert::string(name) else {
+    let name = name_or_warn(call, name, what)?;
+    Some((name, object_or_warn(call, convert::object(object))?))
+}
+
+/// The name argument of `call`, or `None` after a warning that `what` must be a string.
+fn name_or_warn(call: &str, name: &JsValue, what: &str) -> Option<String> {
+    let name = convert::string(name);
+    if name.is_none() {
         warn(&format!("{call} ignored: {what} must be a string"));
-        return None;
-    };
-    match convert::object(object) {
-        Ok(object) => Some((name, object)),
-        Err(error) => {
-            warn(&format!("{call} ignored: {}", error.message()));
-            None
-        }
     }
+    name
+}
+
+/// The object argument of `call`, or `None` after a warning saying why it was refused.
+fn object_or_warn(call: &str, object: Result<Map<String, Value>, ConvertError>) -> Option<Map<String, Value>> {
+    object.map_err(|error| warn(&format!("{call} ignored: {}", error.message()))).ok()
 }
 
 #[wasm_bindgen]
@@ -76,24 +80,13 @@ impl Uptake {
         }
         let queued = (0..count).filter_map(|call| {
             let slot = from + call * 3;
-            let name = convert::string(&calls.get(slot));
+            let name = name_or_warn("track", &calls.get(slot), "the event name")?;
             let properties = calls.get(slot + 1);
-            let at = calls.get(slot + 2).as_f64();
-            let Some(name) = name else {
-                warn("track ignored: the event name must be a string");
-                return None;
-            };
             let properties = match properties.as_string() {
-                Some(text) => convert::object_from_json(&text),
+                Some(snapshot) => convert::object_from_json(&snapshot),
                 None => convert::object(&properties),
             };
-            match properties {
-                Ok(properties) => Some((name, properties, at)),
-                Err(error) => {
-                    warn(&format!("track ignored: {}", error.message()));
-                    None
-                }
-            }
+            Some((name, object_or_warn("track", properties)?, calls.get(slot + 2).as_f64()))
         });
         self.client.track_all(queued);
         count

@@ -1,5 +1,6 @@
 //! The options the SDK is started with, read from the JS object the loader or an ES-module user
-//! passes: where the collector is, the write key, an inline config, batching and page views.
+//! passes: where the collector is, the write key, an inline config, batching and page views,
+//! and the wrapper's hook for the `track` calls it noted.
 
 use js_sys::Reflect;
 use uptake_core::outbox::OutboxSettings;
@@ -17,6 +18,9 @@ pub(crate) struct Options {
     /// Whether a page view is tracked when the SDK starts.
     pub(crate) auto_page: bool,
     pub(crate) outbox: OutboxSettings,
+    /// The ES-module wrapper's function that takes in the `track` calls it noted
+    /// (`takeInNoted`; see `listener::take_in_noted_calls`).
+    pub(crate) take_in_noted: Option<js_sys::Function>,
 }
 
 /// Why the SDK could not start.
@@ -80,6 +84,7 @@ impl Options {
         let interval_ms = defaults.flush_interval.as_millis() as f64;
         let flush_interval = number(options, "flushInterval", 100.0, 600_000.0, interval_ms) as i64;
         let outbox = OutboxSettings { flush_at, flush_interval: Duration::from_millis(flush_interval), ..defaults };
-        Ok(Options { collector, write_key, config, auto_page, outbox })
+        let take_in_noted = crate::convert::function(&get(options, "takeInNoted"));
+        Ok(Options { collector, write_key, config, auto_page, outbox, take_in_noted })
     }
 }

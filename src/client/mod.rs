@@ -231,14 +231,14 @@ impl Client {
         self.inner.listeners.borrow_mut().extend(listeners);
     }
 
-    /// Runs `change` on the engine. The engine is pure Rust, so the borrow cannot be held by a
-    /// page callback; a failure here is a bug, reported rather than panicking.
     /// Whether the engine is in use: a call from inside one of its own changes (an event the
     /// SDK caused, handled at once) would find it busy.
     pub(crate) fn is_busy(&self) -> bool {
         self.inner.engine.try_borrow_mut().is_err()
     }
 
+    /// Runs `change` on the engine. The engine is pure Rust, so the borrow cannot be held by a
+    /// page callback; a failure here is a bug, reported rather than panicking.
     fn with_engine<R>(&self, change: impl FnOnce(&mut Engine) -> R) -> Option<R> {
         match self.inner.engine.try_borrow_mut() {
             Ok(mut engine) => Some(change(&mut engine)),
