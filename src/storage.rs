@@ -6,7 +6,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use serde_json::{Map, Value};
-use uptake_core::state::{RestoreError, StoredUserState, StoredVersion, UserState};
+use uptake_core::state::{RestoreError, StoredUserState, UserState};
 
 use crate::console::warn;
 
@@ -83,7 +83,10 @@ impl Storage {
     }
 
     pub(crate) fn load_identity(&self) -> StoredIdentity {
-        let user: Option<Map<String, Value>> = self.get("user").and_then(|text| serde_json::from_str(&text).ok());
+        let user = match self.get("user").and_then(|text| serde_json::from_str(&text).ok()) {
+            Some(Value::Object(user)) => Some(user),
+            _ => None,
+        };
         let user_id = user.as_ref().and_then(|user| user.get("userId")?.as_str().map(str::to_owned));
         let traits = user.and_then(|mut user| match user.remove("traits") {
             Some(Value::Object(traits)) => Some(traits),
@@ -108,22 +111,12 @@ impl Storage {
     /// The stored state of a user; `Ok(None)` when there is none.
     pub(crate) fn load_state(&self, user_id: Option<&str>) -> Result<Option<UserState>, RestoreError> {
         let Some(text) = self.get(&state_key(user_id)) else { return Ok(None) };
-        let version: StoredVersion =
-            serde_json::from_str(&text).map_err(|error| RestoreError::Unreadable(error.to_string()))?;
-        // The version first: a newer format may not parse as this one.
-        if version.v > uptake_core::state::STATE_VERSION {
-            return Err(RestoreError::NewerVersion { found: version.v });
-        }
-        let stored: StoredUserState =
-            serde_json::from_str(&text).map_err(|error| RestoreError::Unreadable(error.to_string()))?;
+        let stored = StoredUserState::parse(&text)?;
         UserState::from_stored(stored).map(Some)
     }
 
     pub(crate) fn save_state(&self, user_id: Option<&str>, state: &UserState) {
-        match serde_json::to_string(&state.to_stored()) {
-            Ok(text) => self.set(&state_key(user_id), text),
-            Err(_) => warn("the usage state could not be saved"),
-        }
+        self.set(&state_key(user_id), state.to_stored().to_text());
     }
 
     /// Removes a stored state that could not be read, so it is not read again.

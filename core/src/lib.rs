@@ -7,12 +7,14 @@
 
 pub mod checklist;
 pub mod config;
+pub mod decimal;
 pub mod engine;
 pub mod event;
 pub mod exposure;
 pub mod hash;
 pub mod ids;
 pub mod iso8601;
+pub mod json_fields;
 pub mod layout;
 pub mod markup;
 pub mod model;

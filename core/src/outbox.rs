@@ -17,12 +17,11 @@ mod tests;
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
-
 pub use delivery::{Delivery, parse_retry_after};
 pub use journal::{OutboxChanges, Role, StoredEvent};
 
 use crate::iso8601::format_timestamp;
+use crate::json_fields::Fields;
 use crate::time::{Duration, Timestamp};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,8 +84,7 @@ pub struct OutgoingBatch {
 }
 
 /// Counts of events that will never reach the collector, by reason.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DropCounts {
     /// The queue was full.
     pub overflow: u64,
@@ -113,6 +111,30 @@ impl DropCounts {
             invalid: self.invalid.saturating_add(other.invalid),
             too_large: self.too_large.saturating_add(other.too_large),
         }
+    }
+
+    /// The counts as JSON, as batches report them and storage keeps them:
+    /// `{"overflow":0,"expired":2,"refused":0,"invalid":1,"tooLarge":0}`.
+    pub fn to_json_text(&self) -> String {
+        format!(
+            "{{\"overflow\":{},\"expired\":{},\"refused\":{},\"invalid\":{},\"tooLarge\":{}}}",
+            self.overflow, self.expired, self.refused, self.invalid, self.too_large
+        )
+    }
+
+    /// Counts read back from `to_json_text`'s form; a missing count is 0. `None` when the text
+    /// is not such an object.
+    pub fn parse(text: &str) -> Option<DropCounts> {
+        let value: serde_json::Value = serde_json::from_str(text).ok()?;
+        let fields = Fields::of(&value, "").ok()?;
+        let count = |key: &str| fields.u64(key).ok().map(Option::unwrap_or_default);
+        Some(DropCounts {
+            overflow: count("overflow")?,
+            expired: count("expired")?,
+            refused: count("refused")?,
+            invalid: count("invalid")?,
+            too_large: count("tooLarge")?,
+        })
     }
 
     pub(crate) fn minus(self, reported: DropCounts) -> DropCounts {
@@ -411,7 +433,7 @@ impl Outbox {
             suffix.push_str(&serde_json::Value::from(key.as_str()).to_string());
         }
         if reported.total() > 0 {
-            let dropped = serde_json::to_string(&reported).unwrap_or_default();
+            let dropped = reported.to_json_text();
             suffix.push_str(&format!(",\"context\":{{\"uptake\":{{\"dropped\":{dropped}}}}}"));
         }
         suffix.push('}');

@@ -5,9 +5,7 @@
 //! afresh. Format 3 adds the tour in progress and the checklist shown. Nothing here reads or
 //! writes storage.
 
-use std::collections::{BTreeMap, VecDeque};
-
-use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
 
 use crate::checklist::ChecklistRun;
 use crate::exposure::{RuleExposure, Variant};
@@ -15,6 +13,12 @@ use crate::table::Table;
 use crate::time::{DayNumber, Timestamp};
 use crate::tour::TourRun;
 use crate::usage::{ActiveDays, EventHistory, FeatureUsage, Run, SequenceProgress};
+
+mod stored;
+pub use stored::{
+    StoredChecklist, StoredEventHistory, StoredFeatureUsage, StoredRuleExposure, StoredSequence, StoredTour,
+    StoredUserState,
+};
 
 /// The version written by this code.
 pub const STATE_VERSION: u32 = 3;
@@ -49,12 +53,6 @@ impl UserState {
     }
 }
 
-/// The first thing read from a stored state: which version wrote it.
-#[derive(Clone, Copy, Debug, Deserialize)]
-pub struct StoredVersion {
-    pub v: u32,
-}
-
 /// Why a stored state cannot be used.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RestoreError {
@@ -64,124 +62,6 @@ pub enum RestoreError {
     Unreadable(String),
     #[error("the stored state is inconsistent: {0}")]
     Inconsistent(&'static str),
-}
-
-/// Stored form, versions 1 to 3 (each adds fields; older ones read with their defaults). Short
-/// keys: this is written on every change.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct StoredUserState {
-    pub v: u32,
-    #[serde(default, rename = "f", skip_serializing_if = "BTreeMap::is_empty")]
-    pub features: BTreeMap<String, StoredFeatureUsage>,
-    #[serde(default, rename = "e", skip_serializing_if = "BTreeMap::is_empty")]
-    pub events: BTreeMap<String, StoredEventHistory>,
-    #[serde(default, rename = "s", skip_serializing_if = "BTreeMap::is_empty")]
-    pub sequences: BTreeMap<String, StoredSequence>,
-    #[serde(default, rename = "r", skip_serializing_if = "BTreeMap::is_empty")]
-    pub rules: BTreeMap<String, StoredRuleExposure>,
-    /// `[day, shows]`.
-    #[serde(default, rename = "d", skip_serializing_if = "Option::is_none")]
-    pub shows_on_day: Option<(i32, u32)>,
-    #[serde(default, rename = "t", skip_serializing_if = "Option::is_none")]
-    pub tour: Option<StoredTour>,
-    #[serde(default, rename = "c", skip_serializing_if = "Option::is_none")]
-    pub checklist: Option<StoredChecklist>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct StoredTour {
-    pub id: String,
-    pub step: usize,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rule: Option<String>,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub preview: bool,
-    pub started: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub missing: Option<i64>,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub centered: bool,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub viewed: bool,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct StoredChecklist {
-    pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rule: Option<String>,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub preview: bool,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub open: bool,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub dismissed: bool,
-    #[serde(default)]
-    pub reported: u32,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct StoredFeatureUsage {
-    #[serde(default)]
-    pub n: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub first: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last: Option<i64>,
-    /// The newest day of use.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub day: Option<i32>,
-    /// The 400-day bitmap as hex, little end first, trailing zero bytes dropped.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub bits: String,
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub older: u32,
-    /// When the entry point was first seen.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub seen: Option<i64>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct StoredEventHistory {
-    pub n: u64,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub at: Vec<i64>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct StoredSequence {
-    pub n: u64,
-    /// Runs waiting at each step, as `[start, last]`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub w: Vec<Vec<(i64, i64)>>,
-    /// Latest completions, as `[start, last]`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub c: Vec<(i64, i64)>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct StoredRuleExposure {
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub shows: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub first: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dismissed: Option<i64>,
-    #[serde(default, alias = "acted", skip_serializing_if = "Option::is_none")]
-    pub clicked: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub snoozed: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub goal: Option<i64>,
-    /// "t" treatment, "h" holdout.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub variant: Option<String>,
-}
-
-fn is_zero(value: &u32) -> bool {
-    *value == 0
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";

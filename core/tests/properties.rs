@@ -187,8 +187,8 @@ fn props(value: Value) -> Map<String, Value> {
 }
 
 fn round_trip(state: &UserState) -> UserState {
-    let text = serde_json::to_string(&state.to_stored()).unwrap();
-    UserState::from_stored(serde_json::from_str(&text).unwrap()).unwrap()
+    let text = state.to_stored().to_text();
+    UserState::from_stored(StoredUserState::parse(&text).unwrap()).unwrap()
 }
 
 const OUTCOMES: [Outcome; 3] = [Outcome::Dismissed, Outcome::Snoozed, Outcome::Clicked { button: 0 }];
@@ -279,7 +279,7 @@ proptest! {
             .collect();
         let events: Map<String, Value> = events.into_iter().map(|(key, (n, at))| (key, json!({"n": n, "at": at}))).collect();
         let stored = json!({"v": version, "f": features, "e": events});
-        let Ok(stored) = serde_json::from_value::<StoredUserState>(stored) else { return Ok(()) };
+        let Ok(stored) = StoredUserState::from_json(&stored) else { return Ok(()) };
         let Ok(state) = UserState::from_stored(stored) else { return Ok(()) };
         let config = Config::from_json(&json!({
             "version": 1,

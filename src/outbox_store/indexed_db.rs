@@ -134,7 +134,7 @@ impl IndexedDb {
                     events.delete(&JsValue::from_str(id))?;
                 }
                 if let Some(counts) = &changes.unreported {
-                    let text = serde_json::to_string(counts).unwrap_or_default();
+                    let text = counts.to_json_text();
                     let meta = transaction.object_store(META)?;
                     meta.put_with_key(&JsValue::from_str(&text), &JsValue::from_str(UNREPORTED))?;
                 }
@@ -166,7 +166,7 @@ impl IndexedDb {
             let events: Array = request_result(&all).await?.unchecked_into();
             let unreported = request_result(&unreported).await?.as_string();
             let events = events.iter().filter_map(|record| event_from_record(&record)).collect();
-            Ok::<_, JsValue>((events, unreported.and_then(|text| serde_json::from_str(&text).ok())))
+            Ok::<_, JsValue>((events, unreported.and_then(|text| DropCounts::parse(&text))))
         };
         read.await.map_err(|error| describe_error(&error))
     }

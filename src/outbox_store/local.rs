@@ -50,7 +50,7 @@ impl LocalEvents {
             let _ = self.storage.remove_item(&format!("{}{id}", self.event_prefix));
         }
         if let Some(counts) = &changes.unreported {
-            let text = serde_json::to_string(counts).unwrap_or_default();
+            let text = counts.to_json_text();
             self.storage.set_item(&self.unreported_key, &text).map_err(|error| describe_error(&error))?;
         }
         Ok(())
@@ -71,6 +71,6 @@ impl LocalEvents {
             })
             .collect();
         let unreported = self.storage.get_item(&self.unreported_key).ok().flatten();
-        (events, unreported.and_then(|text| serde_json::from_str(&text).ok()))
+        (events, unreported.and_then(|text| DropCounts::parse(&text)))
     }
 }

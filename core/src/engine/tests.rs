@@ -52,8 +52,7 @@ fn demo_config() -> Config {
 
 /// The page loaded again at `now`: a new engine with the user's stored state.
 fn reloaded(engine: &Engine, user: &str, now: Timestamp) -> Engine {
-    let stored: StoredUserState =
-        serde_json::from_str(&serde_json::to_string(&engine.state().to_stored()).unwrap()).unwrap();
+    let stored = StoredUserState::parse(&engine.state().to_stored().to_text()).unwrap();
     let mut reloaded = Engine::new(EngineOptions { user_id: Some(user.into()), ..options() });
     reloaded.restore_state(UserState::from_stored(stored).unwrap(), now);
     reloaded.load_config(demo_config(), now);

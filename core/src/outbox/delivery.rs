@@ -2,8 +2,6 @@
 //! before when), too large (split it), some events refused by index, or the whole batch refused.
 //! `Retry-After` is read in both its forms: seconds, and an HTTP date.
 
-use serde::Deserialize;
-
 use crate::iso8601::days_from_civil;
 use crate::time::{Duration, Timestamp};
 
@@ -24,21 +22,17 @@ pub enum Delivery {
     Refused { status: u16 },
 }
 
-#[derive(Deserialize)]
-struct NamedEvent {
-    index: usize,
-}
-
-#[derive(Deserialize)]
-struct AnswerBody {
-    #[serde(default)]
-    invalid: Vec<NamedEvent>,
-}
-
-/// The indices of the events an answer names as refused.
+/// The indices of the events an answer names as refused: `{"invalid": [{"index": 3, ...}]}`.
+/// An answer of another shape names none.
 fn named_events(body: &str) -> Vec<usize> {
-    let mut indices: Vec<usize> = serde_json::from_str::<AnswerBody>(body)
-        .map(|answer| answer.invalid.into_iter().map(|named| named.index).collect())
+    let answer: Option<serde_json::Value> = serde_json::from_str(body).ok();
+    let named = answer.as_ref().and_then(|answer| answer.get("invalid")?.as_array()).map_or(&[][..], Vec::as_slice);
+    let mut indices: Vec<usize> = named
+        .iter()
+        .map(|event| {
+            event.get("index").and_then(serde_json::Value::as_u64).and_then(|index| usize::try_from(index).ok())
+        })
+        .collect::<Option<_>>()
         .unwrap_or_default();
     indices.sort_unstable();
     indices.dedup();

@@ -256,3 +256,15 @@ fn leaving_the_page_sends_what_fits_the_keepalive_budget_and_keeps_it_in_flight(
     }
     assert_eq!(outbox.queued() + outbox.in_flight(), 3);
 }
+
+#[test]
+fn drop_counts_are_written_and_read_back_in_the_reported_shape() {
+    let counts = DropCounts { overflow: 1, expired: 2, refused: 3, invalid: 4, too_large: 5 };
+    let text = counts.to_json_text();
+    assert_eq!(text, r#"{"overflow":1,"expired":2,"refused":3,"invalid":4,"tooLarge":5}"#);
+    assert_eq!(DropCounts::parse(&text), Some(counts));
+    assert_eq!(DropCounts::parse(r#"{"expired":7}"#), Some(DropCounts { expired: 7, ..DropCounts::default() }));
+    assert_eq!(DropCounts::parse(r#"{"expired":-1}"#), None);
+    assert_eq!(DropCounts::parse("[]"), None);
+    assert_eq!(DropCounts::parse("nope"), None);
+}

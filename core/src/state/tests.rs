@@ -47,8 +47,8 @@ fn sample_state() -> UserState {
 }
 
 fn round_trip(state: &UserState) -> UserState {
-    let json = serde_json::to_string(&state.to_stored()).unwrap();
-    UserState::from_stored(serde_json::from_str(&json).unwrap()).unwrap()
+    let json = state.to_stored().to_text();
+    UserState::from_stored(StoredUserState::parse(&json).unwrap()).unwrap()
 }
 
 #[test]
@@ -67,7 +67,7 @@ fn a_state_of_format_1_is_migrated() {
         "e":{"invoice.approved":{"n":5,"at":[1795000000000,1795000300000]}},
         "r":{"suggest-automation":{"shows":1,"last":1795000300000,"acted":1795000400000}},
         "d":[20775,1]}"#;
-    let state = UserState::from_stored(serde_json::from_str(version_1).unwrap()).unwrap();
+    let state = UserState::from_stored(StoredUserState::parse(version_1).unwrap()).unwrap();
     let exposure = state.rules.get("suggest-automation").unwrap();
     assert_eq!(exposure.clicked_at, Some(Timestamp::from_millis(1_795_000_400_000)));
     assert_eq!(exposure.first_exposed_at, Some(Timestamp::from_millis(1_795_000_300_000)));
@@ -130,7 +130,36 @@ fn two_hundred_features_with_400_days_of_history_fit_in_64_kib() {
             state.histories.at_mut(row).unwrap().record(now.minus(Duration::from_minutes(minute)), retention, now);
         }
     }
-    let bytes = serde_json::to_string(&state.to_stored()).unwrap().len();
+    let bytes = state.to_stored().to_text().len();
     assert!(bytes <= 64 * 1024, "{bytes} bytes");
     assert_eq!(round_trip(&state), state);
+}
+
+#[test]
+fn the_stored_text_keeps_the_format_earlier_versions_wrote() {
+    let mut state = sample_state();
+    state.shows_on_day = Some((DayNumber(20775), 2));
+    // Written by the serde-derived form this hand-written one replaced (its keys in field order;
+    // the same fields and values are what matters).
+    let earlier = r#"{"v":3,"f":{"invoices.approve":{"n":4,"first":86400005,"last":36288000005,"day":420,"bits":"01000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000040","older":2},"reports.export":{"n":1,"first":34560000000,"last":34560000000,"day":400,"bits":"01"},"workflow.automation":{"n":0,"seen":35424000000}},"e":{"invoice.approved":{"n":1,"at":[36288000000]}},"s":{"invoice.opened>invoice.approved":{"n":1,"w":[[[36288120000,36288120000]]],"c":[[36288000000,36288060000]]}},"r":{"suggest-automation":{"shows":1,"first":36288000000,"last":36288000000,"dismissed":36288000000,"variant":"t"}},"d":[20775,2],"t":{"id":"welcome","step":2,"rule":"r","started":36288000000,"missing":36288000000},"c":{"id":"start","preview":true,"reported":5}}"#;
+    let written: serde_json::Value = serde_json::from_str(&state.to_stored().to_text()).unwrap();
+    assert_eq!(written, serde_json::from_str::<serde_json::Value>(earlier).unwrap());
+    assert_eq!(state.to_stored().to_text().len(), earlier.len());
+}
+
+#[test]
+fn unreadable_stored_states_say_which_field_is_wrong() {
+    let cases = [
+        ("[]", "the value must be an object"),
+        (r#"{"f":{}}"#, "v is missing"),
+        (r#"{"v":3,"f":{"a":{"n":-1}}}"#, "f.a.n must be a whole number"),
+        (r#"{"v":3,"e":{"x":{"at":[1]}}}"#, "e.x.n is missing"),
+        (r#"{"v":3,"t":{"id":"t","step":1}}"#, "t.started is missing"),
+        (r#"{"v":3,"d":[1]}"#, "d must be [day, shows]"),
+        ("{", "it is not JSON"),
+    ];
+    for (text, why) in cases {
+        assert_eq!(StoredUserState::parse(text), Err(RestoreError::Unreadable(why.to_owned())), "{text}");
+    }
+    assert_eq!(StoredUserState::parse(r#"{"v":9,"f":7}"#), Err(RestoreError::NewerVersion { found: 9 }));
 }
