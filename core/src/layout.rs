@@ -124,7 +124,9 @@ fn sides_to_try(preferred: Placement) -> [Side; 4] {
 }
 
 fn clamp(value: f64, min: f64, max: f64) -> f64 {
-    if max < min { min } else { value.clamp(min, max) }
+    // Not `f64::clamp`, which panics when `max < min` and, for that message, brings float
+    // formatting into the SDK's wasm.
+    if max < min { min } else { value.max(min).min(max) }
 }
 
 /// Places a card of `size` (its x and y ignored) next to `target` inside `viewport`. `visible` is

@@ -7,6 +7,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use uptake_core::config::Placement;
+use uptake_core::decimal::fixed;
 use uptake_core::layout::{self, LayoutOptions, Rect, Side};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -117,7 +118,7 @@ struct Placed {
 }
 
 fn set_px(element: &HtmlElement, property: &str, value: f64) {
-    let _ = element.style().set_property(property, &format!("{value:.1}px"));
+    let _ = element.style().set_property(property, &format!("{}px", fixed(value, 1)));
 }
 
 /// Padding kept around a spotlit target.

@@ -5,6 +5,7 @@
 use std::rc::Rc;
 
 use uptake_core::config::Badge;
+use uptake_core::decimal::fixed;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, Window};
 
@@ -39,8 +40,8 @@ fn place(window: &Window, badge: &HtmlElement, target: &Element) {
     let rect = target_rect(target);
     let size = badge.get_bounding_client_rect();
     let style = badge.style();
-    let _ = style.set_property("left", &format!("{:.1}px", rect.right() - size.width() / 2.0 - INSET));
-    let _ = style.set_property("top", &format!("{:.1}px", rect.y - size.height() / 2.0 + INSET));
+    let _ = style.set_property("left", &format!("{}px", fixed(rect.right() - size.width() / 2.0 - INSET, 1)));
+    let _ = style.set_property("top", &format!("{}px", fixed(rect.y - size.height() / 2.0 + INSET, 1)));
     let hidden = rect.is_outside(&visible_rect(window, target));
     let _ = style.set_property("visibility", if hidden { "hidden" } else { "visible" });
 }

@@ -168,6 +168,13 @@ pub enum RecencyClass {
     Dormant,
 }
 
+impl RecencyClass {
+    /// The class as the config writes it: "new", "active", "at_risk" or "dormant".
+    pub fn name(self) -> &'static str {
+        RECENCIES.iter().find(|(_, class)| *class == self).map_or("?", |(name, _)| name)
+    }
+}
+
 /// One value, or a list of which any may match.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]

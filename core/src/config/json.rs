@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserialize, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json::Number;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -107,35 +107,6 @@ impl<'a> From<&'a serde_json::Value> for Json<'a> {
     }
 }
 
-/// A string that borrows from the input when it can.
-struct Text<'a>(Cow<'a, str>);
-
-impl<'de> Deserialize<'de> for Text<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct TextVisitor;
-        impl<'de> Visitor<'de> for TextVisitor {
-            type Value = Text<'de>;
-
-            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-                formatter.write_str("a string")
-            }
-
-            fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Borrowed(text)))
-            }
-
-            fn visit_str<E>(self, text: &str) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Owned(text.to_owned())))
-            }
-
-            fn visit_string<E>(self, text: String) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Owned(text)))
-            }
-        }
-        deserializer.deserialize_str(TextVisitor)
-    }
-}
-
 impl<'de> Deserialize<'de> for Json<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct JsonVisitor;
@@ -188,7 +159,9 @@ impl<'de> Deserialize<'de> for Json<'de> {
 
             fn visit_map<A: MapAccess<'de>>(self, mut entries: A) -> Result<Self::Value, A::Error> {
                 let mut members = Vec::with_capacity(entries.size_hint().unwrap_or(0).min(16));
-                while let Some(Text(key)) = entries.next_key()? {
+                // JSON's keys are strings; reading them as values shares this visitor.
+                while let Some(key) = entries.next_key::<Json<'de>>()? {
+                    let Json::String(key) = key else { return Err(A::Error::custom("a key that is not a string")) };
                     members.push((key, entries.next_value()?));
                 }
                 Ok(Json::Object(Object { members }))

@@ -22,6 +22,11 @@ fn range(min: u32, max: Option<u32>) -> String {
     }
 }
 
+/// A trait's value as JSON, or "missing".
+fn shown(value: Option<&serde_json::Value>) -> String {
+    value.map_or_else(|| "missing".to_owned(), serde_json::Value::to_string)
+}
+
 /// "1 time", "3 times".
 fn times(count: u64) -> String {
     if count == 1 { "1 time".to_owned() } else { format!("{count} times") }
@@ -54,14 +59,17 @@ impl Evaluation<'_> {
             Cond::Element(selector) => {
                 format!("no element matches {}", self.program.selectors.get(*selector).map_or("?", String::as_str))
             }
-            Cond::UserTrait { name, .. } => format!("trait {name} is {:?}", self.facts.traits.get(name)),
+            Cond::UserTrait { name, .. } => format!("trait {name} is {}", shown(self.facts.traits.get(name))),
             Cond::AccountTrait { name, .. } => {
-                format!("account trait {name} is {:?}", self.facts.account_traits.get(name))
+                format!("account trait {name} is {}", shown(self.facts.account_traits.get(name)))
             }
-            Cond::Tenure(_) => format!("tenure is {:?} days", crate::model::tenure_days(self.facts.traits, now)),
+            Cond::Tenure(_) => match crate::model::tenure_days(self.facts.traits, now) {
+                Some(days) => format!("tenure is {days} days"),
+                None => "tenure is unknown: no signed_up_at, created_at or createdAt trait".to_owned(),
+            },
             Cond::Level(_) => format!("the level is {}", self.metrics().level),
-            Cond::Recency(_) => format!("recency is {:?}", self.metrics().recency),
-            Cond::Depth(_) => format!("depth is {:.2}", self.metrics().depth),
+            Cond::Recency(_) => format!("recency is {}", self.metrics().recency.name()),
+            Cond::Depth(_) => format!("depth is {}", crate::decimal::fixed(self.metrics().depth, 2)),
             Cond::Barrier { feature, .. } => {
                 let id = self.program.config().features.get(*feature).map_or("?", |f| f.id.as_str());
                 format!("the barrier to {id} is another one")
