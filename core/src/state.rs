@@ -127,7 +127,7 @@ impl UserState {
     pub fn to_stored(&self) -> StoredUserState {
         let features = self
             .features
-            .iter()
+            .by_key()
             .filter(|(_, usage)| !usage.is_empty())
             .map(|(id, usage)| {
                 let stored = StoredFeatureUsage {
@@ -144,7 +144,7 @@ impl UserState {
             .collect();
         let events = self
             .histories
-            .iter()
+            .by_key()
             .filter(|(_, history)| history.total > 0)
             .map(|(key, history)| {
                 let at = history.latest.iter().map(|at| at.as_millis()).collect();
@@ -153,7 +153,7 @@ impl UserState {
             .collect();
         let sequences = self
             .sequences
-            .iter()
+            .by_key()
             .filter(|(_, progress)| !progress.is_empty())
             .map(|(key, progress)| {
                 let waiting = progress.waiting.iter().map(pairs).collect();
@@ -162,7 +162,7 @@ impl UserState {
             .collect();
         let rules = self
             .rules
-            .iter()
+            .by_key()
             .filter(|(_, exposure)| !exposure.is_empty())
             .map(|(id, exposure)| {
                 let stored = StoredRuleExposure {

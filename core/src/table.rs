@@ -75,6 +75,12 @@ impl<T> Table<T> {
         self.rows.iter().map(|(key, value)| (key.as_str(), value))
     }
 
+    /// The rows in key order.
+    pub fn by_key(&self) -> impl Iterator<Item = (&str, &T)> {
+        let keys: Vec<&str> = self.rows.iter().map(|(key, _)| key.as_str()).collect();
+        key_order(&keys).into_iter().filter_map(|row| self.rows.get(row).map(|(key, value)| (key.as_str(), value)))
+    }
+
     /// Keeps the rows for which `keep` is true; row numbers change, so bindings must be redone.
     pub fn retain(&mut self, mut keep: impl FnMut(&str, &T) -> bool) {
         self.rows.retain(|(key, value)| keep(key, value));
@@ -82,9 +88,26 @@ impl<T> Table<T> {
     }
 }
 
+/// The positions of `keys` in key order. Not generic, so that one sort serves every table.
+fn key_order(keys: &[&str]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_unstable_by_key(|&row| keys[row]);
+    order
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_are_listed_in_key_order_without_moving() {
+        let mut table: Table<u32> = Table::default();
+        for (key, value) in [("b", 2), ("c", 3), ("a", 1)] {
+            table.insert(key.to_owned(), value);
+        }
+        assert_eq!(table.by_key().collect::<Vec<_>>(), [("a", &1), ("b", &2), ("c", &3)]);
+        assert_eq!(table.row_of("b"), Some(0));
+    }
 
     #[test]
     fn rows_keep_their_position_until_retained() {

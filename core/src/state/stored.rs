@@ -2,22 +2,20 @@
 //! `json_fields`): the keys are short because it is written on every change, empty fields are
 //! left out, and fields this version does not know are ignored.
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 
 use super::{RestoreError, STATE_VERSION};
 use crate::json_fields::{Fields, ObjectBuilder, pair, pair_value};
 
 /// Stored form, versions 1 to 3 (each adds fields; older ones read with their defaults). Short
-/// keys: this is written on every change. Empty fields are left out.
+/// keys: this is written on every change. Empty fields are left out. Entries are in key order.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StoredUserState {
     pub v: u32,
-    pub features: BTreeMap<String, StoredFeatureUsage>,
-    pub events: BTreeMap<String, StoredEventHistory>,
-    pub sequences: BTreeMap<String, StoredSequence>,
-    pub rules: BTreeMap<String, StoredRuleExposure>,
+    pub features: Vec<(String, StoredFeatureUsage)>,
+    pub events: Vec<(String, StoredEventHistory)>,
+    pub sequences: Vec<(String, StoredSequence)>,
+    pub rules: Vec<(String, StoredRuleExposure)>,
     /// `[day, shows]`.
     pub shows_on_day: Option<(i32, u32)>,
     pub tour: Option<StoredTour>,
@@ -129,7 +127,7 @@ fn unreadable(why: &str) -> RestoreError {
     RestoreError::Unreadable(why.to_owned())
 }
 
-fn entries<T>(map: &BTreeMap<String, T>, to_json: fn(&T) -> Value) -> Value {
+fn entries<T>(map: &[(String, T)], to_json: fn(&T) -> Value) -> Value {
     Value::Object(map.iter().map(|(key, entry)| (key.clone(), to_json(entry))).collect())
 }
 
@@ -148,10 +146,10 @@ fn read_state(fields: &Fields<'_>, v: u32) -> Result<StoredUserState, String> {
     let checklist = fields.object("c")?.map(|checklist| StoredChecklist::from_json(&checklist)).transpose()?;
     Ok(StoredUserState {
         v,
-        features: fields.entries("f", StoredFeatureUsage::from_json)?.into_iter().collect(),
-        events: fields.entries("e", StoredEventHistory::from_json)?.into_iter().collect(),
-        sequences: fields.entries("s", StoredSequence::from_json)?.into_iter().collect(),
-        rules: fields.entries("r", StoredRuleExposure::from_json)?.into_iter().collect(),
+        features: fields.entries("f", StoredFeatureUsage::from_json)?,
+        events: fields.entries("e", StoredEventHistory::from_json)?,
+        sequences: fields.entries("s", StoredSequence::from_json)?,
+        rules: fields.entries("r", StoredRuleExposure::from_json)?,
         shows_on_day: day,
         tour,
         checklist,
