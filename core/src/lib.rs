@@ -18,6 +18,7 @@ pub mod json_fields;
 pub mod layout;
 pub mod markup;
 pub mod model;
+pub mod order;
 pub mod outbox;
 pub mod program;
 pub mod state;

@@ -77,8 +77,9 @@ impl<T> Table<T> {
 
     /// The rows in key order.
     pub fn by_key(&self) -> impl Iterator<Item = (&str, &T)> {
-        let keys: Vec<&str> = self.rows.iter().map(|(key, _)| key.as_str()).collect();
-        key_order(&keys).into_iter().filter_map(|row| self.rows.get(row).map(|(key, value)| (key.as_str(), value)))
+        let rows = &self.rows;
+        let order = crate::order::positions(rows.len(), &|a, b| rows[a].0.cmp(&rows[b].0));
+        order.into_iter().filter_map(|row| rows.get(row).map(|(key, value)| (key.as_str(), value)))
     }
 
     /// Keeps the rows for which `keep` is true; row numbers change, so bindings must be redone.
@@ -86,13 +87,6 @@ impl<T> Table<T> {
         self.rows.retain(|(key, value)| keep(key, value));
         self.index = self.rows.iter().enumerate().map(|(row, (key, _))| (key.clone(), row)).collect();
     }
-}
-
-/// The positions of `keys` in key order. Not generic, so that one sort serves every table.
-fn key_order(keys: &[&str]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..keys.len()).collect();
-    order.sort_unstable_by_key(|&row| keys[row]);
-    order
 }
 
 #[cfg(test)]

@@ -127,8 +127,13 @@ fn unreadable(why: &str) -> RestoreError {
     RestoreError::Unreadable(why.to_owned())
 }
 
-fn entries<T>(map: &[(String, T)], to_json: fn(&T) -> Value) -> Value {
-    Value::Object(map.iter().map(|(key, entry)| (key.clone(), to_json(entry))).collect())
+fn entries<T>(entries: &[(String, T)], to_json: fn(&T) -> Value) -> Value {
+    // Inserted one by one: collecting would sort, with one sort for each type of entry.
+    let mut object = serde_json::Map::new();
+    for (key, entry) in entries {
+        object.insert(key.clone(), to_json(entry));
+    }
+    Value::Object(object)
 }
 
 fn read_state(fields: &Fields<'_>, v: u32) -> Result<StoredUserState, String> {

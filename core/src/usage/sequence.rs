@@ -43,7 +43,9 @@ impl SequenceProgress {
         let mut order: [usize; 8] = [0; 8];
         let count = matched.len().min(order.len());
         order[..count].copy_from_slice(&matched[..count]);
-        order[..count].sort_unstable_by(|a, b| b.cmp(a));
+        // Latest step first; sorted as the other lists of positions are, then reversed.
+        order[..count].sort_unstable();
+        order[..count].reverse();
         for &step in &order[..count] {
             if step == 0 {
                 if let Some(first) = self.waiting.first_mut() {
