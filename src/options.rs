@@ -5,7 +5,7 @@
 use js_sys::Reflect;
 use uptake_core::outbox::OutboxSettings;
 use uptake_core::time::Duration;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::console::warn;
 
@@ -15,6 +15,9 @@ pub(crate) struct Options {
     pub(crate) write_key: String,
     /// A config given inline as JSON text; when absent it is fetched from the collector.
     pub(crate) config: Option<String>,
+    /// The config's request the ES-module wrapper sent before the wasm loaded (`configRequest`):
+    /// a promise of its Response, or of the error it failed with.
+    pub(crate) config_request: Option<js_sys::Promise>,
     /// Whether a page view is tracked when the SDK starts.
     pub(crate) auto_page: bool,
     pub(crate) outbox: OutboxSettings,
@@ -85,6 +88,7 @@ impl Options {
         let flush_interval = number(options, "flushInterval", 100.0, 600_000.0, interval_ms) as i64;
         let outbox = OutboxSettings { flush_at, flush_interval: Duration::from_millis(flush_interval), ..defaults };
         let take_in_noted = crate::convert::function(&get(options, "takeInNoted"));
-        Ok(Options { collector, write_key, config, auto_page, outbox, take_in_noted })
+        let config_request = get(options, "configRequest").dyn_into::<js_sys::Promise>().ok();
+        Ok(Options { collector, write_key, config, config_request, auto_page, outbox, take_in_noted })
     }
 }

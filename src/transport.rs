@@ -51,14 +51,20 @@ impl Transport {
         Transport { batch_url: format!("{collector}/v1/batch"), config_url: format!("{collector}/v1/config") }
     }
 
-    /// Fetches the config's JSON text.
-    pub(crate) async fn fetch_config(&self) -> Result<String, JsValue> {
-        let window = web_sys::window().ok_or(JsValue::NULL)?;
-        let init = RequestInit::new();
-        init.set_mode(RequestMode::Cors);
-        init.set_credentials(RequestCredentials::Omit);
-        let response: Response =
-            JsFuture::from(window.fetch_with_str_and_init(&self.config_url, &init)).await?.dyn_into()?;
+    /// Fetches the config's JSON text, or reads the answer to the request `sent` already.
+    pub(crate) async fn fetch_config(&self, sent: Option<js_sys::Promise>) -> Result<String, JsValue> {
+        let request = match sent {
+            Some(sent) => sent,
+            None => {
+                let window = web_sys::window().ok_or(JsValue::NULL)?;
+                let init = RequestInit::new();
+                init.set_mode(RequestMode::Cors);
+                init.set_credentials(RequestCredentials::Omit);
+                window.fetch_with_str_and_init(&self.config_url, &init)
+            }
+        };
+        // The wrapper's request resolves to the error it failed with, not a Response.
+        let response: Response = JsFuture::from(request).await?.dyn_into()?;
         if !response.ok() {
             return Err(JsValue::from_f64(f64::from(response.status())));
         }

@@ -178,7 +178,7 @@ impl Client {
                 if let Some(cached) = client.inner.storage.load_config() {
                     client.apply_config(&cached);
                 }
-                client.fetch_config();
+                client.fetch_config(options.config_request);
             }
         }
         client.listen();
@@ -285,11 +285,12 @@ impl Client {
         }
     }
 
-    fn fetch_config(&self) {
+    /// Fetches the config, or reads the answer to the request the wrapper sent (`sent`).
+    fn fetch_config(&self, sent: Option<js_sys::Promise>) {
         let client = self.clone();
         self.inner.config_pending.set(true);
         wasm_bindgen_futures::spawn_local(async move {
-            match client.inner.transport.fetch_config().await {
+            match client.inner.transport.fetch_config(sent).await {
                 Ok(text) => {
                     if client.apply_config(&text) {
                         client.inner.storage.save_config(&text);

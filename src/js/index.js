@@ -166,6 +166,21 @@ function facade(instance, queued) {
 }
 
 /**
+ * The config's request, sent at once so that it travels while the WebAssembly downloads and
+ * compiles: the SDK reads its answer (a Response, or the error it failed with). None when the
+ * config is given inline or the collector is not known; the SDK then says what is wrong.
+ */
+function requestConfig(options) {
+  if (!options || options.config != null || typeof options.collector !== 'string' || !options.collector) return undefined;
+  try {
+    const url = options.collector.replace(/\/+$/, '') + '/v1/config';
+    return fetch(url, { mode: 'cors', credentials: 'omit' }).catch((error) => error);
+  } catch (error) {
+    return undefined;
+  }
+}
+
+/**
  * Starts the SDK. Resolves to the API once the WebAssembly is ready; never rejects: if the SDK
  * cannot start, the API it resolves to ignores every call.
  */
@@ -173,9 +188,10 @@ export async function load(options) {
   let instance = null;
   const queued = trackQueue();
   try {
+    const configRequest = requestConfig(options);
     const wasmUrl = (options && options.wasmUrl) || new URL('./uptake_wasm_bg.wasm', import.meta.url);
     await initWasm({ module_or_path: wasmUrl });
-    instance = startWasm(Object.assign({}, options, { takeInNoted: queued.takeInAllGuarded }));
+    instance = startWasm(Object.assign({}, options, { takeInNoted: queued.takeInAllGuarded, configRequest }));
   } catch (error) {
     warn('could not start; calls to the SDK are ignored on this page', error);
   }
