@@ -290,7 +290,12 @@ impl Client {
         let client = self.clone();
         self.inner.config_pending.set(true);
         wasm_bindgen_futures::spawn_local(async move {
-            match client.inner.transport.fetch_config(sent).await {
+            let answer = client.inner.transport.fetch_config(sent).await;
+            // In a task of its own: a request sent early may have its answer already, and
+            // applying the config (compiling it, showing what it decides) is not the page's
+            // start's work; the SDK is ready for calls before it.
+            gloo_timers::future::TimeoutFuture::new(0).await;
+            match answer {
                 Ok(text) => {
                     if client.apply_config(&text) {
                         client.inner.storage.save_config(&text);
