@@ -103,14 +103,6 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// `[a, b]` of two whole numbers.
-pub fn pair(value: &Value) -> Option<(i64, i64)> {
-    match value.as_array()?.as_slice() {
-        [first, second] => Some((first.as_i64()?, second.as_i64()?)),
-        _ => None,
-    }
-}
-
 /// Building a JSON object field by field, leaving out what is empty.
 #[derive(Default)]
 pub struct ObjectBuilder(Map<String, Value>);
@@ -133,19 +125,14 @@ impl ObjectBuilder {
         }
     }
 
-    /// The field unless it is zero, false or empty (`keep` false).
-    pub fn unless(self, keep: bool, key: &str, value: impl Into<Value>) -> ObjectBuilder {
+    /// The field when `keep` holds: the stored forms leave out zeros, `false` and empty lists.
+    pub fn field_if(self, keep: bool, key: &str, value: impl Into<Value>) -> ObjectBuilder {
         if keep { self.field(key, value) } else { self }
     }
 
     pub fn build(self) -> Value {
         Value::Object(self.0)
     }
-}
-
-/// `[a, b]`.
-pub fn pair_value((first, second): (i64, i64)) -> Value {
-    Value::Array(vec![Value::from(first), Value::from(second)])
 }
 
 #[cfg(test)]
@@ -173,17 +160,13 @@ mod tests {
     }
 
     #[test]
-    fn pairs_are_two_whole_numbers() {
-        assert_eq!(pair(&json!([1, -2])), Some((1, -2)));
-        assert_eq!(pair(&json!([1])), None);
-        assert_eq!(pair(&json!([1, 2.5])), None);
-        assert_eq!(pair_value((3, 4)), json!([3, 4]));
-    }
-
-    #[test]
     fn a_built_object_leaves_out_what_is_empty() {
-        let built =
-            ObjectBuilder::new().field("v", 3).some("a", None::<i64>).some("b", Some(2)).unless(false, "c", 0).build();
+        let built = ObjectBuilder::new()
+            .field("v", 3)
+            .some("a", None::<i64>)
+            .some("b", Some(2))
+            .field_if(false, "c", 0)
+            .build();
         assert_eq!(built, json!({"v": 3, "b": 2}));
     }
 }

@@ -127,11 +127,9 @@ impl Outbox {
         }
         let ttl = self.settings.ttl;
         // Oldest first: each lands at the back, and the bounds drop the oldest of all.
+        let events: Vec<StoredEvent> = events.into_iter().collect();
+        let order = crate::order::positions(events.len(), &|a, b| events[a].queued_at.cmp(&events[b].queued_at));
         let mut events: Vec<Option<StoredEvent>> = events.into_iter().map(Some).collect();
-        let order = crate::order::positions(events.len(), &|a, b| {
-            let queued_at = |at: usize| events[at].as_ref().map(|event| event.queued_at);
-            queued_at(a).cmp(&queued_at(b))
-        });
         for event in order.into_iter().filter_map(|at| events.get_mut(at).and_then(Option::take)) {
             if self.ids.contains(&event.id) {
                 continue;

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::{RestoreError, STATE_VERSION};
-use crate::json_fields::{Fields, ObjectBuilder, pair, pair_value};
+use crate::json_fields::{Fields, ObjectBuilder};
 
 /// Stored form, versions 1 to 3 (each adds fields; older ones read with their defaults). Short
 /// keys: this is written on every change. Empty fields are left out. Entries are in key order.
@@ -91,7 +91,8 @@ impl StoredUserState {
     /// Reads a stored state from its JSON text. The version is read first: a newer format is
     /// refused as such, not as unreadable.
     pub fn parse(text: &str) -> Result<StoredUserState, RestoreError> {
-        let value: Value = serde_json::from_str(text).map_err(|_| unreadable("it is not JSON"))?;
+        let value: Value =
+            serde_json::from_str(text).map_err(|_| RestoreError::Unreadable("it is not JSON".to_owned()))?;
         StoredUserState::from_json(&value)
     }
 
@@ -107,10 +108,10 @@ impl StoredUserState {
     pub fn to_json(&self) -> Value {
         ObjectBuilder::new()
             .field("v", self.v)
-            .unless(!self.features.is_empty(), "f", entries(&self.features, StoredFeatureUsage::to_json))
-            .unless(!self.events.is_empty(), "e", entries(&self.events, StoredEventHistory::to_json))
-            .unless(!self.sequences.is_empty(), "s", entries(&self.sequences, StoredSequence::to_json))
-            .unless(!self.rules.is_empty(), "r", entries(&self.rules, StoredRuleExposure::to_json))
+            .field_if(!self.features.is_empty(), "f", entries(&self.features, StoredFeatureUsage::to_json))
+            .field_if(!self.events.is_empty(), "e", entries(&self.events, StoredEventHistory::to_json))
+            .field_if(!self.sequences.is_empty(), "s", entries(&self.sequences, StoredSequence::to_json))
+            .field_if(!self.rules.is_empty(), "r", entries(&self.rules, StoredRuleExposure::to_json))
             .some("d", self.shows_on_day.map(|(day, shows)| Value::Array(vec![day.into(), shows.into()])))
             .some("t", self.tour.as_ref().map(StoredTour::to_json))
             .some("c", self.checklist.as_ref().map(StoredChecklist::to_json))
@@ -121,10 +122,6 @@ impl StoredUserState {
     pub fn to_text(&self) -> String {
         self.to_json().to_string()
     }
-}
-
-fn unreadable(why: &str) -> RestoreError {
-    RestoreError::Unreadable(why.to_owned())
 }
 
 fn entries<T>(entries: &[(String, T)], to_json: fn(&T) -> Value) -> Value {
@@ -181,11 +178,11 @@ impl StoredTour {
             .field("id", self.id.as_str())
             .field("step", self.step)
             .some("rule", self.rule.as_deref())
-            .unless(self.preview, "preview", true)
+            .field_if(self.preview, "preview", true)
             .field("started", self.started)
             .some("missing", self.missing)
-            .unless(self.centered, "centered", true)
-            .unless(self.viewed, "viewed", true)
+            .field_if(self.centered, "centered", true)
+            .field_if(self.viewed, "viewed", true)
             .build()
     }
 }
@@ -206,9 +203,9 @@ impl StoredChecklist {
         ObjectBuilder::new()
             .field("id", self.id.as_str())
             .some("rule", self.rule.as_deref())
-            .unless(self.preview, "preview", true)
-            .unless(self.open, "open", true)
-            .unless(self.dismissed, "dismissed", true)
+            .field_if(self.preview, "preview", true)
+            .field_if(self.open, "open", true)
+            .field_if(self.dismissed, "dismissed", true)
             .field("reported", self.reported)
             .build()
     }
@@ -234,8 +231,8 @@ impl StoredFeatureUsage {
             .some("first", self.first)
             .some("last", self.last)
             .some("day", self.day)
-            .unless(!self.bits.is_empty(), "bits", self.bits.as_str())
-            .unless(self.older != 0, "older", self.older)
+            .field_if(!self.bits.is_empty(), "bits", self.bits.as_str())
+            .field_if(self.older != 0, "older", self.older)
             .some("seen", self.seen)
             .build()
     }
@@ -252,8 +249,20 @@ impl StoredEventHistory {
     }
 
     fn to_json(&self) -> Value {
-        ObjectBuilder::new().field("n", self.n).unless(!self.at.is_empty(), "at", self.at.clone()).build()
+        ObjectBuilder::new().field("n", self.n).field_if(!self.at.is_empty(), "at", self.at.clone()).build()
     }
+}
+
+/// `[start, last]`.
+fn pair(value: &Value) -> Option<(i64, i64)> {
+    match value.as_array()?.as_slice() {
+        [first, second] => Some((first.as_i64()?, second.as_i64()?)),
+        _ => None,
+    }
+}
+
+fn pair_value((first, second): (i64, i64)) -> Value {
+    Value::Array(vec![Value::from(first), Value::from(second)])
 }
 
 /// `[[start, last], ...]`.
@@ -280,8 +289,8 @@ impl StoredSequence {
     fn to_json(&self) -> Value {
         ObjectBuilder::new()
             .field("n", self.n)
-            .unless(!self.w.is_empty(), "w", Value::Array(self.w.iter().map(|runs| pairs_value(runs)).collect()))
-            .unless(!self.c.is_empty(), "c", pairs_value(&self.c))
+            .field_if(!self.w.is_empty(), "w", Value::Array(self.w.iter().map(|runs| pairs_value(runs)).collect()))
+            .field_if(!self.c.is_empty(), "c", pairs_value(&self.c))
             .build()
     }
 }
@@ -303,7 +312,7 @@ impl StoredRuleExposure {
 
     fn to_json(&self) -> Value {
         ObjectBuilder::new()
-            .unless(self.shows != 0, "shows", self.shows)
+            .field_if(self.shows != 0, "shows", self.shows)
             .some("first", self.first)
             .some("last", self.last)
             .some("dismissed", self.dismissed)
@@ -312,5 +321,20 @@ impl StoredRuleExposure {
             .some("goal", self.goal)
             .some("variant", self.variant.as_deref())
             .build()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::{pair, pair_value};
+
+    #[test]
+    fn runs_are_pairs_of_two_whole_numbers() {
+        assert_eq!(pair(&json!([1, -2])), Some((1, -2)));
+        assert_eq!(pair(&json!([1])), None);
+        assert_eq!(pair(&json!([1, 2.5])), None);
+        assert_eq!(pair_value((3, 4)), json!([3, 4]));
     }
 }
