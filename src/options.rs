@@ -15,8 +15,8 @@ pub(crate) struct Options {
     pub(crate) write_key: String,
     /// A config given inline as JSON text; when absent it is fetched from the collector.
     pub(crate) config: Option<String>,
-    /// The config's request the ES-module wrapper sent before the wasm loaded (`configRequest`):
-    /// a promise of its Response, or of the error it failed with.
+    /// The config's request to the collector, which the ES-module wrapper sends before the wasm
+    /// loads (`configRequest`): a promise of its Response, or of the error it failed with.
     pub(crate) config_request: Option<js_sys::Promise>,
     /// Whether a page view is tracked when the SDK starts.
     pub(crate) auto_page: bool,

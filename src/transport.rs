@@ -1,4 +1,5 @@
-//! The network: the config fetched from the collector, and batches POSTed to it. Bodies are
+//! The network: the answer to the config's request (sent by the ES-module wrapper before the
+//! wasm loaded, see `src/js/index.js`), and batches POSTed to the collector. Bodies are
 //! JSON sent as `text/plain` with the write key inside, so no request needs a CORS preflight,
 //! not even a `keepalive` one that outlives its page. Every answer is read whole (status,
 //! `Retry-After`, the events it names) and handed to the core, which decides what it means.
@@ -43,27 +44,16 @@ fn set_keepalive(init: &RequestInit, keepalive: bool) {
 
 pub(crate) struct Transport {
     batch_url: String,
-    config_url: String,
 }
 
 impl Transport {
     pub(crate) fn new(collector: &str) -> Transport {
-        Transport { batch_url: format!("{collector}/v1/batch"), config_url: format!("{collector}/v1/config") }
+        Transport { batch_url: format!("{collector}/v1/batch") }
     }
 
-    /// Fetches the config's JSON text, or reads the answer to the request `sent` already.
-    pub(crate) async fn fetch_config(&self, sent: Option<js_sys::Promise>) -> Result<String, JsValue> {
-        let request = match sent {
-            Some(sent) => sent,
-            None => {
-                let window = web_sys::window().ok_or(JsValue::NULL)?;
-                let init = RequestInit::new();
-                init.set_mode(RequestMode::Cors);
-                init.set_credentials(RequestCredentials::Omit);
-                window.fetch_with_str_and_init(&self.config_url, &init)
-            }
-        };
-        // The wrapper's request resolves to the error it failed with, not a Response.
+    /// The config's JSON text, from the answer to its request: a promise of the Response, or
+    /// of the error the request failed with.
+    pub(crate) async fn read_config(&self, request: js_sys::Promise) -> Result<String, JsValue> {
         let response: Response = JsFuture::from(request).await?.dyn_into()?;
         if !response.ok() {
             return Err(JsValue::from_f64(f64::from(response.status())));

@@ -285,12 +285,16 @@ impl Client {
         }
     }
 
-    /// Fetches the config, or reads the answer to the request the wrapper sent (`sent`).
-    fn fetch_config(&self, sent: Option<js_sys::Promise>) {
+    /// Reads the answer to the config's request, which the wrapper sent before the wasm loaded
+    /// (`None` when it could not send one).
+    fn fetch_config(&self, request: Option<js_sys::Promise>) {
         let client = self.clone();
         self.inner.config_pending.set(true);
         wasm_bindgen_futures::spawn_local(async move {
-            let answer = client.inner.transport.fetch_config(sent).await;
+            let answer = match request {
+                Some(request) => client.inner.transport.read_config(request).await,
+                None => Err(wasm_bindgen::JsValue::from_str("no request for it was sent")),
+            };
             // In a task of its own: a request sent early may have its answer already, and
             // applying the config (compiling it, showing what it decides) is not the page's
             // start's work; the SDK is ready for calls before it.

@@ -166,9 +166,10 @@ function facade(instance, queued) {
 }
 
 /**
- * The config's request, sent at once so that it travels while the WebAssembly downloads and
- * compiles: the SDK reads its answer (a Response, or the error it failed with). None when the
- * config is given inline or the collector is not known; the SDK then says what is wrong.
+ * The config's request to the collector, sent at once so that it travels while the WebAssembly
+ * downloads and compiles; the SDK only reads its answer (a Response, or the error it failed
+ * with). None when the config is given inline or the collector is not known (the SDK then says
+ * what is wrong).
  */
 function requestConfig(options) {
   if (!options || options.config != null || typeof options.collector !== 'string' || !options.collector) return undefined;
