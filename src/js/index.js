@@ -189,9 +189,12 @@ export async function load(options) {
   let instance = null;
   const queued = trackQueue();
   try {
-    const configRequest = requestConfig(options);
+    // The WebAssembly's request goes out first, before the glue builds its imports and before the
+    // config's request: the SDK's start waits for it and nothing else.
     const wasmUrl = (options && options.wasmUrl) || new URL('./uptake_wasm_bg.wasm', import.meta.url);
-    await initWasm({ module_or_path: wasmUrl });
+    const wasmResponse = fetch(wasmUrl);
+    const configRequest = requestConfig(options);
+    await initWasm({ module_or_path: wasmResponse });
     instance = startWasm(Object.assign({}, options, { takeInNoted: queued.takeInAllGuarded, configRequest }));
   } catch (error) {
     warn('could not start; calls to the SDK are ignored on this page', error);
