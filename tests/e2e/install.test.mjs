@@ -52,12 +52,21 @@ window.sdk = await load({ collector: location.origin, writeKey: 'dev', autoPage:
   const page = await newPage(context);
   await page.route(`${shared.collector.url}/esm.html`, (route) => route.fulfill({ contentType: 'text/html', body: html }));
   const wasm = page.waitForResponse((response) => response.url().endsWith('.wasm'));
-  const requested = [];
-  page.on('request', (request) => requested.push(new URL(request.url()).pathname));
+  // The order the page calls fetch() in: the browser may report two requests sent in the same
+  // task in either order, so the network events cannot tell which went out first.
+  await page.addInitScript(() => {
+    const fetch = window.fetch;
+    window.fetchedPaths = [];
+    window.fetch = (input, init) => {
+      window.fetchedPaths.push(new URL(input instanceof Request ? input.url : input, location.href).pathname);
+      return fetch(input, init);
+    };
+  });
   await page.goto(`${shared.collector.url}/esm.html`);
   assert.equal((await wasm).headers()['content-type'], 'application/wasm', 'so the browser can compile while it downloads');
   await page.waitForFunction(() => window.sdk);
-  assert.deepEqual(requested.filter((path) => path.endsWith('.wasm') || path === '/v1/config'),
+  const fetched = await page.evaluate(() => window.fetchedPaths);
+  assert.deepEqual(fetched.filter((path) => path.endsWith('.wasm') || path === '/v1/config'),
     ['/uptake/uptake_wasm_bg.wasm', '/v1/config'], 'the start waits for the wasm alone, so its request goes out first');
   assert.deepEqual(Object.keys(await page.evaluate(() => window.sdk)).sort(),
     ['adoption', 'anonymousId', 'debug', 'featureUsage', 'flush', 'group', 'identify', 'page', 'push', 'startTour', 'track']);
