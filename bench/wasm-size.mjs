@@ -34,12 +34,9 @@ const PARTS = [
 
 const work = mkdtempSync(join(tmpdir(), 'uptake-wasm-size-'));
 try {
-  execFileSync('cargo', ['build', '--quiet', '-p', 'uptake', '--target', 'wasm32-unknown-unknown', '--profile', 'wasm'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
+  const wasm = execFileSync(join(ROOT, 'scripts', 'build-wasm'), { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
   execFileSync('wasm-bindgen', ['--target', 'web', '--no-typescript', '--keep-debug', '--out-dir', work, '--out-name', 'uptake',
-    join(ROOT, 'target', 'wasm32-unknown-unknown', 'wasm', 'uptake.wasm')]);
+    join(ROOT, wasm)]);
   const csv = execFileSync('twiggy', ['top', '-n', '1000000', '-f', 'csv', join(work, 'uptake_bg.wasm')], {
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
