@@ -24,7 +24,8 @@ pub(crate) use modal::ModalView;
 pub(crate) use survey::{SurveyAnswerChoice, SurveyTexts, SurveyView};
 pub(crate) use targets::{TargetSearch, find_target, scroll_into_view, top_layer_ancestor};
 
-const STYLES: &str = include_str!("styles.css");
+/// `styles.css` without its comments and spare whitespace (the build script writes it).
+const STYLES: &str = include_str!(concat!(env!("OUT_DIR"), "/styles.css"));
 
 /// A shadow root the SDK renders into.
 pub(crate) struct UiRoot {

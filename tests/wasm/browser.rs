@@ -1,6 +1,7 @@
 //! The SDK compiled to wasm and run in headless Chromium (wasm-bindgen-test): usage persisted in
 //! localStorage and restored by the next page, the snippet's queue replayed in order, and bad
-//! input from the host page ignored with a warning instead of an exception.
+//! input from the host page ignored with a warning instead of an exception; the stylesheet as
+//! the build script compacts it reads as its source does.
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Array, JSON, Object, Reflect};
@@ -133,4 +134,22 @@ fn starting_without_a_write_key_is_an_error_not_a_panic() {
     let message = Reflect::get(&error, &"message".into()).unwrap().as_string().unwrap();
     assert!(message.contains("write key"), "{message}");
     assert!(error.is_instance_of::<js_sys::Error>());
+}
+
+/// The rules of a stylesheet as the browser reads them, each in the browser's own text.
+fn parsed_rules(css: &str) -> Vec<String> {
+    let sheet = web_sys::CssStyleSheet::new().unwrap();
+    sheet.replace_sync(css).unwrap();
+    let rules = sheet.css_rules().unwrap();
+    (0..rules.length()).map(|index| rules.item(index).unwrap().css_text()).collect()
+}
+
+#[wasm_bindgen_test]
+fn the_compacted_stylesheet_reads_as_the_source_does() {
+    let source = include_str!("../../src/ui/styles.css");
+    let compacted = include_str!(concat!(env!("OUT_DIR"), "/styles.css"));
+    assert!(compacted.len() < source.len() * 4 / 5, "comments and indentation are gone");
+    let rules = parsed_rules(source);
+    assert!(rules.len() > 40, "every rule was read: {}", rules.len());
+    assert_eq!(parsed_rules(compacted), rules);
 }
