@@ -1,26 +1,21 @@
-// Gives the wasm's imports, exports and import module one- and two-letter names, and renames
-// them to match in wasm-bindgen's glue. wasm-bindgen names each import after its JS function and
-// a hash (`__wbg_fetch_21015a0a4570ab44`); the wasm and the glue both carry every name, and the
-// hashes do not compress. `scripts/build-sdk` runs this after wasm-opt -Oz and before minifying
-// the glue.
+// Renames the wasm's imports, exports and import module in wasm-bindgen's glue, after binaryen's
+// `--minify-imports-and-exports-and-modules` gave them one- and two-letter names in the wasm.
+// wasm-bindgen names each import after its JS function and a hash
+// (`__wbg_fetch_21015a0a4570ab44`); the wasm and the glue both carry every name, and the hashes
+// do not compress. `scripts/build-sdk` runs the pass, then this, before minifying the glue.
 //
-//   node scripts/minify-wasm-names.mjs <wasm file> <glue file>
+//   node scripts/minify-wasm-names.mjs <renamed wasm> <renaming printed by wasm-opt> <glue file>
 //
-// binaryen's `--minify-imports-and-exports-and-modules` renames them in the wasm and prints the
-// renaming. The glue is then rewritten and checked: every import of the renamed wasm must be a
-// key of the glue's import object exactly once, and every `wasm.<name>` the glue uses must be an
-// export of the renamed wasm. Anything else stops the build, so a change in wasm-bindgen's glue
-// fails here rather than in a browser.
+// The glue is rewritten and checked: every import of the renamed wasm must be a key of the
+// glue's import object exactly once, and every `wasm.<name>` the glue uses must be an export of
+// the renamed wasm. Anything else stops the build, so a change in wasm-bindgen's glue fails here
+// rather than in a browser.
 
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const [wasmFile, glueFile] = process.argv.slice(2);
-if (!wasmFile || !glueFile) {
-  console.error('usage: node scripts/minify-wasm-names.mjs <wasm file> <glue file>');
+const [wasmFile, renamingFile, glueFile] = process.argv.slice(2);
+if (!wasmFile || !renamingFile || !glueFile) {
+  console.error('usage: node scripts/minify-wasm-names.mjs <renamed wasm> <renaming printed by wasm-opt> <glue file>');
   process.exit(2);
 }
 
@@ -29,14 +24,7 @@ function fail(message) {
   process.exit(1);
 }
 
-const FEATURES = ['bulk-memory', 'sign-ext', 'nontrapping-float-to-int', 'mutable-globals', 'reference-types', 'multivalue'];
-const renaming = JSON.parse(
-  execFileSync(
-    join(ROOT, 'node_modules', '.bin', 'wasm-opt'),
-    [...FEATURES.map((feature) => `--enable-${feature}`), '--minify-imports-and-exports-and-modules', wasmFile, '-o', wasmFile],
-    { encoding: 'utf8' },
-  ),
-);
+const renaming = JSON.parse(readFileSync(renamingFile, 'utf8'));
 
 const module = new WebAssembly.Module(readFileSync(wasmFile));
 const imports = WebAssembly.Module.imports(module);
