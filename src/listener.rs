@@ -45,7 +45,17 @@ impl EventListener {
         capture: bool,
         handler: impl FnMut(Event) + 'static,
     ) -> Option<EventListener> {
-        let mut handler = handler;
+        Self::boxed(target, kind, capture, Box::new(handler))
+    }
+
+    /// `new` without its type parameter: one closure type for every listener, so the wasm
+    /// carries one copy of wasm-bindgen's closure glue instead of one per call site.
+    fn boxed(
+        target: &EventTarget,
+        kind: &'static str,
+        capture: bool,
+        mut handler: Box<dyn FnMut(Event)>,
+    ) -> Option<EventListener> {
         let callback = Closure::<dyn FnMut(Event)>::new(move |event| {
             take_in_noted_calls();
             handler(event);
