@@ -27,7 +27,7 @@ mod surveys;
 mod text;
 mod tours;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -212,21 +212,23 @@ fn ids_of<'v>(value: &'v Json<'_>, list: &str) -> Vec<(&'v str, String)> {
         .collect()
 }
 
-/// Reports each id of `ids` used again after its first use; returns the first uses.
-fn report_duplicates<'v>(decoder: &mut Decoder, ids: Vec<(&'v str, String)>) -> HashMap<&'v str, String> {
-    let mut first_paths: HashMap<&str, String> = HashMap::new();
-    for (id, path) in ids {
-        match first_paths.get(id) {
-            Some(first_path) => {
-                let problem = ConfigProblem::DuplicateId { id: id.to_owned(), first_path: first_path.clone() };
-                decoder.report_at(path, problem);
+/// Reports each id of `ids` used again after its first use; returns the ids, each with the index
+/// of its first use in `ids`. (Every id table of the SDK is a `HashMap<String, usize>`: one map
+/// type is one copy of the hash table's code in the wasm.)
+fn report_duplicates(decoder: &mut Decoder, ids: &[(&str, String)]) -> HashMap<String, usize> {
+    let mut first_uses: HashMap<String, usize> = HashMap::new();
+    for (index, (id, path)) in ids.iter().enumerate() {
+        match first_uses.get(*id) {
+            Some(&first) => {
+                let problem = ConfigProblem::DuplicateId { id: (*id).to_owned(), first_path: ids[first].1.clone() };
+                decoder.report_at(path.clone(), problem);
             }
             None => {
-                first_paths.insert(id, path);
+                first_uses.insert((*id).to_owned(), index);
             }
         }
     }
-    first_paths
+    first_uses
 }
 
 /// Reports ids used twice in a list, and references to ids no item has.
@@ -239,24 +241,24 @@ fn check_ids(decoder: &mut Decoder, value: &Json<'_>) {
         ("checklists", Some(IdKind::Checklist)),
         ("surveys", Some(IdKind::Survey)),
     ];
-    let mut known: HashMap<IdKind, HashSet<&str>> = HashMap::new();
+    let mut known: Vec<(IdKind, HashMap<String, usize>)> = Vec::new();
     for (list, kind) in lists {
-        let first_paths = report_duplicates(decoder, ids_of(value, list));
+        let first_uses = report_duplicates(decoder, &ids_of(value, list));
         if let Some(kind) = kind {
-            known.insert(kind, first_paths.into_keys().collect());
+            known.push((kind, first_uses));
         }
     }
     let checklists = value.get("checklists").and_then(Json::as_array).unwrap_or_default();
     for (index, checklist) in checklists.iter().enumerate() {
         let list = format!("checklists[{index}].items");
         let items = ids_of(checklist, "items").into_iter();
-        report_duplicates(
-            decoder,
-            items.map(|(id, path)| (id, format!("{list}{}", path.trim_start_matches("items")))).collect(),
-        );
+        let items: Vec<_> =
+            items.map(|(id, path)| (id, format!("{list}{}", path.trim_start_matches("items")))).collect();
+        report_duplicates(decoder, &items);
     }
     for reference in decoder.take_references() {
-        if !known.get(&reference.kind).is_some_and(|ids| ids.contains(reference.id.as_str())) {
+        let ids = known.iter().find(|(kind, _)| *kind == reference.kind).map(|(_, ids)| ids);
+        if !ids.is_some_and(|ids| ids.contains_key(reference.id.as_str())) {
             let problem = ConfigProblem::UnknownReference { kind: reference.kind.noun(), id: reference.id };
             decoder.report_at(reference.path, problem);
         }

@@ -5,13 +5,13 @@
 use std::collections::HashMap;
 
 use crate::config::{
-    AllCondition, AnyCondition, Condition, Config, EntryPoint, EventMatch, Goal, NotCondition, OneOrMany, Prompt,
+    AllCondition, AnyCondition, Condition, Config, EntryPoint, EventMatch, Goal, NotCondition, OneOrMany,
 };
 use crate::time::Duration;
 use crate::usage::{EventRetention, SequenceRetention};
 
 use super::condition::{Cond, barrier_bit, recency_bit};
-use super::{CompiledRule, FeatureIndex, Matcher, Program, SequenceDef, WakeIndex};
+use super::{CompiledRule, EventIndex, FeatureIndex, Matcher, Program, SequenceDef, WakeIndex};
 
 /// The state key of an event and its `where`: the name alone when there is none.
 fn matcher_key(event_match: &EventMatch) -> String {
@@ -66,7 +66,12 @@ impl Compiler {
             filter: event_match.filter().cloned(),
             key: key.clone(),
         });
-        program.matchers_by_event.entry(event_match.event().to_owned()).or_default().push(index);
+        let events = &mut program.events;
+        let event = *events.index.entry(event_match.event().to_owned()).or_insert_with(|| {
+            events.matchers.push(Vec::new());
+            events.matchers.len() - 1
+        });
+        events.matchers[event].push(index);
         program.feature_uses.push(Vec::new());
         program.entry_points.push(Vec::new());
         program.history.push(None);
@@ -210,7 +215,7 @@ impl Program {
                 config: crate::config::Config::default(),
                 features,
                 matchers: Vec::new(),
-                matchers_by_event: HashMap::new(),
+                events: EventIndex::default(),
                 sequences: Vec::new(),
                 selectors: Vec::new(),
                 rules: Vec::new(),
@@ -244,13 +249,15 @@ impl Program {
                 None => {}
             }
         }
-        let prompts: HashMap<&str, &Prompt> =
-            config.prompts.iter().map(|prompt| (prompt.id.as_str(), prompt)).collect();
+        let prompts: HashMap<String, usize> =
+            config.prompts.iter().enumerate().map(|(index, prompt)| (prompt.id.clone(), index)).collect();
         for (rule_index, rule) in config.rules.iter().enumerate() {
             let mut needs = Dependencies::default();
             let mut when = compiler.condition(&rule.when, &mut needs);
             let prompt = match &rule.show {
-                crate::config::Show::Prompt(id) => prompts.get(id.as_str()).copied(),
+                crate::config::Show::Prompt(id) => {
+                    prompts.get(id.as_str()).and_then(|&index| config.prompts.get(index))
+                }
                 _ => None,
             };
             // A prompt attached to an element shows only when the element is on the page.

@@ -68,12 +68,26 @@ pub(crate) struct WakeIndex {
     pub(crate) model: Vec<usize>,
 }
 
+/// The matchers of each event name.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct EventIndex {
+    /// Event name to its position in `matchers`.
+    pub(crate) index: HashMap<String, usize>,
+    pub(crate) matchers: Vec<Vec<usize>>,
+}
+
+impl EventIndex {
+    fn matchers_of(&self, event: &str) -> Option<&[usize]> {
+        self.index.get(event).and_then(|&position| self.matchers.get(position)).map(Vec::as_slice)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Program {
     config: Config,
     pub(crate) features: FeatureIndex,
     pub(crate) matchers: Vec<Matcher>,
-    pub(crate) matchers_by_event: HashMap<String, Vec<usize>>,
+    pub(crate) events: EventIndex,
     pub(crate) sequences: Vec<SequenceDef>,
     pub(crate) selectors: Vec<String>,
     pub(crate) rules: Vec<CompiledRule>,
@@ -200,7 +214,7 @@ impl Program {
     ) {
         scratch.clear();
         let offset = self.config.settings.day_offset();
-        if let Some(candidates) = self.matchers_by_event.get(event) {
+        if let Some(candidates) = self.events.matchers_of(event) {
             for &matcher in candidates {
                 let passes = self
                     .matchers
