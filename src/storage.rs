@@ -3,7 +3,6 @@
 //! sandboxed frames, a full quota) the SDK carries on in memory and says so once.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 use uptake_core::state::{RestoreError, StoredUserState, UserState};
@@ -13,8 +12,9 @@ use crate::console::warn;
 pub(crate) struct Storage {
     prefix: String,
     local: Option<web_sys::Storage>,
-    /// Values kept when `localStorage` refuses them, so this page still works.
-    memory: RefCell<HashMap<String, String>>,
+    /// Values kept when `localStorage` refuses them, so this page still works: a few keys (the
+    /// identity, a state per user, the config), so a list, not one more hash map type.
+    memory: RefCell<Vec<(String, String)>>,
     warned: Cell<bool>,
 }
 
@@ -40,7 +40,7 @@ impl Storage {
         let storage = Storage {
             prefix: format!("uptake:{write_key}:"),
             local,
-            memory: RefCell::new(HashMap::new()),
+            memory: RefCell::new(Vec::new()),
             warned: Cell::new(false),
         };
         if storage.local.is_none() {
@@ -55,9 +55,14 @@ impl Storage {
         }
     }
 
+    /// Drops what memory kept under `key` (the full key, with the prefix).
+    fn forget(&self, key: &str) {
+        self.memory.borrow_mut().retain(|(kept, _)| kept != key);
+    }
+
     fn get(&self, key: &str) -> Option<String> {
         let key = format!("{}{key}", self.prefix);
-        if let Some(value) = self.memory.borrow().get(&key) {
+        if let Some((_, value)) = self.memory.borrow().iter().find(|(kept, _)| *kept == key) {
             return Some(value.clone());
         }
         self.local.as_ref()?.get_item(&key).ok().flatten()
@@ -66,17 +71,16 @@ impl Storage {
     fn set(&self, key: &str, value: String) {
         let key = format!("{}{key}", self.prefix);
         let stored = self.local.as_ref().is_some_and(|local| local.set_item(&key, &value).is_ok());
-        if stored {
-            self.memory.borrow_mut().remove(&key);
-        } else {
+        self.forget(&key);
+        if !stored {
             self.warn_once();
-            self.memory.borrow_mut().insert(key, value);
+            self.memory.borrow_mut().push((key, value));
         }
     }
 
     fn remove(&self, key: &str) {
         let key = format!("{}{key}", self.prefix);
-        self.memory.borrow_mut().remove(&key);
+        self.forget(&key);
         if let Some(local) = &self.local {
             let _ = local.remove_item(&key);
         }
@@ -130,5 +134,41 @@ impl Storage {
 
     pub(crate) fn save_config(&self, text: &str) {
         self.set("config", text.to_owned());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::{Cell, RefCell};
+
+    use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+    use super::Storage;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    /// Storage as it is where `localStorage` is blocked: everything is kept in memory.
+    fn memory_only() -> Storage {
+        Storage {
+            prefix: "uptake:test:".to_owned(),
+            local: None,
+            memory: RefCell::new(Vec::new()),
+            warned: Cell::new(false),
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn without_local_storage_values_are_kept_in_memory_one_per_key() {
+        let storage = memory_only();
+        storage.set("config", "first".to_owned());
+        storage.set("user", "someone".to_owned());
+        storage.set("config", "second".to_owned());
+        assert_eq!(storage.get("config").as_deref(), Some("second"));
+        assert_eq!(storage.get("user").as_deref(), Some("someone"));
+        assert_eq!(storage.memory.borrow().len(), 2);
+        storage.remove("config");
+        assert_eq!(storage.get("config"), None);
+        assert_eq!(storage.get("user").as_deref(), Some("someone"));
+        assert!(storage.warned.get(), "the fallback to memory is said once");
     }
 }
