@@ -213,8 +213,8 @@ fn ids_of<'v>(value: &'v Json<'_>, list: &str) -> Vec<(&'v str, String)> {
 }
 
 /// Reports each id of `ids` used again after its first use; returns the ids, each with the index
-/// of its first use in `ids`. (Every id table of the SDK is a `HashMap<String, usize>`: one map
-/// type is one copy of the hash table's code in the wasm.)
+/// of its first use in `ids`. (The config checks, the compiler and the program all index ids
+/// with `HashMap<String, usize>`: one map type is one copy of the hash table's code in the wasm.)
 fn report_duplicates(decoder: &mut Decoder, ids: &[(&str, String)]) -> HashMap<String, usize> {
     let mut first_uses: HashMap<String, usize> = HashMap::new();
     for (index, (id, path)) in ids.iter().enumerate() {
