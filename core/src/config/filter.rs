@@ -2,14 +2,13 @@
 //! the trait conditions (`{"trait": "plan", "in": ["pro", "enterprise"]}`). Equality, numeric
 //! and date comparisons, lists, and presence.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use super::json::{Json, Object};
 
 use super::decode::Decoder;
+use super::sorted_map::SortedMap;
 use crate::iso8601::parse_timestamp;
 use crate::time::{Duration, Timestamp};
 
@@ -198,7 +197,10 @@ impl ValueTest {
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 #[cfg_attr(any(test, feature = "schema"), schemars(extend("minProperties" = 1)))]
-pub struct PropertyFilter(pub BTreeMap<String, ValueTest>);
+pub struct PropertyFilter(
+    #[cfg_attr(any(test, feature = "schema"), schemars(with = "std::collections::BTreeMap<String, ValueTest>"))]
+    pub  SortedMap<ValueTest>,
+);
 
 /// A property by name, or by dotted path into nested objects when no property has that name.
 pub fn property<'v>(properties: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
@@ -308,7 +310,7 @@ impl Decoder {
         if map.is_empty() {
             return self.expected("at least one property to test", value);
         }
-        let mut tests = BTreeMap::new();
+        let mut tests = SortedMap::default();
         let mut valid = true;
         for (name, test) in map.iter() {
             match self.in_dynamic_key(name, |d| d.value_test(test)) {

@@ -23,6 +23,7 @@ mod safe_url;
 #[cfg(any(test, feature = "schema"))]
 mod schema;
 mod settings;
+mod sorted_map;
 mod surveys;
 mod text;
 mod tours;
@@ -58,6 +59,7 @@ pub use safe_url::is_safe_url;
 #[cfg(any(test, feature = "schema"))]
 pub use schema::config_schema_json;
 pub use settings::{ModelSettings, Settings, Theme, Throttle};
+pub use sorted_map::SortedMap;
 pub use surveys::{Survey, SurveyKind};
 pub use text::Text;
 pub use tours::{Advance, MissingTarget, MissingThen, Placement, TOUR_MAX_STEPS, Tour, TourStep};

@@ -1,12 +1,11 @@
 //! Text shown to people: one string, or one per locale (`{"en": "...", "ja": "..."}`), resolved
 //! for the reader's locale with a fallback to the config's default locale.
 
-use std::collections::BTreeMap;
-
 use super::json::Json;
 use serde::{Deserialize, Serialize};
 
 use super::decode::Decoder;
+use super::sorted_map::SortedMap;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
@@ -14,7 +13,10 @@ use super::decode::Decoder;
 pub enum Text {
     Plain(String),
     /// Locale tag (`en`, `ja`, `pt-BR`) to text.
-    Localized(BTreeMap<String, String>),
+    Localized(
+        #[cfg_attr(any(test, feature = "schema"), schemars(with = "std::collections::BTreeMap<String, String>"))]
+        SortedMap<String>,
+    ),
 }
 
 fn same_language(tag: &str, language: &str) -> bool {
@@ -57,7 +59,7 @@ impl Decoder {
         match value {
             Json::String(text) if !text.trim().is_empty() => Some(Text::Plain(text.to_string())),
             Json::Object(map) if !map.is_empty() => {
-                let mut texts = BTreeMap::new();
+                let mut texts = SortedMap::default();
                 let mut valid = true;
                 for (tag, text) in map.iter() {
                     let path = self.path_with_key(tag);
