@@ -14,7 +14,7 @@ pub mod lease;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 pub use delivery::{Delivery, parse_retry_after};
@@ -186,8 +186,6 @@ pub struct Outbox {
     dropped: DropCounts,
     /// Drops no stored batch has reported yet.
     unreported: DropCounts,
-    /// The ids of `entries`.
-    ids: HashSet<Arc<str>>,
     role: Role,
     /// What to write to the device's storage, when the role keeps a journal.
     changes: OutboxChanges,
@@ -212,7 +210,6 @@ impl Outbox {
             online: true,
             dropped: DropCounts::default(),
             unreported: DropCounts::default(),
-            ids: HashSet::new(),
             role: Role::Alone,
             changes: OutboxChanges::default(),
             stored_unreported: DropCounts::default(),
@@ -266,7 +263,6 @@ impl Outbox {
     /// back from storage).
     fn insert(&mut self, entry: Entry) {
         self.bytes += entry.body.len();
-        self.ids.insert(entry.id.clone());
         let at = entry.enqueued_at;
         if self.entries.back().is_none_or(|last| last.enqueued_at <= at) {
             self.entries.push_back(entry);
@@ -285,10 +281,9 @@ impl Outbox {
         }
     }
 
-    /// Removes an entry from memory, keeping the counts and the id set true.
+    /// Removes an entry from memory, keeping the counts true.
     fn take_at(&mut self, position: usize) -> Option<Entry> {
         let entry = self.entries.remove(position)?;
-        self.ids.remove(&entry.id);
         self.bytes -= entry.body.len();
         if entry.in_flight.is_some() {
             self.in_flight_events -= 1;
