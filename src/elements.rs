@@ -13,6 +13,7 @@ use wasm_bindgen::closure::Closure;
 use web_sys::{Document, MutationObserver, MutationObserverInit};
 
 use crate::console::warn;
+use crate::tasks;
 use crate::ui::TargetSearch;
 
 /// Checks after DOM changes are at least this far apart.
@@ -54,7 +55,7 @@ impl ElementWatch {
             }
             let on_change = Rc::clone(&on_change);
             let done = Rc::clone(&scheduled);
-            let timer = Timeout::new(CHECK_DELAY_MS, move || {
+            let timer = tasks::after(CHECK_DELAY_MS, move || {
                 done.borrow_mut().take();
                 on_change();
             });

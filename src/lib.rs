@@ -17,6 +17,7 @@ mod options;
 mod outbox_store;
 mod storage;
 mod strings;
+mod tasks;
 mod transport;
 mod ui;
 

@@ -25,6 +25,7 @@ use super::{Client, now};
 use crate::console::{warn, warn_with};
 use crate::listener::EventListener;
 use crate::strings::strings;
+use crate::tasks;
 use crate::ui::{
     Anchor, ChecklistAction, ChecklistItemTexts, ChecklistTexts, ChecklistView, Choice, Content, FloatingOptions,
     FloatingView, HotspotLabels, HotspotView, ModalView, SurveyAnswerChoice, SurveyTexts, SurveyView, UiRoot,
@@ -308,7 +309,7 @@ impl Client {
         self.save_now();
         self.after_change();
         let weak = self.weak();
-        Timeout::new(THANKS_MS, move || {
+        tasks::after(THANKS_MS, move || {
             if let Some(client) = Client::from_weak(&weak) {
                 client.close_interruption(&reference);
             }
@@ -530,7 +531,7 @@ impl Client {
                     (Some(TargetVerdict::Wait { until }), _) => {
                         let delay = u32::try_from((until.as_millis() - now().as_millis()).max(0)).unwrap_or(u32::MAX);
                         let weak = self.weak();
-                        let recheck = Timeout::new(delay, move || {
+                        let recheck = tasks::after(delay, move || {
                             if let Some(client) = Client::from_weak(&weak) {
                                 client.retry_tour_target();
                             }

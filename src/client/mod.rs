@@ -27,6 +27,7 @@ use crate::elements::{self, ElementWatch};
 use crate::listener::EventListener;
 use crate::options::Options;
 use crate::storage::Storage;
+use crate::tasks;
 use crate::transport::{KEEPALIVE_MAX_BYTES, Transport};
 use crate::{autocapture, context, lifecycle};
 use experiences::Ui;
@@ -290,7 +291,7 @@ impl Client {
     fn fetch_config(&self, request: Option<js_sys::Promise>) {
         let client = self.clone();
         self.inner.config_pending.set(true);
-        wasm_bindgen_futures::spawn_local(async move {
+        tasks::spawn(async move {
             let answer = match request {
                 Some(request) => client.inner.transport.read_config(request).await,
                 None => Err(wasm_bindgen::JsValue::from_str("no request for it was sent")),
@@ -578,7 +579,7 @@ impl Client {
             return;
         }
         let weak = self.weak();
-        let timer = Timeout::new(SAVE_DELAY_MS, move || {
+        let timer = tasks::after(SAVE_DELAY_MS, move || {
             if let Some(client) = Client::from_weak(&weak) {
                 client.inner.save_timer.borrow_mut().take();
                 client.save_now();
@@ -617,7 +618,7 @@ impl Client {
         }
         let delay = u32::try_from(deadline.as_millis() - now.as_millis()).unwrap_or(u32::MAX);
         let weak = self.weak();
-        let timer = Timeout::new(delay, move || {
+        let timer = tasks::after(delay, move || {
             if let Some(client) = Client::from_weak(&weak) {
                 client.inner.send_timer.borrow_mut().take();
                 client.send_due();
@@ -631,7 +632,7 @@ impl Client {
     fn send_due(&self) {
         let Some(outgoing) = self.with_engine(|engine| engine.poll_transmit(now())).flatten() else { return };
         let client = self.clone();
-        wasm_bindgen_futures::spawn_local(async move {
+        tasks::spawn(async move {
             client.deliver(outgoing, false).await;
             client.after_change();
         });
@@ -650,7 +651,7 @@ impl Client {
         let batches = self.with_engine(|engine| engine.drain_for_exit(now(), KEEPALIVE_MAX_BYTES)).unwrap_or_default();
         for outgoing in batches {
             let client = self.clone();
-            wasm_bindgen_futures::spawn_local(async move {
+            tasks::spawn(async move {
                 client.deliver(outgoing, true).await;
                 client.after_change();
             });

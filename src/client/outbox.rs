@@ -14,6 +14,7 @@ use super::{Client, now};
 use crate::console::{warn, warn_with};
 use crate::listener::EventListener;
 use crate::outbox_store::{Backend, Fallback, Message, Method, enter_election, records};
+use crate::tasks;
 
 /// How long `flush()` waits for this tab to learn whether it sends, in steps of `WAIT_STEP_MS`.
 const ROLE_WAIT_STEPS: u32 = 300;
@@ -55,7 +56,7 @@ impl Client {
     /// `unwritten`.
     pub(super) fn open_outbox_store(&self) {
         let client = self.clone();
-        wasm_bindgen_futures::spawn_local(async move {
+        tasks::spawn(async move {
             let (backend, fallbacks) = Backend::open(&client.inner.window, &client.inner.write_key).await;
             client.report_fallbacks(fallbacks);
             client.use_backend(backend);
@@ -160,7 +161,7 @@ impl Client {
             }
             Message::Flush => {
                 let client = self.clone();
-                wasm_bindgen_futures::spawn_local(async move { client.send_all().await });
+                tasks::spawn(async move { client.send_all().await });
             }
         }
     }
@@ -190,7 +191,7 @@ impl Client {
             return;
         }
         let client = self.clone();
-        wasm_bindgen_futures::spawn_local(async move {
+        tasks::spawn(async move {
             // After a fallback, on with the next storage.
             loop {
                 let store = client.inner.outbox_store.borrow().clone();
@@ -269,7 +270,7 @@ impl Client {
             return;
         }
         let client = self.clone();
-        wasm_bindgen_futures::spawn_local(async move {
+        tasks::spawn(async move {
             if let Err(reason) = backend.write(&changes, &records(&changes.added)).await {
                 // Too late for another storage; put them back for the storage task.
                 warn(&format!("could not write the last events to {}: {reason}", backend.name()));

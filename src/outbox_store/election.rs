@@ -15,6 +15,8 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+use crate::tasks;
+
 // `web-sys` has `LockManager` only behind its unstable flag.
 #[wasm_bindgen]
 extern "C" {
@@ -133,7 +135,7 @@ fn request_lock(locks: LockManager, name: String, if_available: bool, on_role: R
     });
     let pending = locks.request(&name, &options, granted.unchecked_ref());
     // Refused (an opaque origin, a sandboxed frame): this tab sends its own events.
-    wasm_bindgen_futures::spawn_local(async move {
+    tasks::spawn(async move {
         if let Err(error) = JsFuture::from(pending).await
             && !withdrawn.withdrawn.get()
         {
