@@ -8,6 +8,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
+use uptake_core::quote::quoted;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{Document, MutationObserver, MutationObserverInit};
@@ -29,7 +30,7 @@ pub(crate) fn present(document: &Document, selectors: &[String], warned: &Cell<b
             Ok(found) => found.is_some(),
             Err(_) => {
                 if !warned.replace(true) {
-                    warn(&format!("the config's selector {selector:?} is not valid CSS; it never matches"));
+                    warn(&format!("the config's selector {} is not valid CSS; it never matches", quoted(selector)));
                 }
                 false
             }

@@ -132,7 +132,9 @@ mod iso_timestamp {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Timestamp, D::Error> {
         let text = String::deserialize(deserializer)?;
-        parse_timestamp(&text).map_err(|error| D::Error::custom(format_args!("invalid timestamp {text:?}: {error}")))
+        parse_timestamp(&text).map_err(|error| {
+            D::Error::custom(format_args!("invalid timestamp {}: {error}", crate::quote::quoted(&text)))
+        })
     }
 }
 
@@ -149,9 +151,9 @@ mod iso_timestamp_option {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Timestamp>, D::Error> {
         let Some(text) = Option::<String>::deserialize(deserializer)? else { return Ok(None) };
-        parse_timestamp(&text)
-            .map(Some)
-            .map_err(|error| D::Error::custom(format_args!("invalid timestamp {text:?}: {error}")))
+        parse_timestamp(&text).map(Some).map_err(|error| {
+            D::Error::custom(format_args!("invalid timestamp {}: {error}", crate::quote::quoted(&text)))
+        })
     }
 }
 

@@ -21,6 +21,7 @@ pub mod model;
 pub mod order;
 pub mod outbox;
 pub mod program;
+pub mod quote;
 pub mod state;
 pub mod table;
 pub mod time;

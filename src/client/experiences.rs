@@ -17,6 +17,7 @@ use uptake_core::config::{Advance, ButtonAction, Display, Prompt, Survey, Survey
 use uptake_core::engine::{Decision, Experience, ExperienceRef, SurveyAnswer, TourView};
 use uptake_core::exposure::Outcome;
 use uptake_core::markup::plain_text;
+use uptake_core::quote::quoted;
 use uptake_core::tour::{StepPlace, TargetVerdict};
 use wasm_bindgen::JsCast;
 use web_sys::Element;
@@ -201,7 +202,7 @@ impl Client {
         let Some(id) = self.inner.preview.borrow_mut().take() else { return };
         match self.with_engine(|engine| engine.preview(&id, now())).flatten() {
             Some(decision) => self.show(decision),
-            None => warn(&format!("uptake_preview: the config has no experience {id:?}")),
+            None => warn(&format!("uptake_preview: the config has no experience {}", quoted(&id))),
         }
     }
 
@@ -515,7 +516,7 @@ impl Client {
                 let target = match find_target(&self.inner.document, selector) {
                     Ok(found) => found,
                     Err(_) => {
-                        warn(&format!("the tour's selector {selector:?} is not valid CSS"));
+                        warn(&format!("the tour's selector {} is not valid CSS", quoted(selector)));
                         None
                     }
                 };

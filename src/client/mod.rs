@@ -19,6 +19,7 @@ use uptake_core::config::{Config, ExperienceKind, RecencyClass};
 use uptake_core::engine::{Decision, Engine, EngineOptions, IdentifyOutcome, sdk_events};
 use uptake_core::iso8601::format_timestamp;
 use uptake_core::outbox::{Delivery, OutboxChanges, OutgoingBatch, Role};
+use uptake_core::quote::quoted;
 use uptake_core::time::Timestamp;
 use web_sys::{Document, Window};
 
@@ -87,7 +88,7 @@ struct Inner {
 
 /// The warning for a `startTour` naming a tour the config does not have.
 pub(crate) fn warn_no_such_tour(tour_id: &str) {
-    warn(&format!("startTour ignored: the config has no tour {tour_id:?}"));
+    warn(&format!("startTour ignored: the config has no tour {}", quoted(tour_id)));
 }
 
 /// What `startTour` did.

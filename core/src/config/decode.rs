@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use super::json::{Json, Object};
 
 use super::error::{ConfigError, ConfigProblem};
+use crate::quote::quoted;
 use crate::time::{Delay, Window};
 
 /// One step of a JSON path.
@@ -67,8 +68,7 @@ pub(crate) fn describe(value: &Json<'_>) -> String {
         Json::String(text) => {
             let shown: String = text.chars().take(QUOTED_MAX_CHARS).collect();
             let ellipsis = if shown.len() < text.len() { "..." } else { "" };
-            let quoted = serde_json::to_string(&shown).unwrap_or_default();
-            format!("{quoted}{ellipsis}")
+            format!("{}{ellipsis}", quoted(&shown))
         }
         Json::Array(_) => "an array".to_owned(),
         Json::Object(_) => "an object".to_owned(),
