@@ -21,4 +21,9 @@ mod tasks;
 mod transport;
 mod ui;
 
+// talc instead of the standard library's dlmalloc: less code in the wasm (Cargo.toml).
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 pub use api::{Uptake, start};
