@@ -23,7 +23,7 @@ const PARTS = [
   ['rest of the core', /uptake_core::/],
   ['serde and serde_json', /serde/],
   ['formatting numbers and strings (core::fmt, flt2dec)', /core\[\w+\]::fmt|flt2dec|::fmt::|Display|Debug|zmij/],
-  ['allocator (dlmalloc)', /dlmalloc/],
+  ['allocator (talc)', /talc/],
   ['UI: tours, prompts, checklists, surveys (uptake::ui)', /uptake::ui/],
   ['client: the SDK\'s glue to the engine (uptake::client)', /uptake::client/],
   ['outbox storage and tab election (uptake::outbox_store)', /uptake::outbox_store/],
