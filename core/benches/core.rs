@@ -1,17 +1,19 @@
 //! The core's hot paths, with the size the product must handle: 200 features, 1,000 rules and a
 //! year of history in the user's state. Recording an event, evaluating the rules it wakes,
-//! evaluating all of them (a page view), building a batch, and parsing a 1 MB config.
+//! evaluating all of them (a page view), building a batch, parsing a 1 MB config, and the
+//! sending tab taking in what another tab wrote ahead.
 //!
 //! `cargo bench -p uptake-core` for full runs; the test command runs them briefly
 //! (`-- --warm-up-time 0.5 --measurement-time 1`).
 
 use std::hint::black_box;
+use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::{Map, json};
 use uptake_core::config::{Config, ExperienceKind};
 use uptake_core::engine::{Engine, EngineOptions};
-use uptake_core::outbox::OutboxSettings;
+use uptake_core::outbox::{Outbox, OutboxSettings, Role, StoredEvent};
 use uptake_core::program::{Program, Scratch};
 use uptake_core::state::UserState;
 use uptake_core::time::{DayOffset, Duration, Timestamp};
@@ -159,5 +161,23 @@ fn config_parsing(c: &mut Criterion) {
     c.bench_function("compile a config of 1000 rules", |b| b.iter(|| black_box(Program::compile(config.clone()))));
 }
 
-criterion_group!(benches, rules, config_parsing);
+/// The sending tab hears of events another tab wrote ahead (a message on the channel, or storage
+/// read back): it skips those it holds already, with thousands waiting after an outage.
+fn shared_outbox(c: &mut Criterion) {
+    let now = Timestamp::from_millis(NOW);
+    let mut outbox = Outbox::new(OutboxSettings::default(), Some("dev".into()));
+    outbox.set_role(Role::Sender);
+    let id = |index: usize| format!("0190a1b2-c3d4-7e5f-8a9b-{index:012}");
+    for index in 0..5_000 {
+        outbox.push(&id(index), json!({"messageId": id(index)}).to_string(), now);
+    }
+    let heard: Vec<StoredEvent> = (4_936..5_000)
+        .map(|index| StoredEvent { id: Arc::from(id(index)), queued_at: now, body: Arc::from("{}") })
+        .collect();
+    c.bench_function("take in 64 events another tab wrote, holding 5000", |b| {
+        b.iter(|| outbox.restore(black_box(heard.clone()), now))
+    });
+}
+
+criterion_group!(benches, rules, config_parsing, shared_outbox);
 criterion_main!(benches);

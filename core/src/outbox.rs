@@ -14,7 +14,7 @@ pub mod lease;
 #[cfg(test)]
 mod tests;
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 pub use delivery::{Delivery, parse_retry_after};
@@ -186,6 +186,9 @@ pub struct Outbox {
     dropped: DropCounts,
     /// Drops no stored batch has reported yet.
     unreported: DropCounts,
+    /// The ids of `entries`, as a set: its values are unused. A `HashMap<String, usize>`, the one
+    /// hash map type of the core and the SDK, so the wasm carries no other hash table's code.
+    ids: HashMap<String, usize>,
     role: Role,
     /// What to write to the device's storage, when the role keeps a journal.
     changes: OutboxChanges,
@@ -210,6 +213,7 @@ impl Outbox {
             online: true,
             dropped: DropCounts::default(),
             unreported: DropCounts::default(),
+            ids: HashMap::new(),
             role: Role::Alone,
             changes: OutboxChanges::default(),
             stored_unreported: DropCounts::default(),
@@ -263,6 +267,7 @@ impl Outbox {
     /// back from storage).
     fn insert(&mut self, entry: Entry) {
         self.bytes += entry.body.len();
+        self.ids.insert(entry.id.to_string(), 0);
         let at = entry.enqueued_at;
         if self.entries.back().is_none_or(|last| last.enqueued_at <= at) {
             self.entries.push_back(entry);
@@ -281,9 +286,10 @@ impl Outbox {
         }
     }
 
-    /// Removes an entry from memory, keeping the counts true.
+    /// Removes an entry from memory, keeping the counts and the id set true.
     fn take_at(&mut self, position: usize) -> Option<Entry> {
         let entry = self.entries.remove(position)?;
+        self.ids.remove(&*entry.id);
         self.bytes -= entry.body.len();
         if entry.in_flight.is_some() {
             self.in_flight_events -= 1;

@@ -8,7 +8,6 @@
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::{DropCounts, Entry, Outbox};
@@ -131,11 +130,8 @@ impl Outbox {
         let events: Vec<StoredEvent> = events.into_iter().collect();
         let order = crate::order::positions(events.len(), &|a, b| events[a].queued_at.cmp(&events[b].queued_at));
         let mut events: Vec<Option<StoredEvent>> = events.into_iter().map(Some).collect();
-        // The ids already held, as a set: the map type the rest of the core uses, its values
-        // unused. Built here, as restoring is rare, so queuing an event keeps no id set.
-        let mut held: HashMap<String, usize> = self.entries.iter().map(|entry| (entry.id.to_string(), 0)).collect();
         for event in order.into_iter().filter_map(|at| events.get_mut(at).and_then(Option::take)) {
-            if held.insert(event.id.to_string(), 0).is_some() {
+            if self.ids.contains_key(&*event.id) {
                 continue;
             }
             if event.queued_at.plus(ttl) <= now {
