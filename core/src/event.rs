@@ -124,6 +124,7 @@ impl Event {
 
 mod iso_timestamp {
     use super::{Timestamp, format_timestamp, parse_timestamp};
+    use crate::quote::quoted;
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
 
     pub fn serialize<S: Serializer>(at: &Timestamp, serializer: S) -> Result<S::Ok, S::Error> {
@@ -132,14 +133,14 @@ mod iso_timestamp {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Timestamp, D::Error> {
         let text = String::deserialize(deserializer)?;
-        parse_timestamp(&text).map_err(|error| {
-            D::Error::custom(format_args!("invalid timestamp {}: {error}", crate::quote::quoted(&text)))
-        })
+        parse_timestamp(&text)
+            .map_err(|error| D::Error::custom(format_args!("invalid timestamp {}: {error}", quoted(&text))))
     }
 }
 
 mod iso_timestamp_option {
     use super::{Timestamp, format_timestamp, parse_timestamp};
+    use crate::quote::quoted;
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
 
     pub fn serialize<S: Serializer>(at: &Option<Timestamp>, serializer: S) -> Result<S::Ok, S::Error> {
@@ -151,9 +152,9 @@ mod iso_timestamp_option {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Timestamp>, D::Error> {
         let Some(text) = Option::<String>::deserialize(deserializer)? else { return Ok(None) };
-        parse_timestamp(&text).map(Some).map_err(|error| {
-            D::Error::custom(format_args!("invalid timestamp {}: {error}", crate::quote::quoted(&text)))
-        })
+        parse_timestamp(&text)
+            .map(Some)
+            .map_err(|error| D::Error::custom(format_args!("invalid timestamp {}: {error}", quoted(&text))))
     }
 }
 
