@@ -34,9 +34,8 @@ fn state_key(user_id: Option<&str>) -> String {
 }
 
 impl Storage {
-    pub(crate) fn open(window: &web_sys::Window, write_key: &str) -> Storage {
-        // Reading `localStorage` itself throws where storage is blocked.
-        let local = window.local_storage().ok().flatten();
+    /// Storage over `local` (the window's `localStorage`), or in memory alone when there is none.
+    pub(crate) fn open(local: Option<web_sys::Storage>, write_key: &str) -> Storage {
         let storage = Storage {
             prefix: format!("uptake:{write_key}:"),
             local,
@@ -139,27 +138,16 @@ impl Storage {
 
 #[cfg(test)]
 mod tests {
-    use std::cell::{Cell, RefCell};
-
     use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
     use super::Storage;
 
     wasm_bindgen_test_configure!(run_in_browser);
 
-    /// Storage as it is where `localStorage` is blocked: everything is kept in memory.
-    fn memory_only() -> Storage {
-        Storage {
-            prefix: "uptake:test:".to_owned(),
-            local: None,
-            memory: RefCell::new(Vec::new()),
-            warned: Cell::new(false),
-        }
-    }
-
     #[wasm_bindgen_test]
     fn without_local_storage_values_are_kept_in_memory_one_per_key() {
-        let storage = memory_only();
+        // As where `localStorage` is blocked: everything is kept in memory.
+        let storage = Storage::open(None, "test");
         storage.set("config", "first".to_owned());
         storage.set("user", "someone".to_owned());
         storage.set("config", "second".to_owned());

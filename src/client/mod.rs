@@ -120,7 +120,8 @@ impl Client {
     pub(crate) fn start(options: Options) -> Result<Client, &'static str> {
         let window = web_sys::window().ok_or("no window: the SDK runs in a browser page")?;
         let document = window.document().ok_or("no document: the SDK runs in a browser page")?;
-        let storage = Storage::open(&window, &options.write_key);
+        // Reading `localStorage` itself throws where storage is blocked.
+        let storage = Storage::open(window.local_storage().ok().flatten(), &options.write_key);
         let preview = routing::preview_request(&window);
         let identity = storage.load_identity();
         let mut engine = Engine::new(EngineOptions {
