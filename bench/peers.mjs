@@ -309,6 +309,8 @@ try {
     if (sdk.head) {
       Object.assign(result, await measureLoad(browser, collector, sdk));
       process.stderr.write(`ready ${result.readyMs.toFixed(1)} ms; `);
+    }
+    if (sdk.head && sdk.events) {
       result.track = await measureTrack(browser, collector, sdk);
       process.stderr.write(`track ${result.track.trackMedianUs.toFixed(2)} µs; `);
     }

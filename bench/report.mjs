@@ -1,5 +1,5 @@
 // The benchmark's results as markdown: one table per question, every figure a median over the
-// run's repetitions, and Uptake's figure as a ratio to the best peer measured in the same run.
+// run's repetitions, and Uptake's figures as ratios to the best peer measured in the same run.
 
 const kb = (bytes) => (bytes / 1024).toFixed(1);
 const fixed = (digits) => (value) => (value === undefined || value === null ? '–' : value.toFixed(digits));
@@ -22,18 +22,24 @@ function table(header, rows) {
 
 function figureWithRatios(results, title, columns, select) {
   const entries = Object.values(results.sdks).filter((sdk) => select(sdk));
-  const uptake = results.sdks.uptake;
+  // Uptake, and Uptake with the preload hint: named in the ratios once both have a figure.
+  const ours = entries.filter((sdk) => !isEventSdk(sdk) && !isTourLibrary(sdk));
   const rows = entries.map((sdk) => [sdk.name, ...columns.map((column) => column.format(column.value(sdk)))]);
   const groups = [['event SDKs', isEventSdk], ['tour libraries', isTourLibrary]];
   const ratios = columns
     .filter((column) => column.compare !== false)
-    .flatMap((column) =>
-      groups.map(([label, inGroup]) => {
-        const peers = entries.filter(inGroup).map((sdk) => [sdk.name, column.value(sdk)]);
-        const text = ratio(column.value(uptake), peers);
-        return text ? `- ${column.header}, against the ${label}: ${text}` : null;
-      }),
-    )
+    .flatMap((column) => {
+      // A column the preload hint cannot change (the bytes) gives Uptake's ratios alone.
+      const measured = ours.filter((sdk) => typeof column.value(sdk) === 'number').slice(0, column.variants === false ? 1 : undefined);
+      return measured.flatMap((sdk) =>
+        groups.map(([label, inGroup]) => {
+          const peers = entries.filter(inGroup).map((peer) => [peer.name, column.value(peer)]);
+          const text = ratio(column.value(sdk), peers);
+          const whose = measured.length > 1 ? ` (${sdk.name})` : '';
+          return text ? `- ${column.header}${whose}, against the ${label}: ${text}` : null;
+        }),
+      );
+    })
     .filter(Boolean);
   return [`### ${title}`, '', table(['SDK', ...columns.map((column) => column.header)], rows), '', 'Uptake as a ratio to the best peer of the same run (below 1 is better):', '', ...ratios].join('\n');
 }
@@ -84,8 +90,8 @@ export function markdownReport(results) {
       results,
       'Size and start',
       [
-        { header: 'KB downloaded', value: (sdk) => bytes(sdk)?.raw, format: (value) => kb(value) },
-        { header: 'KB gzipped', value: (sdk) => bytes(sdk)?.gzip, format: (value) => kb(value) },
+        { header: 'KB downloaded', value: (sdk) => bytes(sdk)?.raw, format: (value) => kb(value), variants: false },
+        { header: 'KB gzipped', value: (sdk) => bytes(sdk)?.gzip, format: (value) => kb(value), variants: false },
         { header: 'ready, ms', value: (sdk) => sdk.readyMs, format: fixed(1) },
       ],
       (sdk) => bytes(sdk),

@@ -49,6 +49,12 @@ window.benchSdk = { track: function (event, properties) { window.uptake.track(ev
 
 const UPTAKE_TAG = '<script async src="/pkg/uptake.js" data-write-key="bench" data-auto-page="false"></script>';
 
+/**
+ * The optional hint of "Install in a web app": the page asks for the wasm while it fetches the
+ * loader, instead of after the loader has run.
+ */
+const UPTAKE_PRELOAD = '<link rel="preload" href="/pkg/uptake_wasm_bg.wasm" as="fetch" crossorigin>';
+
 /** Whether an element (or one in an open shadow root) matching `selector` has a size. */
 const visible = (selector, shadowHost) => `<script>
 window.benchStepVisible = function () {
@@ -65,7 +71,7 @@ window.benchStepVisible = function () {
 const peerTag = (entry) => `<script async src="/dist/${entry}"></script>`;
 const peerStyle = (entry) => `<link rel="stylesheet" href="/dist/${entry.replace(/\.js$/, '.css')}">`;
 
-/** The event SDKs: Uptake first, then the peers. */
+/** The event SDKs: Uptake first (once more with the preload hint, for its start alone), then the peers. */
 export const SDKS = [
   {
     id: 'uptake',
@@ -74,6 +80,13 @@ export const SDKS = [
     events: true,
     head: `${UPTAKE_READY}${UPTAKE_TAG}`,
     tourHead: `<script>window.uptake = [['startTour', 'bench-tour']];</script>${visible('[role="dialog"]', 'uptake-root')}${UPTAKE_TAG}`,
+  },
+  {
+    id: 'uptake-preload',
+    name: 'Uptake, with the preload hint',
+    kind: 'the same SDK, its wasm preloaded',
+    head: `${UPTAKE_PRELOAD}${UPTAKE_READY}${UPTAKE_TAG}`,
+    tourHead: `${UPTAKE_PRELOAD}<script>window.uptake = [['startTour', 'bench-tour']];</script>${visible('[role="dialog"]', 'uptake-root')}${UPTAKE_TAG}`,
   },
   { id: 'posthog', name: 'posthog-js', kind: 'events', events: true, entry: 'posthog.js', head: peerTag('posthog.js') },
   { id: 'segment', name: '@segment/analytics-next', kind: 'events', events: true, entry: 'segment.js', head: peerTag('segment.js') },
