@@ -1,6 +1,6 @@
 // The two ways to install the SDK: the snippet and script tag on a page of another origin than
 // the collector's (calls made before the SDK loads are replayed in order), and an ES module
-// imported from pkg/.
+// imported from pkg/; and the script tag with the optional preload hint for the wasm.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -79,6 +79,33 @@ window.sdk = await load({ collector: location.origin, writeKey: 'dev', autoPage:
     WHERE user_id = 'u-7' AND event = 'invoice.approved'`);
   assert.deepEqual(rows, [['2026-11-24T00:00:00.000Z']], 'properties are JSON: a Date becomes its ISO string');
   assert.equal(await page.evaluate(() => window.sdk.featureUsage('invoices.approve').count), 1);
+  assert.deepEqual(page.uncaughtErrors, []);
+  await context.close();
+});
+
+test('with the README\'s preload hint, the loader uses the preloaded wasm: one request for it', async () => {
+  const html = `<!doctype html><html><head><title>Preload</title>
+<link rel="preload" href="/uptake/uptake_wasm_bg.wasm" as="fetch" crossorigin>
+<script async src="/uptake/uptake.js" data-write-key="dev" data-auto-page="false"></script>
+</head><body></body></html>`;
+  const context = await shared.browser.newContext();
+  const page = await newPage(context);
+  const wasmRequests = [];
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname.endsWith('.wasm')) wasmRequests.push(request.url());
+  });
+  await page.route(`${shared.collector.url}/preload.html`, (route) => route.fulfill({ contentType: 'text/html', body: html }));
+  await page.goto(`${shared.collector.url}/preload.html`);
+  await sdkReady(page);
+  await page.evaluate(() => {
+    window.uptake.identify('u-preload');
+    window.uptake.track('invoice.approved', { invoice_id: 'INV-3' });
+    return window.uptake.flush();
+  });
+  assert.deepEqual(wasmRequests, [`${shared.collector.url}/uptake/uptake_wasm_bg.wasm`],
+    'the loader\'s fetch takes the preloaded response instead of asking again');
+  const rows = shared.collector.query(`SELECT event FROM events WHERE user_id = 'u-preload' AND event = 'invoice.approved'`);
+  assert.deepEqual(rows, [['invoice.approved']]);
   assert.deepEqual(page.uncaughtErrors, []);
   await context.close();
 });
