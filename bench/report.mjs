@@ -30,7 +30,9 @@ function figureWithRatios(results, title, columns, select) {
     .filter((column) => column.compare !== false)
     .flatMap((column) => {
       // A column the preload hint cannot change (the bytes) gives Uptake's ratios alone.
-      const measured = ours.filter((sdk) => typeof column.value(sdk) === 'number').slice(0, column.variants === false ? 1 : undefined);
+      const measured = ours
+        .filter((sdk) => typeof column.value(sdk) === 'number')
+        .slice(0, column.variants === false ? 1 : undefined);
       return measured.flatMap((sdk) =>
         groups.map(([label, inGroup]) => {
           const peers = entries.filter(inGroup).map((peer) => [peer.name, column.value(peer)]);

@@ -71,7 +71,7 @@ window.benchStepVisible = function () {
 const peerTag = (entry) => `<script async src="/dist/${entry}"></script>`;
 const peerStyle = (entry) => `<link rel="stylesheet" href="/dist/${entry.replace(/\.js$/, '.css')}">`;
 
-/** The event SDKs: Uptake first (once more with the preload hint, for its start alone), then the peers. */
+/** The event SDKs: Uptake first (once more with the preload hint, for its start and first tour step), then the peers. */
 export const SDKS = [
   {
     id: 'uptake',
