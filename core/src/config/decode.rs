@@ -147,25 +147,55 @@ impl Decoder {
         path
     }
 
-    pub(crate) fn in_key<T>(&mut self, key: &'static str, decode: impl FnOnce(&mut Self) -> T) -> T {
-        self.path.push(Segment::Key(Cow::Borrowed(key)));
-        let result = decode(self);
+    // The generic helpers below are instantiated once per field of the config. What does not
+    // depend on the field's type (looking the key up, the path's bookkeeping, reporting a
+    // missing field) is in these functions, kept out of line so that the wasm has one copy of
+    // it instead of one per field.
+
+    #[inline(never)]
+    fn enter(&mut self, segment: Segment) {
+        self.path.push(segment);
+    }
+
+    #[inline(never)]
+    fn leave(&mut self) {
         self.path.pop();
+    }
+
+    /// The value of `key` in `map`, with the path entered into it; `None` when it is absent.
+    #[inline(never)]
+    fn enter_field<'v, 'a>(&mut self, map: &'v Object<'a>, key: &'static str) -> Option<&'v Json<'a>> {
+        let value = map.get(key)?;
+        self.enter(Segment::Key(Cow::Borrowed(key)));
+        Some(value)
+    }
+
+    #[inline(never)]
+    fn report_missing(&mut self, field: &'static str) {
+        self.report(ConfigProblem::MissingField { field });
+    }
+
+    /// Decodes under `key`, as `required` and `with_default` do: tests set a path with it.
+    #[cfg(test)]
+    pub(crate) fn in_key<T>(&mut self, key: &'static str, decode: impl FnOnce(&mut Self) -> T) -> T {
+        self.enter(Segment::Key(Cow::Borrowed(key)));
+        let result = decode(self);
+        self.leave();
         result
     }
 
     /// Like `in_key`, for a key that comes from the config (a property name, a locale).
     pub(crate) fn in_dynamic_key<T>(&mut self, key: &str, decode: impl FnOnce(&mut Self) -> T) -> T {
-        self.path.push(Segment::Key(Cow::Owned(key.to_owned())));
+        self.enter(Segment::Key(Cow::Owned(key.to_owned())));
         let result = decode(self);
-        self.path.pop();
+        self.leave();
         result
     }
 
     pub(crate) fn in_index<T>(&mut self, index: usize, decode: impl FnOnce(&mut Self) -> T) -> T {
-        self.path.push(Segment::Index(index));
+        self.enter(Segment::Index(index));
         let result = decode(self);
-        self.path.pop();
+        self.leave();
         result
     }
 
@@ -198,13 +228,13 @@ impl Decoder {
         key: &'static str,
         decode: impl FnOnce(&mut Self, &'v Json<'a>) -> Option<T>,
     ) -> Option<T> {
-        match map.get(key) {
-            Some(value) => self.in_key(key, |decoder| decode(decoder, value)),
-            None => {
-                self.report(ConfigProblem::MissingField { field: key });
-                None
-            }
-        }
+        let Some(value) = self.enter_field(map, key) else {
+            self.report_missing(key);
+            return None;
+        };
+        let result = decode(self, value);
+        self.leave();
+        result
     }
 
     /// Decodes a field that may be absent: `default` when absent, `None` when present and
@@ -216,10 +246,12 @@ impl Decoder {
         default: T,
         decode: impl FnOnce(&mut Self, &'v Json<'a>) -> Option<T>,
     ) -> Option<T> {
-        match map.get(key) {
-            Some(value) => self.in_key(key, |decoder| decode(decoder, value)),
-            None => Some(default),
-        }
+        let Some(value) = self.enter_field(map, key) else {
+            return Some(default);
+        };
+        let result = decode(self, value);
+        self.leave();
+        result
     }
 
     /// Decodes each item of a list; `None` when `value` is not a list or any item is invalid.
