@@ -128,8 +128,15 @@ impl Decoder {
 
     /// Reports that `found` is not what was expected; always `None`, to return from a decoder.
     pub(crate) fn expected<T>(&mut self, expected: &'static str, found: &Json<'_>) -> Option<T> {
-        self.report(ConfigProblem::Expected { expected, found: describe(found) });
+        self.report_expected(expected, found);
         None
+    }
+
+    /// `expected`'s report, out of line: `expected` is instantiated for every type a field
+    /// decodes to.
+    #[inline(never)]
+    fn report_expected(&mut self, expected: &'static str, found: &Json<'_>) {
+        self.report(ConfigProblem::Expected { expected, found: describe(found) });
     }
 
     /// Like `expected`, at an explicit path.
