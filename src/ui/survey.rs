@@ -74,7 +74,7 @@ fn parse_answer(value: &str) -> Option<SurveyAnswerChoice> {
 /// Replaces the card's content (after the heading) with the follow-up or the thanks.
 fn clear_after_heading(card: &Element) -> Result<(), JsValue> {
     while let Some(last) = card.last_element_child() {
-        if last.class_name().contains("uptake-title") {
+        if last.class_name().split(' ').any(|class| class == "uptake-title") {
             break;
         }
         last.remove();

@@ -40,7 +40,10 @@ impl PathGlob {
             return Err(GlobError::NotAPath);
         }
         let stray_hash = pattern.match_indices('#').any(|(at, _)| !pattern[at + 1..].starts_with('/'));
-        if pattern.contains("***") || stray_hash || pattern.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if pattern.as_bytes().windows(3).any(|three| three == b"***")
+            || stray_hash
+            || pattern.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
             return Err(GlobError::BadCharacter);
         }
         let mut tokens = Vec::new();

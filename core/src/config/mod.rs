@@ -119,9 +119,12 @@ impl Config {
     /// Parses JSON text; a syntax error gives its line and column.
     pub fn from_json_text(text: &str) -> Result<Config, ConfigErrors> {
         let value: Json<'_> = serde_json::from_str(text).map_err(|error| {
-            let message = error.to_string();
+            let mut message = error.to_string();
             // serde_json appends " at line L column C"; the fields carry them already.
-            let message = message.split(" at line ").next().unwrap_or_default().to_owned();
+            let position = format!(" at line {} column {}", error.line(), error.column());
+            if message.ends_with(&position) {
+                message.truncate(message.len() - position.len());
+            }
             ConfigErrors(vec![ConfigError {
                 path: String::new(),
                 problem: ConfigProblem::Syntax { line: error.line(), column: error.column(), message },
@@ -255,7 +258,7 @@ fn check_ids(decoder: &mut Decoder, value: &Json<'_>) {
         let list = format!("checklists[{index}].items");
         let items = ids_of(checklist, "items").into_iter();
         let items: Vec<_> =
-            items.map(|(id, path)| (id, format!("{list}{}", path.trim_start_matches("items")))).collect();
+            items.map(|(id, path)| (id, format!("{list}{}", path.strip_prefix("items").unwrap_or(&path)))).collect();
         report_duplicates(decoder, &items);
     }
     for reference in decoder.take_references() {

@@ -191,7 +191,7 @@ impl Settings {
 fn is_plain_css_value(value: &str) -> bool {
     !value.trim().is_empty()
         && value.len() <= 200
-        && !value.to_ascii_lowercase().contains("url(")
+        && !value.as_bytes().windows(4).any(|four| four.eq_ignore_ascii_case(b"url("))
         && !value.chars().any(|c| c.is_control() || matches!(c, ';' | '{' | '}' | '\\' | '<' | '>' | '!' | '"' | '\''))
 }
 

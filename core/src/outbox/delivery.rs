@@ -72,7 +72,8 @@ pub fn parse_retry_after(value: &str, now: Timestamp) -> Option<Duration> {
 
 /// An IMF-fixdate (RFC 9110): `Sun, 06 Nov 1994 08:49:37 GMT`.
 fn parse_http_date(value: &str) -> Option<Timestamp> {
-    let (_weekday, rest) = value.split_once(", ")?;
+    let (_weekday, rest) = value.split_once(',')?;
+    let rest = rest.strip_prefix(' ')?;
     let mut parts = rest.split(' ');
     let day: i64 = parts.next()?.parse().ok()?;
     let month = match parts.next()? {

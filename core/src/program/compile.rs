@@ -96,7 +96,13 @@ impl Compiler {
 
     fn sequence(&mut self, steps: &[EventMatch], gap: Option<Duration>, retention: SequenceRetention) -> usize {
         let matchers: Vec<usize> = steps.iter().map(|step| self.matcher(step)).collect();
-        let mut key = steps.iter().map(matcher_key).collect::<Vec<_>>().join("\u{1e}");
+        let mut key = String::new();
+        for (index, step) in steps.iter().enumerate() {
+            if index > 0 {
+                key.push('\u{1e}');
+            }
+            key.push_str(&matcher_key(step));
+        }
         if let Some(gap) = gap {
             key.push_str(&format!("\u{1d}{}", gap.as_millis()));
         }
