@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{Deserialize, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Number;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -159,9 +159,16 @@ impl<'de> Deserialize<'de> for Json<'de> {
 
             fn visit_map<A: MapAccess<'de>>(self, mut entries: A) -> Result<Self::Value, A::Error> {
                 let mut members = Vec::with_capacity(entries.size_hint().unwrap_or(0).min(16));
-                // JSON's keys are strings; reading them as values shares this visitor.
+                // JSON's keys are strings; reading them as values shares this visitor. serde_json
+                // gives every key as a string. A key of another kind, from another deserializer,
+                // is kept as an empty name, which the decoder reports as an unknown field: no
+                // error is built here, because building one brings serde_json's message parsing
+                // (and its substring search) into the SDK's wasm.
                 while let Some(key) = entries.next_key::<Json<'de>>()? {
-                    let Json::String(key) = key else { return Err(A::Error::custom("a key that is not a string")) };
+                    let key = match key {
+                        Json::String(key) => key,
+                        _ => Cow::Borrowed(""),
+                    };
                     members.push((key, entries.next_value()?));
                 }
                 Ok(Json::Object(Object { members }))
@@ -193,6 +200,16 @@ mod tests {
         let Json::Object(object) = &json else { panic!() };
         assert_eq!(object.len(), 2);
         assert_eq!(object.get("a").and_then(Json::as_i64), Some(2));
+    }
+
+    #[test]
+    fn a_key_that_is_not_a_string_is_kept_as_an_empty_name() {
+        use serde::de::value::{Error, MapDeserializer};
+        let entries = MapDeserializer::<_, Error>::new([(7_u32, "seven")].into_iter());
+        let json = Json::deserialize(entries).unwrap();
+        let Json::Object(object) = &json else { panic!("not an object") };
+        assert_eq!(object.len(), 1);
+        assert_eq!(object.get("").and_then(Json::as_str), Some("seven"));
     }
 
     #[test]
