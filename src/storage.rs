@@ -5,6 +5,7 @@
 use std::cell::{Cell, RefCell};
 
 use serde_json::{Map, Value};
+use uptake_core::json_fields::json_text;
 use uptake_core::state::{RestoreError, StoredUserState, UserState};
 
 use crate::console::warn;
@@ -105,7 +106,7 @@ impl Storage {
                 let mut user = Map::new();
                 user.insert("userId".to_owned(), Value::from(user_id));
                 user.insert("traits".to_owned(), Value::Object(traits.clone()));
-                self.set("user", Value::Object(user).to_string());
+                self.set("user", json_text(&Value::Object(user)));
             }
             None => self.remove("user"),
         }

@@ -22,6 +22,7 @@ pub use journal::{OutboxChanges, Role, StoredEvent};
 
 use crate::iso8601::format_timestamp;
 use crate::json_fields::Fields;
+use crate::quote::quoted;
 use crate::time::{Duration, Timestamp};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -431,7 +432,7 @@ impl Outbox {
         let mut suffix = format!("],\"sentAt\":\"{}\"", format_timestamp(now));
         if let Some(key) = &self.write_key {
             suffix.push_str(",\"writeKey\":");
-            suffix.push_str(&serde_json::Value::from(key.as_str()).to_string());
+            suffix.push_str(&quoted(key));
         }
         if reported.total() > 0 {
             let dropped = reported.to_json_text();

@@ -3,6 +3,7 @@
 //! the device saw.
 
 use crate::exposure::Variant;
+use crate::json_fields::json_text;
 
 use super::condition::{Cond, Evaluation};
 use super::{Program, Scratch, Situation};
@@ -24,7 +25,7 @@ fn range(min: u32, max: Option<u32>) -> String {
 
 /// A trait's value as JSON, or "missing".
 fn shown(value: Option<&serde_json::Value>) -> String {
-    value.map_or_else(|| "missing".to_owned(), serde_json::Value::to_string)
+    value.map_or_else(|| "missing".to_owned(), json_text)
 }
 
 /// "1 time", "3 times".

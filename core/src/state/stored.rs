@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::{RestoreError, STATE_VERSION};
-use crate::json_fields::{Fields, ObjectBuilder};
+use crate::json_fields::{Fields, ObjectBuilder, json_text};
 
 /// Stored form, versions 1 to 3 (each adds fields; older ones read with their defaults). Short
 /// keys: this is written on every change. Empty fields are left out. Entries are in key order.
@@ -120,7 +120,7 @@ impl StoredUserState {
 
     /// The JSON text written to storage.
     pub fn to_text(&self) -> String {
-        self.to_json().to_string()
+        json_text(&self.to_json())
     }
 }
 
