@@ -68,6 +68,10 @@ window.benchStepVisible = function () {
 };
 </script>${STEP_WATCH}`;
 
+/** Uptake's page tags: for its start, and for a tour started from the loader's queue. */
+const UPTAKE_HEAD = `${UPTAKE_READY}${UPTAKE_TAG}`;
+const UPTAKE_TOUR_HEAD = `<script>window.uptake = [['startTour', 'bench-tour']];</script>${visible('[role="dialog"]', 'uptake-root')}${UPTAKE_TAG}`;
+
 const peerTag = (entry) => `<script async src="/dist/${entry}"></script>`;
 const peerStyle = (entry) => `<link rel="stylesheet" href="/dist/${entry.replace(/\.js$/, '.css')}">`;
 
@@ -78,15 +82,15 @@ export const SDKS = [
     name: 'Uptake',
     kind: 'events, rules, tours, prompts, checklists, surveys',
     events: true,
-    head: `${UPTAKE_READY}${UPTAKE_TAG}`,
-    tourHead: `<script>window.uptake = [['startTour', 'bench-tour']];</script>${visible('[role="dialog"]', 'uptake-root')}${UPTAKE_TAG}`,
+    head: UPTAKE_HEAD,
+    tourHead: UPTAKE_TOUR_HEAD,
   },
   {
     id: 'uptake-preload',
     name: 'Uptake, with the preload hint',
     kind: 'the same SDK, its wasm preloaded',
-    head: `${UPTAKE_PRELOAD}${UPTAKE_READY}${UPTAKE_TAG}`,
-    tourHead: `${UPTAKE_PRELOAD}<script>window.uptake = [['startTour', 'bench-tour']];</script>${visible('[role="dialog"]', 'uptake-root')}${UPTAKE_TAG}`,
+    head: `${UPTAKE_PRELOAD}${UPTAKE_HEAD}`,
+    tourHead: `${UPTAKE_PRELOAD}${UPTAKE_TOUR_HEAD}`,
   },
   { id: 'posthog', name: 'posthog-js', kind: 'events', events: true, entry: 'posthog.js', head: peerTag('posthog.js') },
   { id: 'segment', name: '@segment/analytics-next', kind: 'events', events: true, entry: 'segment.js', head: peerTag('segment.js') },
