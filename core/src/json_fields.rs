@@ -95,7 +95,13 @@ impl<'a> Fields<'a> {
         let Some(value) = self.field(key) else { return Ok(Vec::new()) };
         let Value::Object(object) = value else { return Err(self.wrong(key, "an object")) };
         let path = self.child(key);
-        object.iter().map(|(name, entry)| Ok((name.clone(), read(entry, format!("{path}.{name}"))?))).collect()
+        // A loop, not a `collect` into a `Result`: that iterator chain is one large copy in the
+        // wasm for each type of entry.
+        let mut entries = Vec::with_capacity(object.len());
+        for (name, entry) in object {
+            entries.push((name.clone(), read(entry, format!("{path}.{name}"))?));
+        }
+        Ok(entries)
     }
 
     /// `value`, or an error that the field is missing.
