@@ -107,15 +107,14 @@ fn instant(millis: Option<i64>) -> Option<Timestamp> {
 }
 
 fn runs(pairs: Vec<(i64, i64)>) -> Result<VecDeque<Run>, RestoreError> {
-    pairs
-        .into_iter()
-        .map(|(start, last)| {
-            if start > last {
-                return Err(RestoreError::Inconsistent("a sequence run ends before it starts"));
-            }
-            Ok(Run { start: Timestamp::from_millis(start), last: Timestamp::from_millis(last) })
-        })
-        .collect()
+    let mut runs = VecDeque::with_capacity(pairs.len());
+    for (start, last) in pairs {
+        if start > last {
+            return Err(RestoreError::Inconsistent("a sequence run ends before it starts"));
+        }
+        runs.push_back(Run { start: Timestamp::from_millis(start), last: Timestamp::from_millis(last) });
+    }
+    Ok(runs)
 }
 
 fn pairs(runs: &VecDeque<Run>) -> Vec<(i64, i64)> {
@@ -249,7 +248,10 @@ impl UserState {
         }
         let mut sequences = Table::default();
         for (key, sequence) in stored.sequences {
-            let waiting = sequence.w.into_iter().map(runs).collect::<Result<Vec<_>, _>>()?;
+            let mut waiting = Vec::with_capacity(sequence.w.len());
+            for step in sequence.w {
+                waiting.push(runs(step)?);
+            }
             let completions = runs(sequence.c)?;
             if completions.len() as u64 > sequence.n || waiting.len() >= crate::config::SEQUENCE_MAX_STEPS {
                 return Err(RestoreError::Inconsistent("a sequence's progress is impossible"));

@@ -142,7 +142,10 @@ impl Theme {
 /// colours.
 fn readable_text_on(background: &str) -> Option<&'static str> {
     let hex = background.strip_prefix('#')?;
-    let digits: Vec<u32> = hex.chars().map(|c| c.to_digit(16)).collect::<Option<_>>()?;
+    let mut digits = Vec::with_capacity(hex.len());
+    for c in hex.chars() {
+        digits.push(c.to_digit(16)?);
+    }
     let [r, g, b] = match digits.as_slice() {
         [r, g, b] => [r * 17, g * 17, b * 17],
         [r1, r2, g1, g2, b1, b2] => [r1 * 16 + r2, g1 * 16 + g2, b1 * 16 + b2],

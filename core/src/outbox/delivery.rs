@@ -27,13 +27,14 @@ pub enum Delivery {
 fn named_events(body: &str) -> Vec<usize> {
     let answer: Option<serde_json::Value> = serde_json::from_str(body).ok();
     let named = answer.as_ref().and_then(|answer| answer.get("invalid")?.as_array()).map_or(&[][..], Vec::as_slice);
-    let mut indices: Vec<usize> = named
-        .iter()
-        .map(|event| {
-            event.get("index").and_then(serde_json::Value::as_u64).and_then(|index| usize::try_from(index).ok())
-        })
-        .collect::<Option<_>>()
-        .unwrap_or_default();
+    let mut indices = Vec::with_capacity(named.len());
+    for event in named {
+        let index =
+            event.get("index").and_then(serde_json::Value::as_u64).and_then(|index| usize::try_from(index).ok());
+        // One event without a readable index makes the answer's list unreadable: none named.
+        let Some(index) = index else { return Vec::new() };
+        indices.push(index);
+    }
     indices.sort_unstable();
     indices.dedup();
     indices

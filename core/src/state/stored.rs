@@ -241,11 +241,11 @@ impl StoredFeatureUsage {
 impl StoredEventHistory {
     fn from_json(value: &Value, path: String) -> Result<StoredEventHistory, String> {
         let fields = Fields::of(value, path)?;
-        let at = fields.array("at")?.unwrap_or_default();
-        Ok(StoredEventHistory {
-            n: fields.required("n", fields.u64("n")?)?,
-            at: at.iter().map(Value::as_i64).collect::<Option<_>>().ok_or("at must be a list of times")?,
-        })
+        let mut at = Vec::new();
+        for time in fields.array("at")?.unwrap_or_default() {
+            at.push(time.as_i64().ok_or("at must be a list of times")?);
+        }
+        Ok(StoredEventHistory { n: fields.required("n", fields.u64("n")?)?, at })
     }
 
     fn to_json(&self) -> Value {
@@ -267,7 +267,11 @@ fn pair_value((first, second): (i64, i64)) -> Value {
 
 /// `[[start, last], ...]`.
 fn pairs(list: &[Value]) -> Option<Vec<(i64, i64)>> {
-    list.iter().map(pair).collect()
+    let mut pairs = Vec::with_capacity(list.len());
+    for value in list {
+        pairs.push(pair(value)?);
+    }
+    Some(pairs)
 }
 
 fn pairs_value(pairs: &[(i64, i64)]) -> Value {
@@ -277,11 +281,15 @@ fn pairs_value(pairs: &[(i64, i64)]) -> Value {
 impl StoredSequence {
     fn from_json(value: &Value, path: String) -> Result<StoredSequence, String> {
         let fields = Fields::of(value, path)?;
-        let waiting = fields.array("w")?.unwrap_or_default();
-        let waiting = waiting.iter().map(|step| step.as_array().and_then(|runs| pairs(runs))).collect::<Option<_>>();
+        let mut waiting = Vec::new();
+        for step in fields.array("w")?.unwrap_or_default() {
+            waiting.push(
+                step.as_array().and_then(|runs| pairs(runs)).ok_or("w must be a list of lists of [start, last]")?,
+            );
+        }
         Ok(StoredSequence {
             n: fields.required("n", fields.u64("n")?)?,
-            w: waiting.ok_or("w must be a list of lists of [start, last]")?,
+            w: waiting,
             c: pairs(fields.array("c")?.unwrap_or_default()).ok_or("c must be a list of [start, last]")?,
         })
     }
