@@ -123,7 +123,7 @@ class Tally {
 
 /**
  * Starts the collector. `files` maps URL prefixes to folders; `pages` is filled by the caller
- * with HTML by path; `uptakeConfig` is served at `/v1/config`.
+ * with HTML by path; `uptakeConfig`, a compiled config (JSON text), is served at `/v1/config`.
  */
 export async function startBenchCollector({ files, uptakeConfig }) {
   const pages = new Map();
@@ -158,7 +158,7 @@ export async function startBenchCollector({ files, uptakeConfig }) {
     }
     if (path === '/v1/config') {
       response.writeHead(200, { ...isolated, 'content-type': 'application/json' });
-      return response.end(JSON.stringify(uptakeConfig));
+      return response.end(uptakeConfig);
     }
     if (path.startsWith('/rudderstack-config/')) {
       response.writeHead(200, { ...isolated, 'content-type': 'application/json' });

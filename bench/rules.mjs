@@ -4,7 +4,7 @@
 // SDK taking the call in (recording the event and evaluating the rules it wakes) and of `page()`
 // (which evaluates all).
 //
-//   node bench/rules.mjs          (after scripts/build-sdk)
+//   node bench/rules.mjs          (after scripts/build-sdk and cargo build -p uptake-collector)
 //
 // Times are per call, as medians (and p99) over batches of calls, because the browser's clock
 // is coarse outside cross-origin isolation.
@@ -15,6 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { join, dirname, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { compileConfig } from '../scripts/compile-config.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
@@ -108,8 +109,8 @@ try {
   const page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${server.address().port}/bench.html`);
   await page.waitForFunction(() => window.bench);
-  const result = await page.evaluate(({ config, features }) => window.bench(config, features), {
-    config,
+  const result = await page.evaluate(({ config, features }) => window.bench(JSON.parse(config), features), {
+    config: compileConfig(config),
     features: config.features.length,
   });
   const micro = (value) => value.toFixed(1);

@@ -3,6 +3,7 @@
 // how it tracks, and for tours how to tell that the first step is on screen.
 
 import { readFile } from 'node:fs/promises';
+import { compileConfig } from '../scripts/compile-config.mjs';
 
 /**
  * Runs before any SDK tag: `benchOnAssign(name, onSet)` watches assignments to a global, and
@@ -123,7 +124,10 @@ export const TOUR_LIBRARIES = [
   },
 ];
 
-/** The demo app's config with a 5-step tour anchored to the bench page's sections added. */
+/**
+ * The demo app's config with a 5-step tour anchored to the bench page's sections added, compiled
+ * as the collector serves it (JSON text).
+ */
 export async function tourConfig(file) {
   const config = JSON.parse(await readFile(file, 'utf8'));
   config.tours.push({
@@ -135,5 +139,5 @@ export async function tourConfig(file) {
       body: { en: `This is step ${step} of the tour.` },
     })),
   });
-  return config;
+  return compileConfig(config);
 }

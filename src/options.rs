@@ -13,7 +13,8 @@ pub(crate) struct Options {
     /// The collector's origin, without a trailing slash.
     pub(crate) collector: String,
     pub(crate) write_key: String,
-    /// A config given inline as JSON text; when absent it is fetched from the collector.
+    /// A compiled config given inline (as `uptake-collector compile` prints it), as JSON text;
+    /// when absent the config is fetched from the collector.
     pub(crate) config: Option<String>,
     /// The config's request to the collector, which the ES-module wrapper sends before the wasm
     /// loads (`configRequest`): a promise of its Response, or of the error it failed with.
@@ -41,7 +42,9 @@ impl OptionsError {
             OptionsError::MissingCollector => {
                 "the collector's URL is required (data-collector on the script tag, or collector)"
             }
-            OptionsError::InvalidConfig => "the inline config must be a JSON object",
+            OptionsError::InvalidConfig => {
+                "the inline config must be JSON: the array that `uptake-collector compile config.json` prints"
+            }
         }
     }
 }

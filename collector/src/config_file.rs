@@ -1,15 +1,15 @@
 //! The config file named on the command line: read, decoded and checked with the core's
 //! decoder, so the collector refuses to serve a config the SDK could not use, and says where
-//! every mistake is.
+//! every mistake is; then compiled into the form SDKs read (`uptake_core::config::compact`).
 
 use std::path::{Path, PathBuf};
 
 use uptake_core::config::{Config, ConfigErrors};
 
-/// A config file that passed every check, with its text as served to SDKs.
+/// A config file that passed every check, compiled as served to SDKs.
 #[derive(Debug, Clone)]
 pub struct ConfigFile {
-    pub text: String,
+    pub compiled: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -28,7 +28,8 @@ impl ConfigFile {
     pub fn load(path: &Path) -> Result<ConfigFile, ConfigFileError> {
         let text =
             std::fs::read_to_string(path).map_err(|source| ConfigFileError::Read { path: path.to_owned(), source })?;
-        Config::from_json_text(&text).map_err(|errors| ConfigFileError::Invalid { path: path.to_owned(), errors })?;
-        Ok(ConfigFile { text })
+        let config = Config::from_json_text(&text)
+            .map_err(|errors| ConfigFileError::Invalid { path: path.to_owned(), errors })?;
+        Ok(ConfigFile { compiled: config.to_compact_json() })
     }
 }

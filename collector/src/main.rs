@@ -1,6 +1,6 @@
 //! `uptake-collector`: serves the PM's config and the SDK to browsers, receives their event
 //! batches and stores each event once in SQLite. `check` validates a config file without
-//! serving it.
+//! serving it; `compile` prints the compiled form SDKs read (for an SDK given its config inline).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,6 +23,12 @@ enum Command {
         /// The JSON config file.
         config: PathBuf,
     },
+    /// Check a config file and print its compiled form, as `GET /v1/config` serves it: the form
+    /// to give the SDK's `config` option.
+    Compile {
+        /// The JSON config file.
+        config: PathBuf,
+    },
     /// Print the JSON Schema of config files (committed as schema/uptake-config.schema.json).
     Schema,
 }
@@ -33,6 +39,16 @@ fn main() -> ExitCode {
         Command::Check { config } => match uptake_collector::config_file::ConfigFile::load(&config) {
             Ok(_) => {
                 println!("{}: OK", config.display());
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("{error}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Compile { config } => match uptake_collector::config_file::ConfigFile::load(&config) {
+            Ok(file) => {
+                println!("{}", file.compiled);
                 ExitCode::SUCCESS
             }
             Err(error) => {

@@ -1,4 +1,4 @@
-//! The HTTP interface: `GET /v1/config` serves the config, `POST /v1/batch` stores events,
+//! The HTTP interface: `GET /v1/config` serves the compiled config, `POST /v1/batch` stores events,
 //! `GET /v1/export` reads them back (admin key), and everything else is static files: the SDK
 //! under `/uptake/`, the demo app at the root. The API answers cross-origin requests from the
 //! configured app origins only.
@@ -27,7 +27,8 @@ use crate::store::Database;
 use crate::store::writer::Writer;
 
 pub struct AppState {
-    pub config_text: String,
+    /// The config as SDKs read it (`uptake_core::config::compact`).
+    pub compiled_config: String,
     pub write_keys: Vec<String>,
     pub writer: Writer,
     /// The database, opened by exports for reading.
@@ -76,7 +77,7 @@ pub fn router(state: AppState, dirs: StaticDirs, allowed_origins: Vec<HeaderValu
 }
 
 async fn serve_config(State(state): State<Arc<AppState>>) -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], state.config_text.clone()).into_response()
+    ([(header::CONTENT_TYPE, "application/json")], state.compiled_config.clone()).into_response()
 }
 
 fn error_response(status: StatusCode, body: serde_json::Value) -> Response {

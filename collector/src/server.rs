@@ -92,7 +92,7 @@ pub fn serve(options: ServeOptions) -> Result<(), ServeError> {
             eprintln!("uptake-collector: warning: no SDK build in {} (run scripts/build-sdk)", options.sdk.display());
         }
         let state = AppState {
-            config_text: config.text,
+            compiled_config: config.compiled,
             write_keys: options.write_keys,
             writer,
             database: options.database.clone(),

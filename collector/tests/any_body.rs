@@ -30,7 +30,7 @@ fn harness() -> &'static Harness {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let (writer, _thread) = Writer::start(database.open_store().unwrap()).unwrap();
         let state = AppState {
-            config_text: "{}".into(),
+            compiled_config: "[]".into(),
             write_keys: vec!["dev".into()],
             writer,
             database,

@@ -6,6 +6,7 @@ mod common;
 use std::process::{Command, Output};
 
 use serde_json::{Value, json};
+use uptake_core::config::Config;
 
 use common::{BINARY, Collector, batch, demo_config, track};
 
@@ -78,11 +79,28 @@ fn serves_the_config_the_sdk_and_the_demo() {
     let collector = Collector::start();
     let (status, content_type, text) = collector.get("/v1/config");
     assert_eq!((status, content_type.as_str()), (200, "application/json"));
-    assert_eq!(text, std::fs::read_to_string(demo_config()).unwrap());
+    let demo = Config::from_json_text(&std::fs::read_to_string(demo_config()).unwrap()).unwrap();
+    assert_eq!(text, demo.to_compact_json(), "the config compiled for SDKs");
     let (status, content_type, _) = collector.get("/uptake/uptake_wasm_bg.wasm");
     assert_eq!((status, content_type.as_str()), (200, "application/wasm"), "needed by instantiateStreaming");
     let (status, content_type, _) = collector.get("/index.html");
     assert_eq!((status, content_type.as_str()), (200, "text/html"));
+}
+
+#[test]
+fn compile_prints_the_compiled_config_or_every_error() {
+    let text = with_count(json!({"gte": 5}));
+    let compiled = run(&["compile"], &text);
+    assert!(compiled.status.success());
+    let printed = String::from_utf8(compiled.stdout).unwrap();
+    let mut expected = Config::from_json_text(&text).unwrap();
+    expected.schema = None;
+    assert_eq!(Config::from_compact_json(printed.trim_end()).unwrap(), expected);
+
+    let bad = run(&["compile"], "{\"version\": 1,\n \"rules\": [{\"id\": \"r\"}]}");
+    assert!(!bad.status.success());
+    assert!(bad.stdout.is_empty(), "nothing compiled");
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("rules[0]: missing field \"when\""));
 }
 
 fn run(args: &[&str], config: &str) -> Output {

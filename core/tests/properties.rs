@@ -205,6 +205,12 @@ proptest! {
     }
 
     #[test]
+    fn valid_configs_survive_a_round_trip_through_their_compiled_form(config in config()) {
+        let Ok(decoded) = Config::from_json(&config) else { return Ok(()) };
+        prop_assert_eq!(Config::from_compact_json(&decoded.to_compact_json()).unwrap(), decoded);
+    }
+
+    #[test]
     fn the_engine_never_panics_and_its_state_round_trips(config in config(), calls in proptest::collection::vec(call(), 0..60)) {
         let Ok(config) = Config::from_json(&config) else { return Ok(()) };
         let mut engine = Engine::new(engine_options());

@@ -268,7 +268,7 @@ impl Client {
     }
 
     fn apply_config(&self, text: &str) -> bool {
-        match Config::from_json_text(text) {
+        match Config::from_compact_json(text) {
             Ok(config) => {
                 let decision = self.with_engine(|engine| engine.load_config(config, now())).flatten();
                 self.show_decisions(decision);
@@ -281,8 +281,8 @@ impl Client {
                 self.after_change();
                 true
             }
-            Err(errors) => {
-                warn_with("the config is invalid; rules are off until it is fixed:", &errors.to_string().into());
+            Err(error) => {
+                warn_with("the config could not be read; rules are off until it is:", &error.to_string().into());
                 false
             }
         }

@@ -8,8 +8,11 @@ export interface UptakeOptions {
   collector: string;
   /** The write key of this app, as configured on the collector. */
   writeKey: string;
-  /** A config object to use instead of fetching it from the collector. */
-  config?: object;
+  /**
+   * A compiled config to use instead of fetching it from the collector: the JSON array that
+   * `uptake-collector compile config.json` prints (the collector checks and compiles the config).
+   */
+  config?: unknown[];
   /** Track a page view when the SDK starts (default true). */
   autoPage?: boolean;
   /** Send a batch as soon as this many events are queued (1 to 500, default 50; a batch also stops at 64 KB). */

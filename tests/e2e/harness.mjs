@@ -11,10 +11,10 @@ import { createInterface } from 'node:readline';
 import { createServer } from 'node:http';
 import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
+import { COLLECTOR, compileConfig } from '../../scripts/compile-config.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const ARTIFACTS = join(ROOT, 'tests', 'artifacts');
-const COLLECTOR = process.env.UPTAKE_COLLECTOR_BIN || join(ROOT, 'target', 'debug', 'uptake-collector');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 /**
@@ -204,12 +204,13 @@ export async function openFixture(page, collectorUrl, path, html) {
   await page.goto(`${collectorUrl}${path}`);
 }
 
-/** A page of the collector's origin that starts the SDK from pkg/ with `config`. */
+/** A page of the collector's origin that starts the SDK from pkg/ with `config`, compiled by
+ * `uptake-collector compile`. */
 export function fixtureHtml({ head = '', body, config }) {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Fixture</title>${head}
 <script type="module">
 import { load } from '/uptake/index.js';
-window.uptake = await load({ collector: location.origin, writeKey: 'dev', config: ${JSON.stringify(config).replace(/</g, '\\u003c')} });
+window.uptake = await load({ collector: location.origin, writeKey: 'dev', config: ${compileConfig(config).replace(/</g, '\\u003c')} });
 </script></head><body>${body}</body></html>`;
 }
 

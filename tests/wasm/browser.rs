@@ -21,7 +21,8 @@ fn options(write_key: &str, queue: Option<&Array>) -> JsValue {
     let set = |key: &str, value: &JsValue| Reflect::set(&options, &key.into(), value).unwrap();
     set("collector", &"http://127.0.0.1:9".into());
     set("writeKey", &write_key.into());
-    set("config", &JSON::parse(DEMO_CONFIG).unwrap());
+    let compiled = uptake_core::config::Config::from_json_text(DEMO_CONFIG).unwrap().to_compact_json();
+    set("config", &JSON::parse(&compiled).unwrap());
     set("autoPage", &JsValue::FALSE);
     if let Some(queue) = queue {
         set("queue", queue);

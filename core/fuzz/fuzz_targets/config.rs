@@ -1,5 +1,7 @@
 //! Fuzzes config parsing: any bytes are either refused with errors or decoded into a config
-//! that compiles, loads into an engine and evaluates without panicking.
+//! that reads back equal from its compiled form, compiles, loads into an engine and evaluates
+//! without panicking. Bytes the decoder refuses are read as a compiled config (what an SDK is
+//! given), which is refused or loaded and run the same way.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -11,11 +13,22 @@ use uptake_core::time::Timestamp;
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let config = match Config::from_json_text(text) {
-        Ok(config) => config,
+        Ok(config) => {
+            let mut compiled = Config::from_compact_json(&config.to_compact_json()).expect("a compiled config reads back");
+            compiled.schema = config.schema.clone();
+            assert_eq!(compiled, config, "a config reads back equal from its compiled form");
+            config
+        }
         Err(errors) => {
             assert!(!errors.0.is_empty(), "a refusal names at least one error");
             let _ = errors.to_string();
-            return;
+            match Config::from_compact_json(text) {
+                Ok(config) => config,
+                Err(error) => {
+                    let _ = error.to_string();
+                    return;
+                }
+            }
         }
     };
     let mut engine = Engine::new(EngineOptions {

@@ -9,6 +9,7 @@
 
 mod analysis;
 mod checklists;
+mod compact;
 mod compare;
 mod conditions;
 mod decode;
@@ -36,6 +37,7 @@ use serde_json::Value;
 use json::Json;
 
 pub use checklists::{Checklist, ChecklistItem};
+pub use compact::{COMPACT_FORMAT, CompactError};
 pub use compare::Comparison;
 pub use conditions::{
     AccountTraitCondition, AllCondition, AnyCondition, Barrier, BarrierCondition, BarrierTest, COUNT_MAX, Condition,
