@@ -92,9 +92,13 @@ impl Storage {
             _ => None,
         };
         let user_id = user.as_ref().and_then(|user| user.get("userId")?.as_str().map(str::to_owned));
-        let traits = user.and_then(|mut user| match user.remove("traits") {
-            Some(Value::Object(traits)) => Some(traits),
-            _ => None,
+        // Taken by a loop over the entries: `Map::remove` would bring a B-tree's removal code
+        // (merging and rebalancing nodes) into the wasm for this one call.
+        let traits = user.and_then(|user| {
+            user.into_iter().find_map(|(name, value)| match value {
+                Value::Object(traits) if name == "traits" => Some(traits),
+                _ => None,
+            })
         });
         StoredIdentity { anonymous_id: self.get("anonymousId"), user_id, traits: traits.unwrap_or_default() }
     }
