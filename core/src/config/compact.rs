@@ -16,6 +16,7 @@ use thiserror::Error;
 use super::glob::PathGlob;
 use super::sorted_map::SortedMap;
 use super::{CONFIG_FORMAT_VERSION, Config};
+use crate::json_fields::json_text;
 use crate::quote::quoted;
 use crate::time::{Delay, Duration, Timestamp, Window};
 
@@ -45,10 +46,12 @@ impl Config {
     pub fn to_compact_json(&self) -> String {
         let mut writer = Writer(vec![Value::from(COMPACT_FORMAT)]);
         self.write(&mut writer);
-        Value::Array(writer.0).to_string()
+        json_text(&Value::Array(writer.0))
     }
 
-    /// Reads a compiled config. It is trusted to have passed the decoder's checks.
+    /// Reads a compiled config. Its values are not checked again: the collector compiled it from
+    /// a config that passed the decoder's checks. A damaged one is refused, and none of its
+    /// values can make the engine panic (`tests/compiled_config.rs`).
     pub fn from_compact_json(text: &str) -> Result<Config, CompactError> {
         let value: Value = serde_json::from_str(text).map_err(|_| CompactError::NotAnArray)?;
         let Value::Array(values) = value else { return Err(CompactError::NotAnArray) };
