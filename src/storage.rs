@@ -136,6 +136,10 @@ impl Storage {
         self.get("config")
     }
 
+    pub(crate) fn forget_config(&self) {
+        self.remove("config");
+    }
+
     pub(crate) fn save_config(&self, text: &str) {
         self.set("config", text.to_owned());
     }

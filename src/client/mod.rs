@@ -179,7 +179,7 @@ impl Client {
             }
             None => {
                 if let Some(cached) = client.inner.storage.load_config() {
-                    client.apply_config(&cached);
+                    client.apply_cached_config(&cached);
                 }
                 client.fetch_config(options.config_request);
             }
@@ -267,18 +267,12 @@ impl Client {
         }
     }
 
+    /// Applies a compiled config (inline or fetched); a console warning says why one cannot be
+    /// read.
     fn apply_config(&self, text: &str) -> bool {
         match Config::from_compact_json(text) {
             Ok(config) => {
-                let decision = self.with_engine(|engine| engine.load_config(config, now())).flatten();
-                self.show_decisions(decision);
-                self.watch_elements();
-                if let Some(decision) = self.check_elements() {
-                    self.show_decisions(decision);
-                }
-                self.refresh_experiences();
-                self.show_preview();
-                self.after_change();
+                self.load_config(config);
                 true
             }
             Err(error) => {
@@ -286,6 +280,28 @@ impl Client {
                 false
             }
         }
+    }
+
+    /// Applies the config kept from the last page while the current one is fetched. One this
+    /// SDK cannot read (kept by an SDK of another release) is dropped without a warning: the
+    /// fetched config replaces it.
+    fn apply_cached_config(&self, text: &str) {
+        match Config::from_compact_json(text) {
+            Ok(config) => self.load_config(config),
+            Err(_) => self.inner.storage.forget_config(),
+        }
+    }
+
+    fn load_config(&self, config: Config) {
+        let decision = self.with_engine(|engine| engine.load_config(config, now())).flatten();
+        self.show_decisions(decision);
+        self.watch_elements();
+        if let Some(decision) = self.check_elements() {
+            self.show_decisions(decision);
+        }
+        self.refresh_experiences();
+        self.show_preview();
+        self.after_change();
     }
 
     /// Reads the answer to the config's request, which the wrapper sent before the wasm loaded

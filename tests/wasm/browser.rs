@@ -21,13 +21,24 @@ fn options(write_key: &str, queue: Option<&Array>) -> JsValue {
     let set = |key: &str, value: &JsValue| Reflect::set(&options, &key.into(), value).unwrap();
     set("collector", &"http://127.0.0.1:9".into());
     set("writeKey", &write_key.into());
-    let compiled = uptake_core::config::Config::from_json_text(DEMO_CONFIG).unwrap().to_compact_json();
-    set("config", &JSON::parse(&compiled).unwrap());
+    set("config", &JSON::parse(&compiled_demo_config()).unwrap());
     set("autoPage", &JsValue::FALSE);
     if let Some(queue) = queue {
         set("queue", queue);
     }
     options.into()
+}
+
+/// The demo's config as the collector serves it.
+fn compiled_demo_config() -> String {
+    uptake_core::config::Config::from_json_text(DEMO_CONFIG).unwrap().to_compact_json()
+}
+
+/// `options` without an inline config: the SDK fetches it (and the fetch fails at once).
+fn fetching_options(write_key: &str) -> JsValue {
+    let options = options(write_key, None);
+    Reflect::delete_property(options.unchecked_ref::<Object>(), &"config".into()).unwrap();
+    options
 }
 
 fn call(method: &str, first: JsValue, second: JsValue) -> JsValue {
@@ -153,4 +164,19 @@ fn the_compacted_stylesheet_reads_as_the_source_does() {
     let rules = parsed_rules(source);
     assert!(rules.len() > 40, "every rule was read: {}", rules.len());
     assert_eq!(parsed_rules(compacted), rules);
+}
+
+#[wasm_bindgen_test]
+fn the_cached_config_is_used_while_the_config_is_fetched_and_one_of_another_release_is_dropped() {
+    local_storage().set_item("uptake:cached:config", &compiled_demo_config()).unwrap();
+    let cached = start(fetching_options("cached")).unwrap();
+    assert!(!cached.adoption().is_null(), "the cached config is loaded at once");
+    drop(cached);
+
+    // The PM's JSON, as an SDK before compiled configs kept it.
+    local_storage().set_item("uptake:stale:config", DEMO_CONFIG).unwrap();
+    let stale = start(fetching_options("stale")).unwrap();
+    assert_eq!(local_storage().get_item("uptake:stale:config").unwrap(), None, "dropped, not read again");
+    assert!(stale.adoption().is_null(), "no config is loaded until the fetched one arrives");
+    assert!(!stale.anonymous_id().is_empty(), "the SDK runs");
 }
