@@ -157,6 +157,12 @@ fn config_parsing(c: &mut Criterion) {
     c.bench_function(&format!("parse and check a {size_kib} KiB config"), |b| {
         b.iter(|| black_box(Config::from_json_text(&text).unwrap()))
     });
+    // What the SDK reads instead: the form the collector compiles that config into.
+    let compiled = Config::from_json_text(&text).unwrap().to_compact_json();
+    let compiled_kib = compiled.len() / 1024;
+    c.bench_function(&format!("read the same config compiled ({compiled_kib} KiB), as the SDK does"), |b| {
+        b.iter(|| black_box(Config::from_compact_json(&compiled).unwrap()))
+    });
     let config = Config::from_json(&config_json(RULES, 0)).unwrap();
     c.bench_function("compile a config of 1000 rules", |b| b.iter(|| black_box(Program::compile(config.clone()))));
 }
