@@ -17,7 +17,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** The parts, in the order a function is matched against them (first match wins). */
 const PARTS = [
   ['data: strings and tables', /^data segment|^data\[/],
-  ['config decoder (uptake_core::config)', /uptake_core::config/],
+  ['config: the compiled form\'s reader, `where` tests, globs, texts (uptake_core::config)', /uptake_core::config/],
   ['rules: compiler, evaluator, usage state (uptake_core)', /uptake_core::(program|state|adoption|engine|rule)/],
   ['outbox and batching (uptake_core::outbox)', /uptake_core::outbox/],
   ['rest of the core', /uptake_core::/],
