@@ -101,15 +101,15 @@ impl<'v> Reader<'v> {
         self.next()?.as_u64()
     }
 
-    /// Reads a nested value, refusing to go deeper than `MAX_DEPTH`.
-    fn nested<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<T> {
-        if self.depth >= MAX_DEPTH {
-            return None;
-        }
-        self.depth += 1;
-        let value = read(self);
+    /// Goes one level deeper into a list or a box; `None` past `MAX_DEPTH`. Not generic, so the
+    /// wasm has one copy of it, not one per type of list.
+    #[inline(never)]
+    fn enter(&mut self) -> Option<()> {
+        (self.depth < MAX_DEPTH).then(|| self.depth += 1)
+    }
+
+    fn leave(&mut self) {
         self.depth -= 1;
-        value
     }
 }
 
@@ -289,13 +289,13 @@ impl<T: Compact> Compact for Vec<T> {
     }
     fn read(input: &mut Reader<'_>) -> Option<Self> {
         let len = input.tag()?;
-        input.nested(|input| {
-            let mut items = Vec::new();
-            for _ in 0..len {
-                items.push(T::read(input)?);
-            }
-            Some(items)
-        })
+        input.enter()?;
+        let mut items = Vec::new();
+        for _ in 0..len {
+            items.push(T::read(input)?);
+        }
+        input.leave();
+        Some(items)
     }
 }
 
@@ -304,7 +304,10 @@ impl<T: Compact> Compact for Box<T> {
         (**self).write(out);
     }
     fn read(input: &mut Reader<'_>) -> Option<Self> {
-        input.nested(T::read).map(Box::new)
+        input.enter()?;
+        let value = T::read(input)?;
+        input.leave();
+        Some(Box::new(value))
     }
 }
 
