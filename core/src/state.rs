@@ -118,71 +118,79 @@ fn runs(pairs: Vec<(i64, i64)>) -> Result<VecDeque<Run>, RestoreError> {
 }
 
 fn pairs(runs: &VecDeque<Run>) -> Vec<(i64, i64)> {
-    runs.iter().map(|run| (run.start.as_millis(), run.last.as_millis())).collect()
+    let mut pairs = Vec::with_capacity(runs.len());
+    for run in runs {
+        pairs.push((run.start.as_millis(), run.last.as_millis()));
+    }
+    pairs
 }
 
 impl UserState {
-    /// The stored form; empty rows are left out.
+    /// The stored form; empty rows are left out. Written with loops, not `filter`, `map` and
+    /// `collect` chains: each chain was its own copy of the iterator code in the wasm.
     pub fn to_stored(&self) -> StoredUserState {
-        let features = self
-            .features
-            .by_key()
-            .filter(|(_, usage)| !usage.is_empty())
-            .map(|(id, usage)| {
-                let stored = StoredFeatureUsage {
-                    n: usage.count,
-                    first: millis(usage.first_used),
-                    last: millis(usage.last_used),
-                    day: usage.days.newest().map(|day| day.0),
-                    bits: bits_to_hex(usage.days.bits()),
-                    older: usage.days.older_days(),
-                    seen: millis(usage.entry_seen_at),
-                };
-                (id.to_owned(), stored)
-            })
-            .collect();
-        let events = self
-            .histories
-            .by_key()
-            .filter(|(_, history)| history.total > 0)
-            .map(|(key, history)| {
-                let at = history.latest.iter().map(|at| at.as_millis()).collect();
-                (key.to_owned(), StoredEventHistory { n: history.total, at })
-            })
-            .collect();
-        let sequences = self
-            .sequences
-            .by_key()
-            .filter(|(_, progress)| !progress.is_empty())
-            .map(|(key, progress)| {
-                let waiting = progress.waiting.iter().map(pairs).collect();
-                (key.to_owned(), StoredSequence { n: progress.total, w: waiting, c: pairs(&progress.completions) })
-            })
-            .collect();
-        let rules = self
-            .rules
-            .by_key()
-            .filter(|(_, exposure)| !exposure.is_empty())
-            .map(|(id, exposure)| {
-                let stored = StoredRuleExposure {
-                    shows: exposure.shows,
-                    first: millis(exposure.first_exposed_at),
-                    last: millis(exposure.last_shown),
-                    dismissed: millis(exposure.dismissed_at),
-                    clicked: millis(exposure.clicked_at),
-                    snoozed: millis(exposure.snoozed_until),
-                    goal: millis(exposure.goal_reached_at),
-                    variant: exposure.variant.map(|variant| {
-                        match variant {
-                            Variant::Treatment => "t",
-                            Variant::Holdout => "h",
-                        }
-                        .to_owned()
-                    }),
-                };
-                (id.to_owned(), stored)
-            })
-            .collect();
+        let mut features = Vec::new();
+        for (id, usage) in self.features.by_key() {
+            if usage.is_empty() {
+                continue;
+            }
+            let stored = StoredFeatureUsage {
+                n: usage.count,
+                first: millis(usage.first_used),
+                last: millis(usage.last_used),
+                day: usage.days.newest().map(|day| day.0),
+                bits: bits_to_hex(usage.days.bits()),
+                older: usage.days.older_days(),
+                seen: millis(usage.entry_seen_at),
+            };
+            features.push((id.to_owned(), stored));
+        }
+        let mut events = Vec::new();
+        for (key, history) in self.histories.by_key() {
+            if history.total == 0 {
+                continue;
+            }
+            let mut at = Vec::with_capacity(history.latest.len());
+            for seen in &history.latest {
+                at.push(seen.as_millis());
+            }
+            events.push((key.to_owned(), StoredEventHistory { n: history.total, at }));
+        }
+        let mut sequences = Vec::new();
+        for (key, progress) in self.sequences.by_key() {
+            if progress.is_empty() {
+                continue;
+            }
+            let mut waiting = Vec::with_capacity(progress.waiting.len());
+            for runs in &progress.waiting {
+                waiting.push(pairs(runs));
+            }
+            let stored = StoredSequence { n: progress.total, w: waiting, c: pairs(&progress.completions) };
+            sequences.push((key.to_owned(), stored));
+        }
+        let mut rules = Vec::new();
+        for (id, exposure) in self.rules.by_key() {
+            if exposure.is_empty() {
+                continue;
+            }
+            let stored = StoredRuleExposure {
+                shows: exposure.shows,
+                first: millis(exposure.first_exposed_at),
+                last: millis(exposure.last_shown),
+                dismissed: millis(exposure.dismissed_at),
+                clicked: millis(exposure.clicked_at),
+                snoozed: millis(exposure.snoozed_until),
+                goal: millis(exposure.goal_reached_at),
+                variant: exposure.variant.map(|variant| {
+                    match variant {
+                        Variant::Treatment => "t",
+                        Variant::Holdout => "h",
+                    }
+                    .to_owned()
+                }),
+            };
+            rules.push((id.to_owned(), stored));
+        }
         let shows_on_day = self.shows_on_day.map(|(day, shows)| (day.0, shows));
         let tour = self.tour.as_ref().map(|run| StoredTour {
             id: run.tour_id.clone(),
