@@ -85,7 +85,10 @@ impl<T> Table<T> {
     /// Keeps the rows for which `keep` is true; row numbers change, so bindings must be redone.
     pub fn retain(&mut self, mut keep: impl FnMut(&str, &T) -> bool) {
         self.rows.retain(|(key, value)| keep(key, value));
-        self.index = self.rows.iter().enumerate().map(|(row, (key, _))| (key.clone(), row)).collect();
+        self.index.clear();
+        for (row, (key, _)) in self.rows.iter().enumerate() {
+            self.index.insert(key.clone(), row);
+        }
     }
 }
 

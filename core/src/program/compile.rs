@@ -95,7 +95,10 @@ impl Compiler {
     }
 
     fn sequence(&mut self, steps: &[EventMatch], gap: Option<Duration>, retention: SequenceRetention) -> usize {
-        let matchers: Vec<usize> = steps.iter().map(|step| self.matcher(step)).collect();
+        let mut matchers = Vec::with_capacity(steps.len());
+        for step in steps {
+            matchers.push(self.matcher(step));
+        }
         let mut key = String::new();
         for (index, step) in steps.iter().enumerate() {
             if index > 0 {
@@ -125,14 +128,18 @@ impl Compiler {
         self.program.features.by_id.get(id).copied().unwrap_or(usize::MAX)
     }
 
+    fn conditions(&mut self, conditions: &[Condition], needs: &mut Dependencies) -> Vec<Cond> {
+        let mut compiled = Vec::with_capacity(conditions.len());
+        for condition in conditions {
+            compiled.push(self.condition(condition, needs));
+        }
+        compiled
+    }
+
     fn condition(&mut self, condition: &Condition, needs: &mut Dependencies) -> Cond {
         match condition {
-            Condition::All(AllCondition { all }) => {
-                Cond::All(all.iter().map(|part| self.condition(part, needs)).collect())
-            }
-            Condition::Any(AnyCondition { any }) => {
-                Cond::Any(any.iter().map(|part| self.condition(part, needs)).collect())
-            }
+            Condition::All(AllCondition { all }) => Cond::All(self.conditions(all, needs)),
+            Condition::Any(AnyCondition { any }) => Cond::Any(self.conditions(any, needs)),
             Condition::Not(NotCondition { not }) => Cond::Not(Box::new(self.condition(not, needs))),
             Condition::Event(event) => {
                 let event_match = match &event.filter {
@@ -211,10 +218,11 @@ impl Compiler {
 impl Program {
     /// Compiles a decoded config.
     pub fn compile(config: Config) -> Program {
-        let features = FeatureIndex {
-            by_id: config.features.iter().enumerate().map(|(index, feature)| (feature.id.clone(), index)).collect(),
-            activation: config.features.iter().map(|feature| feature.activation).collect(),
-        };
+        let mut features = FeatureIndex::default();
+        for (index, feature) in config.features.iter().enumerate() {
+            features.by_id.insert(feature.id.clone(), index);
+            features.activation.push(feature.activation);
+        }
         let feature_count = config.features.len();
         let mut compiler = Compiler {
             program: Program {
@@ -255,8 +263,10 @@ impl Program {
                 None => {}
             }
         }
-        let prompts: HashMap<String, usize> =
-            config.prompts.iter().enumerate().map(|(index, prompt)| (prompt.id.clone(), index)).collect();
+        let mut prompts: HashMap<String, usize> = HashMap::new();
+        for (index, prompt) in config.prompts.iter().enumerate() {
+            prompts.insert(prompt.id.clone(), index);
+        }
         for (rule_index, rule) in config.rules.iter().enumerate() {
             let mut needs = Dependencies::default();
             let mut when = compiler.condition(&rule.when, &mut needs);

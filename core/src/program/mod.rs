@@ -163,38 +163,35 @@ impl Program {
             .histories
             .retain(|key, _| self.matchers.iter().zip(&self.history).any(|(m, h)| h.is_some() && m.key == key));
         state.sequences.retain(|key, _| self.sequences.iter().any(|sequence| sequence.key == key));
-        let features = self
-            .config
-            .features
-            .iter()
-            .map(|feature| state.features.row_or_insert_with(&feature.id, FeatureUsage::default))
-            .collect();
-        let histories = self
-            .matchers
-            .iter()
-            .zip(&self.history)
-            .map(|(matcher, retention)| {
-                let retention = (*retention)?;
+        // Loops, not `map` and `collect` chains: each chain was its own copy of the iterator code
+        // in the wasm.
+        let mut features = Vec::with_capacity(self.config.features.len());
+        for feature in &self.config.features {
+            features.push(state.features.row_or_insert_with(&feature.id, FeatureUsage::default));
+        }
+        let mut histories = Vec::with_capacity(self.matchers.len());
+        for (matcher, retention) in self.matchers.iter().zip(&self.history) {
+            let row = retention.map(|retention| {
                 let row = state.histories.row_or_insert_with(&matcher.key, EventHistory::default);
                 if let Some(history) = state.histories.at_mut(row) {
                     history.prune(retention, now);
                 }
-                Some(row)
-            })
-            .collect();
-        let sequences = self
-            .sequences
-            .iter()
-            .map(|sequence| {
-                let row = state.sequences.row_or_insert_with(&sequence.key, SequenceProgress::default);
-                if let Some(progress) = state.sequences.at_mut(row) {
-                    progress.prune(sequence.retention, now);
-                }
                 row
-            })
-            .collect();
-        let rules =
-            self.config.rules.iter().map(|rule| state.rules.row_or_insert_with(&rule.id, Default::default)).collect();
+            });
+            histories.push(row);
+        }
+        let mut sequences = Vec::with_capacity(self.sequences.len());
+        for sequence in &self.sequences {
+            let row = state.sequences.row_or_insert_with(&sequence.key, SequenceProgress::default);
+            if let Some(progress) = state.sequences.at_mut(row) {
+                progress.prune(sequence.retention, now);
+            }
+            sequences.push(row);
+        }
+        let mut rules = Vec::with_capacity(self.config.rules.len());
+        for rule in &self.config.rules {
+            rules.push(state.rules.row_or_insert_with(&rule.id, Default::default));
+        }
         Slots { features, histories, sequences, rules }
     }
 
