@@ -29,7 +29,11 @@ impl ChecklistRun {
 
     /// Whether each item is done, given which features were used.
     pub fn done(checklist: &Checklist, used: impl Fn(&str) -> bool) -> Vec<bool> {
-        checklist.items.iter().map(|item| used(&item.feature)).collect()
+        let mut done = Vec::with_capacity(checklist.items.len());
+        for item in &checklist.items {
+            done.push(used(&item.feature));
+        }
+        done
     }
 
     /// The items done and not reported yet, now marked reported.

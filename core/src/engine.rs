@@ -206,7 +206,11 @@ fn is_valid_name(text: &str) -> bool {
 
 fn applicable_features(program: &Program, identity: &Identity) -> Vec<bool> {
     let config = program.config();
-    config.features.iter().map(|feature| applies_to(feature, &identity.traits, &identity.group_traits)).collect()
+    let mut applicable = Vec::with_capacity(config.features.len());
+    for feature in &config.features {
+        applicable.push(applies_to(feature, &identity.traits, &identity.group_traits));
+    }
+    applicable
 }
 
 impl Engine {
@@ -318,9 +322,13 @@ impl Engine {
             // A newer config (the fetched one after the cached one): the same rules, by id.
             let (before, after) = (&previous.program.config().rules, &program.config().rules);
             let remap = |indexes: &mut Vec<usize>| {
-                let ids: Vec<&str> =
-                    indexes.iter().filter_map(|index| before.get(*index)).map(|rule| rule.id.as_str()).collect();
-                *indexes = ids.iter().filter_map(|id| after.iter().position(|rule| rule.id == *id)).collect();
+                let mut remapped = Vec::with_capacity(indexes.len());
+                for rule in indexes.iter().filter_map(|index| before.get(*index)) {
+                    if let Some(index) = after.iter().position(|after| after.id == rule.id) {
+                        remapped.push(index);
+                    }
+                }
+                *indexes = remapped;
             };
             remap(&mut self.shown_rules);
             remap(&mut self.on_screen);
@@ -395,21 +403,15 @@ impl Engine {
         if !self.scratch.matched.is_empty() || marked.is_some() {
             self.state_changed = true;
         }
-        let reached: Vec<usize> = loaded
-            .program
-            .goals_touched(&self.scratch)
-            .filter(|&rule| {
-                let window = loaded
-                    .program
-                    .config()
-                    .rules
-                    .get(rule)
-                    .and_then(|rule| rule.goal.as_ref())
-                    .map(|goal| goal.within());
-                let exposure = loaded.slots.rules.get(rule).and_then(|row| self.state.rules.at(*row));
-                window.is_some_and(|window| exposure.is_some_and(|e| e.goal_counts(at, window.duration())))
-            })
-            .collect();
+        let mut reached = Vec::new();
+        for rule in loaded.program.goals_touched(&self.scratch) {
+            let config = loaded.program.config();
+            let window = config.rules.get(rule).and_then(|rule| rule.goal.as_ref()).map(|goal| goal.within());
+            let exposure = loaded.slots.rules.get(rule).and_then(|row| self.state.rules.at(*row));
+            if window.is_some_and(|window| exposure.is_some_and(|e| e.goal_counts(at, window.duration()))) {
+                reached.push(rule);
+            }
+        }
         for rule in reached {
             self.reach_goal(rule, at);
         }

@@ -108,13 +108,14 @@ pub fn parse(source: &str) -> Vec<Span> {
 
 /// The text of `source` without markup, for screen-reader labels and comparisons.
 pub fn plain_text(source: &str) -> String {
-    parse(source)
-        .into_iter()
-        .map(|span| match span {
-            Span::Text { text, .. } => text,
-            Span::LineBreak => "\n".to_owned(),
-        })
-        .collect()
+    let mut plain = String::new();
+    for span in parse(source) {
+        match span {
+            Span::Text { text, .. } => plain.push_str(&text),
+            Span::LineBreak => plain.push('\n'),
+        }
+    }
+    plain
 }
 
 #[cfg(test)]

@@ -251,7 +251,10 @@ impl UserState {
             if !history.at.is_sorted() || history.at.len() as u64 > history.n {
                 return Err(RestoreError::Inconsistent("an event's history is out of order"));
             }
-            let latest = history.at.into_iter().map(Timestamp::from_millis).collect();
+            let mut latest = VecDeque::with_capacity(history.at.len());
+            for at in history.at {
+                latest.push_back(Timestamp::from_millis(at));
+            }
             histories.insert(key, EventHistory { total: history.n, latest });
         }
         let mut sequences = Table::default();

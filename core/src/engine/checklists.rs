@@ -96,8 +96,12 @@ impl Engine {
         let complete = run.is_complete(checklist);
         let reference = Engine::checklist_reference(run);
         let checklist_id = checklist.id.clone();
-        let items: Vec<String> =
-            newly.iter().filter_map(|&index| Some(checklist.items.get(index)?.id.clone())).collect();
+        let mut items = Vec::with_capacity(newly.len());
+        for &index in &newly {
+            if let Some(item) = checklist.items.get(index) {
+                items.push(item.id.clone());
+            }
+        }
         self.state_changed = true;
         for item_id in items {
             let mut properties = Map::new();

@@ -275,7 +275,11 @@ fn pairs(list: &[Value]) -> Option<Vec<(i64, i64)>> {
 }
 
 fn pairs_value(pairs: &[(i64, i64)]) -> Value {
-    Value::Array(pairs.iter().copied().map(pair_value).collect())
+    let mut values = Vec::with_capacity(pairs.len());
+    for &pair in pairs {
+        values.push(pair_value(pair));
+    }
+    Value::Array(values)
 }
 
 impl StoredSequence {
@@ -295,9 +299,13 @@ impl StoredSequence {
     }
 
     fn to_json(&self) -> Value {
+        let mut waiting = Vec::with_capacity(self.w.len());
+        for runs in &self.w {
+            waiting.push(pairs_value(runs));
+        }
         ObjectBuilder::new()
             .field("n", self.n)
-            .field_if(!self.w.is_empty(), "w", Value::Array(self.w.iter().map(|runs| pairs_value(runs)).collect()))
+            .field_if(!self.w.is_empty(), "w", Value::Array(waiting))
             .field_if(!self.c.is_empty(), "c", pairs_value(&self.c))
             .build()
     }
