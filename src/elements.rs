@@ -24,9 +24,9 @@ const CHECK_DELAY_MS: u32 = 250;
 /// and rendered: what the SDK can point at); a selector the browser refuses is absent.
 pub(crate) fn present(document: &Document, selectors: &[String], warned: &Cell<bool>) -> Vec<bool> {
     let search = TargetSearch::new(document);
-    selectors
-        .iter()
-        .map(|selector| match search.find(selector) {
+    let mut present = Vec::with_capacity(selectors.len());
+    for selector in selectors {
+        present.push(match search.find(selector) {
             Ok(found) => found.is_some(),
             Err(_) => {
                 if !warned.replace(true) {
@@ -34,8 +34,9 @@ pub(crate) fn present(document: &Document, selectors: &[String], warned: &Cell<b
                 }
                 false
             }
-        })
-        .collect()
+        });
+    }
+    present
 }
 
 /// Watches the DOM and calls `on_change` (throttled) after it changes. Stops when dropped.

@@ -6,7 +6,10 @@ use std::cmp::Ordering;
 
 /// The positions `0..len` in the order `compare` gives them; equal ones keep their order.
 pub fn positions(len: usize, compare: &dyn Fn(usize, usize) -> Ordering) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..len).collect();
+    let mut order = Vec::with_capacity(len);
+    for position in 0..len {
+        order.push(position);
+    }
     order.sort_unstable_by(|&a, &b| compare(a, b).then(a.cmp(&b)));
     order
 }

@@ -67,7 +67,10 @@ pub enum RestoreError {
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
 fn bits_to_hex(words: &[u64]) -> String {
-    let mut bytes: Vec<u8> = words.iter().flat_map(|word| word.to_le_bytes()).collect();
+    let mut bytes = Vec::with_capacity(words.len() * 8);
+    for word in words {
+        bytes.extend_from_slice(&word.to_le_bytes());
+    }
     while bytes.last() == Some(&0) {
         bytes.pop();
     }

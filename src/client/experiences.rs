@@ -123,10 +123,14 @@ impl Client {
     fn prompt_content(&self, prompt: &Prompt) -> Content {
         let (locale, default) = self.locale();
         let words = strings(&locale);
+        let mut buttons = Vec::with_capacity(prompt.buttons.len());
+        for button in &prompt.buttons {
+            buttons.push(button.label.resolve(&locale, &default).to_owned());
+        }
         Content {
             title: prompt.title.resolve(&locale, &default).to_owned(),
             body: prompt.body.as_ref().map(|body| body.resolve(&locale, &default).to_owned()),
-            buttons: prompt.buttons.iter().map(|button| button.label.resolve(&locale, &default).to_owned()).collect(),
+            buttons,
             close_label: words.close.to_owned(),
             ..Content::default()
         }
@@ -263,10 +267,14 @@ impl Client {
             SurveyKind::Nps => (words.not_likely, words.very_likely),
             SurveyKind::Csat | SurveyKind::Choice => (words.very_unsatisfied, words.very_satisfied),
         };
+        let mut choices = Vec::with_capacity(survey.choices.len());
+        for choice in &survey.choices {
+            choices.push(choice.resolve(&locale, &default).to_owned());
+        }
         let texts = SurveyTexts {
             kind: survey.kind,
             question: survey.question.resolve(&locale, &default).to_owned(),
-            choices: survey.choices.iter().map(|choice| choice.resolve(&locale, &default).to_owned()).collect(),
+            choices,
             follow_up: survey.follow_up.as_ref().map(|text| text.resolve(&locale, &default).to_owned()),
             low_label: low.to_owned(),
             high_label: high.to_owned(),
@@ -641,19 +649,14 @@ impl Client {
         drop(old);
         let words = strings(&locale);
         let done = view.done.iter().filter(|done| **done).count();
+        let mut items = Vec::with_capacity(view.checklist.items.len());
+        for (item, done) in view.checklist.items.iter().zip(&view.done) {
+            let label = item.label.resolve(&locale, &default).to_owned();
+            items.push(ChecklistItemTexts { label, done: *done, has_tour: item.tour.is_some() });
+        }
         let texts = ChecklistTexts {
             title: view.checklist.title.resolve(&locale, &default).to_owned(),
-            items: view
-                .checklist
-                .items
-                .iter()
-                .zip(&view.done)
-                .map(|(item, done)| ChecklistItemTexts {
-                    label: item.label.resolve(&locale, &default).to_owned(),
-                    done: *done,
-                    has_tour: item.tour.is_some(),
-                })
-                .collect(),
+            items,
             open: view.open,
             progress: format!("{done}/{}", view.done.len()),
             done_label: words.item_done.to_owned(),

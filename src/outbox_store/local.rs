@@ -56,20 +56,25 @@ impl LocalEvents {
         Ok(())
     }
 
+    /// The event stored under `key`, if it is one of this outbox's.
+    fn event(&self, key: &str) -> Option<StoredEvent> {
+        let id = key.strip_prefix(&self.event_prefix)?;
+        let value = self.storage.get_item(key).ok().flatten()?;
+        let (at, body) = value.split_once(' ')?;
+        let queued_at = Timestamp::from_millis(at.parse().ok()?);
+        Some(StoredEvent { id: Arc::from(id), queued_at, body: Arc::from(body) })
+    }
+
     /// Every event written ahead, by any tab, and the drops not reported yet.
     pub(crate) fn read(&self) -> (Vec<StoredEvent>, Option<DropCounts>) {
         let count = self.storage.length().unwrap_or(0);
-        let keys: Vec<String> = (0..count).filter_map(|index| self.storage.key(index).ok().flatten()).collect();
-        let events = keys
-            .iter()
-            .filter_map(|key| {
-                let id = key.strip_prefix(&self.event_prefix)?;
-                let value = self.storage.get_item(key).ok().flatten()?;
-                let (at, body) = value.split_once(' ')?;
-                let queued_at = Timestamp::from_millis(at.parse().ok()?);
-                Some(StoredEvent { id: Arc::from(id), queued_at, body: Arc::from(body) })
-            })
-            .collect();
+        // A loop, not a `filter_map` and `collect` chain: each chain is its own copy in the wasm.
+        let mut events = Vec::new();
+        for index in 0..count {
+            if let Some(event) = self.storage.key(index).ok().flatten().and_then(|key| self.event(&key)) {
+                events.push(event);
+            }
+        }
         let unreported = self.storage.get_item(&self.unreported_key).ok().flatten();
         (events, unreported.and_then(|text| DropCounts::parse(&text)))
     }

@@ -117,7 +117,10 @@ impl Backend {
                     if !left.is_empty() {
                         let moved = OutboxChanges { added: left, ..OutboxChanges::default() };
                         database.write(&moved, &records(&moved.added)).await?;
-                        let removed = moved.added.into_iter().map(|event| event.id).collect();
+                        let mut removed = Vec::with_capacity(moved.added.len());
+                        for event in moved.added {
+                            removed.push(event.id);
+                        }
                         local.write(&OutboxChanges { removed, ..OutboxChanges::default() })?;
                     }
                 }

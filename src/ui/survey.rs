@@ -46,13 +46,20 @@ pub(crate) struct SurveyView {
 }
 
 fn answer_buttons(document: &Document, texts: &SurveyTexts, list: &Element) -> Result<(), JsValue> {
-    let answers: Vec<(String, String)> = match texts.kind {
-        SurveyKind::Nps => (0..=10).map(|score| (score.to_string(), format!("score:{score}"))).collect(),
-        SurveyKind::Csat => (1..=5).map(|score| (score.to_string(), format!("score:{score}"))).collect(),
-        SurveyKind::Choice => {
-            texts.choices.iter().enumerate().map(|(i, label)| (plain_text(label), format!("choice:{i}"))).collect()
+    let mut answers = Vec::new();
+    match texts.kind {
+        SurveyKind::Nps | SurveyKind::Csat => {
+            let scores = if texts.kind == SurveyKind::Nps { 0..=10 } else { 1..=5 };
+            for score in scores {
+                answers.push((score.to_string(), format!("score:{score}")));
+            }
         }
-    };
+        SurveyKind::Choice => {
+            for (index, label) in texts.choices.iter().enumerate() {
+                answers.push((plain_text(label), format!("choice:{index}")));
+            }
+        }
+    }
     for (label, answer) in answers {
         let option = button(document, "uptake-answer", &label, "")?;
         option.remove_attribute(super::card::CHOICE_ATTRIBUTE)?;
