@@ -15,13 +15,14 @@ fn persisted(event: &web_sys::Event) -> bool {
 
 /// Calls `on_hide(entering_cache)` when the page becomes hidden or is being left
 /// (`entering_cache` when it goes into the back-forward cache), and `on_restore` when it comes
-/// back from that cache.
+/// back from that cache; the listeners are added to `listeners`.
 pub(crate) fn listen(
     window: &Window,
     document: &Document,
     on_hide: impl Fn(bool) + Clone + 'static,
     on_restore: impl Fn() + 'static,
-) -> Vec<EventListener> {
+    listeners: &mut Vec<EventListener>,
+) {
     let visibility_document = document.clone();
     let on_visibility_hide = on_hide.clone();
     let visibility = EventListener::new(document, "visibilitychange", false, move |_| {
@@ -35,5 +36,7 @@ pub(crate) fn listen(
             on_restore();
         }
     });
-    visibility.into_iter().chain(page_hide).chain(page_show).collect()
+    listeners.extend(visibility);
+    listeners.extend(page_hide);
+    listeners.extend(page_show);
 }

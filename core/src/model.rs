@@ -77,10 +77,8 @@ pub fn applies_to(
     traits: &Map<String, Value>,
     account_traits: &Map<String, Value>,
 ) -> bool {
-    let role_fits = feature.roles.is_empty()
-        || trait_strings(traits, "role")
-            .chain(trait_strings(traits, "roles"))
-            .any(|role| feature.roles.iter().any(|r| r == role));
+    let has_role = |name| trait_strings(traits, name).any(|role| feature.roles.iter().any(|r| r == role));
+    let role_fits = feature.roles.is_empty() || has_role("role") || has_role("roles");
     let plan = trait_strings(account_traits, "plan").next().or_else(|| trait_strings(traits, "plan").next());
     let plan_fits = feature.plans.is_empty() || plan.is_some_and(|plan| feature.plans.iter().any(|p| p == plan));
     role_fits && plan_fits

@@ -447,8 +447,12 @@ impl Outbox {
     pub fn handle_delivery(&mut self, id: BatchId, delivery: Delivery, now: Timestamp, random: u64) {
         let Some(position) = self.in_flight.iter().position(|in_flight| in_flight.id == id) else { return };
         let in_flight = self.in_flight.remove(position);
-        let positions: Vec<usize> =
-            (0..self.entries.len()).filter(|&index| self.entries[index].in_flight == Some(id)).collect();
+        let mut positions = Vec::new();
+        for (position, entry) in self.entries.iter().enumerate() {
+            if entry.in_flight == Some(id) {
+                positions.push(position);
+            }
+        }
         match delivery {
             Delivery::Accepted { refused } => {
                 let invalid = refused.iter().filter(|&&index| index < positions.len()).count() as u64;
@@ -477,7 +481,12 @@ impl Outbox {
                 self.not_before = Some(now);
             }
             Delivery::RefusedEvents { indices } => {
-                let refused: Vec<usize> = indices.iter().filter_map(|&index| positions.get(index).copied()).collect();
+                let mut refused = Vec::with_capacity(indices.len());
+                for &index in &indices {
+                    if let Some(&position) = positions.get(index) {
+                        refused.push(position);
+                    }
+                }
                 self.requeue(&positions);
                 self.remove_positions(&refused);
                 self.count_drops(|counts| counts.invalid += refused.len() as u64);

@@ -218,7 +218,7 @@ impl Client {
                 client.join_tabs();
             }
         };
-        listeners.extend(lifecycle::listen(&self.inner.window, &self.inner.document, on_hide, on_restore));
+        lifecycle::listen(&self.inner.window, &self.inner.document, on_hide, on_restore, &mut listeners);
         for (event, online) in [("online", true), ("offline", false)] {
             let weak = self.weak();
             listeners.extend(EventListener::new(&self.inner.window, event, false, move |_| {

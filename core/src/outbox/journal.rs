@@ -70,9 +70,12 @@ impl OutboxChanges {
             return std::mem::take(self);
         }
         let added_count = self.added.len().min(at_most);
-        let added = self.added.drain(..added_count).collect();
+        // `split_off` and `replace`, not `drain(..).collect()`: no iterator code for either list.
+        let rest = self.added.split_off(added_count);
+        let added = std::mem::replace(&mut self.added, rest);
         let removed_count = (at_most - added_count).min(self.removed.len());
-        let removed = self.removed.drain(..removed_count).collect();
+        let rest = self.removed.split_off(removed_count);
+        let removed = std::mem::replace(&mut self.removed, rest);
         OutboxChanges { added, removed, unreported: None }
     }
 }
