@@ -436,11 +436,16 @@ impl Engine {
         let tour_running = self.state.tour.is_some();
         let checklist_active = self.state.checklist.as_ref().is_some_and(|run| !run.dismissed);
         self.available.clear();
-        self.available.extend(self.renderable.iter().copied().filter(|kind| match kind {
-            ExperienceKind::Tour => !tour_running,
-            ExperienceKind::Checklist => !checklist_active,
-            ExperienceKind::Prompt | ExperienceKind::Survey => true,
-        }));
+        for &kind in &self.renderable {
+            let available = match kind {
+                ExperienceKind::Tour => !tour_running,
+                ExperienceKind::Checklist => !checklist_active,
+                ExperienceKind::Prompt | ExperienceKind::Survey => true,
+            };
+            if available {
+                self.available.push(kind);
+            }
+        }
     }
 
     /// The experience to show among the rules woken last, if any. A rule whose user is in its

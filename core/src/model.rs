@@ -61,12 +61,22 @@ pub fn barrier(usage: &FeatureUsage, today: DayNumber, settings: &ModelSettings,
     }
 }
 
-/// A string trait, or the strings of a list trait.
-fn trait_strings<'t>(traits: &'t Map<String, Value>, name: &str) -> impl Iterator<Item = &'t str> {
-    let value = property(traits, name);
-    let single = value.and_then(Value::as_str);
-    let list = value.and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str);
-    single.into_iter().chain(list)
+/// Whether a string trait, or a string of a list trait, passes `test`.
+fn any_trait_string(traits: &Map<String, Value>, name: &str, test: impl Fn(&str) -> bool) -> bool {
+    match property(traits, name) {
+        Some(Value::String(value)) => test(value),
+        Some(Value::Array(values)) => values.iter().any(|value| value.as_str().is_some_and(&test)),
+        _ => false,
+    }
+}
+
+/// A string trait, or the first string of a list trait.
+fn first_trait_string<'t>(traits: &'t Map<String, Value>, name: &str) -> Option<&'t str> {
+    match property(traits, name)? {
+        Value::String(value) => Some(value),
+        Value::Array(values) => values.iter().find_map(Value::as_str),
+        _ => None,
+    }
 }
 
 /// Whether a catalog feature applies to a user: its roles include the user's role (trait
@@ -77,9 +87,11 @@ pub fn applies_to(
     traits: &Map<String, Value>,
     account_traits: &Map<String, Value>,
 ) -> bool {
-    let has_role = |name| trait_strings(traits, name).any(|role| feature.roles.iter().any(|r| r == role));
-    let role_fits = feature.roles.is_empty() || has_role("role") || has_role("roles");
-    let plan = trait_strings(account_traits, "plan").next().or_else(|| trait_strings(traits, "plan").next());
+    let is_a_role = |role: &str| feature.roles.iter().any(|r| r == role);
+    let role_fits = feature.roles.is_empty()
+        || any_trait_string(traits, "role", is_a_role)
+        || any_trait_string(traits, "roles", is_a_role);
+    let plan = first_trait_string(account_traits, "plan").or_else(|| first_trait_string(traits, "plan"));
     let plan_fits = feature.plans.is_empty() || plan.is_some_and(|plan| feature.plans.iter().any(|p| p == plan));
     role_fits && plan_fits
 }

@@ -69,7 +69,13 @@ pub(crate) fn event_from_record(record: &JsValue) -> Option<StoredEvent> {
 
 /// The records of `events`, as objects to store or to post to another tab.
 pub(crate) fn records(events: &[StoredEvent]) -> Array {
-    events.iter().filter_map(|event| record(event).ok()).collect()
+    let records = Array::new();
+    for event in events {
+        if let Ok(record) = record(event) {
+            records.push(&record);
+        }
+    }
+    records
 }
 
 impl IndexedDb {

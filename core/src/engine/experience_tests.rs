@@ -211,6 +211,19 @@ fn survey_answers_are_checked_and_sent_with_the_follow_up() {
 }
 
 #[test]
+fn a_survey_comment_is_cut_at_2000_characters_not_bytes() {
+    let mut engine = engine();
+    let reference = engine.track("automation.created", Map::new(), at(1)).unwrap().unwrap().reference;
+    let comment = format!("{}{}", "自".repeat(1999), "動化");
+    let answer = SurveyAnswer { score: Some(4), choice: None, comment: Some(comment) };
+    engine.survey_answered(&reference, answer, at(2)).unwrap();
+    let sent = events(&mut engine);
+    let kept = named(&sent, sdk_events::SURVEY_ANSWERED)[0].properties["comment"].as_str().unwrap().to_owned();
+    assert_eq!(kept.chars().count(), 2000);
+    assert!(kept.ends_with("自動"), "the first 2,000 characters, whole");
+}
+
+#[test]
 fn a_preview_shows_any_experience_and_counts_for_nothing() {
     let mut engine = engine();
     let decision = engine.preview("csat", at(1)).unwrap();

@@ -71,7 +71,10 @@ impl Engine {
         if let Some(comment) =
             answer.comment.map(|comment| comment.trim().to_owned()).filter(|comment| !comment.is_empty())
         {
-            let comment: String = comment.chars().take(COMMENT_MAX_CHARS).collect();
+            let mut comment = comment;
+            if let Some((end, _)) = comment.char_indices().nth(COMMENT_MAX_CHARS) {
+                comment.truncate(end);
+            }
             properties.insert("comment".to_owned(), Value::from(comment));
         }
         self.record_outcome(reference, Outcome::Clicked { button: 0 }, now);

@@ -130,10 +130,15 @@ impl Outbox {
         }
         let ttl = self.settings.ttl;
         // Oldest first: each lands at the back, and the bounds drop the oldest of all.
-        let events: Vec<StoredEvent> = events.into_iter().collect();
-        let order = crate::order::positions(events.len(), &|a, b| events[a].queued_at.cmp(&events[b].queued_at));
-        let mut events: Vec<Option<StoredEvent>> = events.into_iter().map(Some).collect();
-        for event in order.into_iter().filter_map(|at| events.get_mut(at).and_then(Option::take)) {
+        // Loops, not `collect` and `filter_map` chains: each chain is its own copy in the wasm.
+        let mut slots = Vec::new();
+        for event in events {
+            slots.push(Some(event));
+        }
+        let queued_at = |at: usize| slots[at].as_ref().map(|event| event.queued_at);
+        let order = crate::order::positions(slots.len(), &|a, b| queued_at(a).cmp(&queued_at(b)));
+        for at in order {
+            let Some(event) = slots.get_mut(at).and_then(Option::take) else { continue };
             if self.ids.contains_key(&*event.id) {
                 continue;
             }

@@ -249,7 +249,11 @@ impl StoredEventHistory {
     }
 
     fn to_json(&self) -> Value {
-        ObjectBuilder::new().field("n", self.n).field_if(!self.at.is_empty(), "at", self.at.clone()).build()
+        let mut at = Vec::with_capacity(self.at.len());
+        for &time in &self.at {
+            at.push(Value::from(time));
+        }
+        ObjectBuilder::new().field("n", self.n).field_if(!self.at.is_empty(), "at", Value::Array(at)).build()
     }
 }
 
