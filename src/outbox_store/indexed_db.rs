@@ -59,12 +59,24 @@ fn record(event: &StoredEvent) -> Result<Object, JsValue> {
 }
 
 /// An event from a stored record; `None` for anything else (written by another version).
-pub(crate) fn event_from_record(record: &JsValue) -> Option<StoredEvent> {
+fn event_from_record(record: &JsValue) -> Option<StoredEvent> {
     let field = |name: &str| Reflect::get(record, &JsValue::from_str(name)).ok();
     let id = field("id")?.as_string()?;
     let at = field("at")?.as_f64()?;
     let body = field("body")?.as_string()?;
     Some(StoredEvent { id: Arc::from(id), queued_at: Timestamp::from_millis(at as i64), body: Arc::from(body) })
+}
+
+/// The events of `records` (stored, or posted by another tab); records that are not events are
+/// skipped.
+pub(crate) fn events_from_records(records: &Array) -> Vec<StoredEvent> {
+    let mut events = Vec::with_capacity(records.length() as usize);
+    for record in records.iter() {
+        if let Some(event) = event_from_record(&record) {
+            events.push(event);
+        }
+    }
+    events
 }
 
 /// The records of `events`, as objects to store or to post to another tab.
@@ -171,7 +183,7 @@ impl IndexedDb {
             let unreported = transaction.object_store(META)?.get(&JsValue::from_str(UNREPORTED))?;
             let events: Array = request_result(&all).await?.unchecked_into();
             let unreported = request_result(&unreported).await?.as_string();
-            let events = events.iter().filter_map(|record| event_from_record(&record)).collect();
+            let events = events_from_records(&events);
             Ok::<_, JsValue>((events, unreported.and_then(|text| DropCounts::parse(&text))))
         };
         read.await.map_err(|error| describe_error(&error))

@@ -14,7 +14,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 pub(crate) use election::{Election, Method, enter as enter_election};
 pub(crate) use indexed_db::records;
-use indexed_db::{IndexedDb, event_from_record};
+use indexed_db::{IndexedDb, events_from_records};
 use local::LocalEvents;
 
 /// A thrown value or a failed request, in words for a warning.
@@ -163,6 +163,6 @@ impl Message {
             return Some(Message::Flush);
         }
         let records: Array = Reflect::get(data, &JsValue::from_str("added")).ok()?.dyn_into().ok()?;
-        Some(Message::Added(records.iter().filter_map(|record| event_from_record(&record)).collect()))
+        Some(Message::Added(events_from_records(&records)))
     }
 }
