@@ -404,8 +404,8 @@ impl Engine {
             self.state_changed = true;
         }
         let mut reached = Vec::new();
+        let config = loaded.program.config();
         for rule in loaded.program.goals_touched(&self.scratch) {
-            let config = loaded.program.config();
             let window = config.rules.get(rule).and_then(|rule| rule.goal.as_ref()).map(|goal| goal.within());
             let exposure = loaded.slots.rules.get(rule).and_then(|row| self.state.rules.at(*row));
             if window.is_some_and(|window| exposure.is_some_and(|e| e.goal_counts(at, window.duration()))) {

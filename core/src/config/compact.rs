@@ -123,24 +123,28 @@ pub(crate) trait Compact: Sized {
     fn read(input: &mut Reader<'_>) -> Option<Self>;
 }
 
-/// A struct written as its fields in the order listed. `may_start_with_null` after the fields
-/// says that the first one is an option.
+/// Whether the form of the field `field` picks out of `S` can start with `null`: a struct's
+/// form can when its first field's can, which `compact_struct!` finds out from the field's type.
+pub(crate) const fn field_may_start_with_null<S, T: Compact>(_field: fn(&S) -> &T) -> bool {
+    T::MAY_START_WITH_NULL
+}
+
+/// A struct written as its fields in the order listed.
 macro_rules! compact_struct {
-    ($name:ident { $($field:ident),* $(,)? }) => {
-        $crate::config::compact::compact_struct!(@impl $name { $($field),* } false);
-    };
-    ($name:ident { $($field:ident),* $(,)? } may_start_with_null) => {
-        $crate::config::compact::compact_struct!(@impl $name { $($field),* } true);
-    };
-    (@impl $name:ident { $($field:ident),* } $may_start_with_null:literal) => {
+    ($name:ident { $first:ident $(, $field:ident)* $(,)? }) => {
         impl $crate::config::compact::Compact for $name {
-            const MAY_START_WITH_NULL: bool = $may_start_with_null;
+            const MAY_START_WITH_NULL: bool =
+                $crate::config::compact::field_may_start_with_null::<$name, _>(|value| &value.$first);
 
             fn write(&self, out: &mut $crate::config::compact::Writer) {
+                $crate::config::compact::Compact::write(&self.$first, out);
                 $($crate::config::compact::Compact::write(&self.$field, out);)*
             }
             fn read(input: &mut $crate::config::compact::Reader<'_>) -> Option<Self> {
-                Some($name { $($field: $crate::config::compact::Compact::read(input)?,)* })
+                Some($name {
+                    $first: $crate::config::compact::Compact::read(input)?,
+                    $($field: $crate::config::compact::Compact::read(input)?,)*
+                })
             }
         }
     };

@@ -134,3 +134,18 @@ fn every_kind_of_condition_display_goal_and_survey_reads_back_equal() {
     config.schema = None;
     assert_eq!(Config::from_compact_json(&config.to_compact_json()).unwrap(), config);
 }
+
+#[test]
+fn a_struct_whose_first_field_is_an_option_marks_its_options() {
+    use super::Compact;
+    use crate::config::{Category, Frequency, ModelSettings, Rule, Theme, TourStep, ValueOperators};
+    let leading_option = [
+        Category::MAY_START_WITH_NULL,
+        Theme::MAY_START_WITH_NULL,
+        TourStep::MAY_START_WITH_NULL,
+        ValueOperators::MAY_START_WITH_NULL,
+        Frequency::MAY_START_WITH_NULL,
+    ];
+    assert_eq!(leading_option, [true; 5]);
+    assert_eq!([Rule::MAY_START_WITH_NULL, ModelSettings::MAY_START_WITH_NULL], [false; 2]);
+}

@@ -18,7 +18,7 @@ use crate::time::Timestamp;
 
 compact_struct!(Settings { day_offset_minutes, throttle, default_locale, theme, model });
 compact_struct!(Throttle { per_page_view, per_day });
-compact_struct!(Theme { accent, accent_text, surface, text, muted, radius, font, z_index } may_start_with_null);
+compact_struct!(Theme { accent, accent_text, surface, text, muted, radius, font, z_index });
 compact_struct!(ModelSettings {
     depth_window_days,
     active_within_days,
@@ -35,7 +35,7 @@ compact_struct!(ModelSettings {
 compact_struct!(FeatureDefinition { id, name, events, activation, category, roles, plans, entry_point });
 compact_enum!(EventMatch { ; 0 Name, 1 Filtered });
 compact_struct!(FilteredEvent { event, filter });
-compact_struct!(Category { tier, impact } may_start_with_null);
+compact_struct!(Category { tier, impact });
 compact_enum!(Tier { 0 Core, 1 Advanced, 2 Specialized; });
 compact_enum!(Impact { 0 Value, 1 Sticky, 2 Expansion, 3 Differentiator; });
 compact_enum!(EntryPoint { ; 0 Event, 1 Selector });
@@ -87,7 +87,7 @@ compact_struct!(BarrierCondition { barrier });
 compact_struct!(BarrierTest { feature, is });
 compact_enum!(Barrier { 0 Unaware, 1 Stuck, 2 Unconvinced, 3 None; });
 
-compact_struct!(ValueOperators { eq, ne, one_of, not_in, gt, gte, lt, lte, before, after, exists } may_start_with_null);
+compact_struct!(ValueOperators { eq, ne, one_of, not_in, gt, gte, lt, lte, before, after, exists });
 compact_enum!(ValueTest { ; 0 Equals, 1 Operators });
 
 compact_struct!(Prompt { id, title, body, buttons, display });
@@ -101,7 +101,7 @@ compact_enum!(Badge { 0 Dot, 1 New; });
 compact_enum!(Text { ; 0 Plain, 1 Localized });
 
 compact_struct!(Tour { id, steps, missing_target, spotlight });
-compact_struct!(TourStep { target, title, body, placement, advance, missing_target, spotlight, page } may_start_with_null);
+compact_struct!(TourStep { target, title, body, placement, advance, missing_target, spotlight, page });
 compact_enum!(Placement { 0 Auto, 1 Top, 2 Bottom, 3 Left, 4 Right; });
 compact_enum!(Advance { 0 Next, 1 Click; 2 Event, 3 Page });
 compact_struct!(MissingTarget { wait, then });
