@@ -17,7 +17,7 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { launchBrowser } from '../tests/e2e/harness.mjs';
 import { startBenchCollector } from './collector.mjs';
-import { PAGE_SCRIPTS, SDKS, TOUR_LIBRARIES, tourConfig } from './sdks.mjs';
+import { PAGE_SCRIPTS, SDKS, TOUR_LIBRARIES, openUntil, tourConfig } from './sdks.mjs';
 import { markdownReport } from './report.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -87,15 +87,14 @@ async function servedBytes(collector) {
   };
 }
 
-/** Opens `path` in a fresh context and waits until the SDK said it is ready. */
+/** Opens `path` in a fresh context and waits until the SDK said it is ready (`readyMs` after script start). */
 async function openReady(browser, collector, path) {
   const context = await browser.newContext();
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (error) => errors.push(String(error)));
-  await page.goto(`${collector.origin}${path}`);
-  await page.waitForFunction(() => window.benchReadyAt !== undefined, null, { timeout: 20_000 });
-  return { context, page, errors };
+  const readyMs = await openUntil(page, `${collector.origin}${path}`, 'benchReadyAt');
+  return { context, page, errors, readyMs };
 }
 
 async function measureLoad(browser, collector, sdk) {
@@ -103,8 +102,8 @@ async function measureLoad(browser, collector, sdk) {
   let bytes = null;
   for (let repetition = 0; repetition < REPETITIONS.load; repetition += 1) {
     collector.reset();
-    const { context, page } = await openReady(browser, collector, `/${sdk.id}.html`);
-    readyMs.push(await page.evaluate(() => window.benchReadyAt - window.benchStart));
+    const { context, readyMs: ready } = await openReady(browser, collector, `/${sdk.id}.html`);
+    readyMs.push(ready);
     bytes = await servedBytes(collector);
     await context.close();
   }
@@ -201,9 +200,7 @@ async function measureTour(browser, collector, library) {
     collector.reset();
     const context = await browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${collector.origin}/${library.id}-tour.html`);
-    await page.waitForFunction(() => window.benchFirstStepAt !== undefined, null, { timeout: 20_000 });
-    times.push(await page.evaluate(() => window.benchFirstStepAt - window.benchStart));
+    times.push(await openUntil(page, `${collector.origin}/${library.id}-tour.html`, 'benchFirstStepAt'));
     bytes = await servedBytes(collector);
     await context.close();
   }
@@ -243,8 +240,7 @@ async function deliveryWithReload(browser, collector, sdk) {
   await trackDeliveryEvents(page);
   const deadline = Date.now() + 10_000;
   while (collector.state.firstEventRequest === null && Date.now() < deadline) await sleep(10);
-  await page.reload();
-  await page.waitForFunction(() => window.benchReadyAt !== undefined, null, { timeout: 20_000 });
+  await openUntil(page, null, 'benchReadyAt', { reload: true });
   collector.state.holdMs = 0;
   await settle(collector, DELIVERY_EVENTS);
   await context.close();

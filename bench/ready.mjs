@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { startBenchCollector } from './collector.mjs';
-import { PAGE_SCRIPTS, SDKS, tourConfig } from './sdks.mjs';
+import { PAGE_SCRIPTS, SDKS, openUntil, tourConfig } from './sdks.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
@@ -55,8 +55,7 @@ try {
     for (const sdk of sdks) {
       const context = await browser.newContext();
       const tab = await context.newPage();
-      await tab.goto(`${collector.origin}/${sdk.id}.html`);
-      await tab.waitForFunction(() => window.benchReadyAt !== undefined, null, { timeout: 20_000 });
+      await openUntil(tab, `${collector.origin}/${sdk.id}.html`, 'benchReadyAt');
       measured.get(sdk.id).push(await tab.evaluate(() => {
         const resources = performance.getEntriesByType('resource');
         const loader = resources.find((entry) => entry.name.endsWith('/uptake.js'));

@@ -6,10 +6,16 @@ import { readFile } from 'node:fs/promises';
 import { compileConfig } from '../scripts/compile-config.mjs';
 
 /**
- * Runs before any SDK tag: `benchOnAssign(name, onSet)` watches assignments to a global, and
- * marks when a peer's adapter (`window.benchSdk`) is ready.
+ * Runs before any SDK tag: `benchMark(name)` records the time of a mark once, in
+ * `window[name]`, and announces it on the console; `benchOnAssign(name, onSet)` watches
+ * assignments to a global. Marks when a peer's adapter (`window.benchSdk`) is ready.
  */
 export const PAGE_SCRIPTS = `<script>
+window.benchMark = function (name) {
+  if (window[name] !== undefined) return;
+  window[name] = performance.now();
+  console.log('bench:' + name);
+};
 window.benchOnAssign = function (name, onSet) {
   var value;
   Object.defineProperty(window, name, {
@@ -19,9 +25,21 @@ window.benchOnAssign = function (name, onSet) {
   });
 };
 benchOnAssign('benchSdk', function (sdk) {
-  if (sdk && sdk.ready) sdk.ready.then(function () { window.benchReadyAt = performance.now(); });
+  if (sdk && sdk.ready) sdk.ready.then(function () { benchMark('benchReadyAt'); });
 });
 </script>`;
+
+/**
+ * Opens `url` in `page` and waits until the page announces `mark` (see PAGE_SCRIPTS); returns
+ * its time in ms from the page's first script. It listens to the console instead of polling
+ * the page: Playwright's polling evaluates its own 12 ms script on the page's main thread,
+ * which then lands in the middle of the SDK's start.
+ */
+export async function openUntil(page, url, mark, { reload = false } = {}) {
+  const announced = page.waitForEvent('console', { predicate: (message) => message.text() === `bench:${mark}`, timeout: 20_000 });
+  await Promise.all([announced, reload ? page.reload({ waitUntil: 'commit' }) : page.goto(url, { waitUntil: 'commit' })]);
+  return page.evaluate((name) => window[name] - window.benchStart, mark);
+}
 
 /**
  * On tour pages, after `window.benchStepVisible` is defined: marks when it first holds,
@@ -30,7 +48,7 @@ benchOnAssign('benchSdk', function (sdk) {
 const STEP_WATCH = `<script>
 (function () {
   function check() {
-    if (window.benchFirstStepAt === undefined && window.benchStepVisible()) window.benchFirstStepAt = performance.now();
+    if (window.benchFirstStepAt === undefined && window.benchStepVisible()) benchMark('benchFirstStepAt');
   }
   new MutationObserver(check).observe(document, { childList: true, subtree: true, attributes: true });
   (function frame() {
@@ -43,7 +61,7 @@ const STEP_WATCH = `<script>
 /** Uptake's API replaces the loader's queue in `window.uptake` once the SDK is ready. */
 const UPTAKE_READY = `<script>
 benchOnAssign('uptake', function (next) {
-  if (next && !Array.isArray(next) && window.benchReadyAt === undefined) window.benchReadyAt = performance.now();
+  if (next && !Array.isArray(next)) benchMark('benchReadyAt');
 });
 window.benchSdk = { track: function (event, properties) { window.uptake.track(event, properties); } };
 </script>`;
