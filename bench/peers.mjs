@@ -17,7 +17,7 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { launchBrowser } from '../tests/e2e/harness.mjs';
 import { startBenchCollector } from './collector.mjs';
-import { PAGE_SCRIPTS, SDKS, TOUR_LIBRARIES, openUntil, tourConfig } from './sdks.mjs';
+import { PAGE_SCRIPTS, SDKS, TOUR_LIBRARIES, openUntil, tourConfig, untilMark } from './sdks.mjs';
 import { markdownReport } from './report.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -240,7 +240,7 @@ async function deliveryWithReload(browser, collector, sdk) {
   await trackDeliveryEvents(page);
   const deadline = Date.now() + 10_000;
   while (collector.state.firstEventRequest === null && Date.now() < deadline) await sleep(10);
-  await openUntil(page, null, 'benchReadyAt', { reload: true });
+  await untilMark(page, 'benchReadyAt', () => page.reload({ waitUntil: 'commit' }));
   collector.state.holdMs = 0;
   await settle(collector, DELIVERY_EVENTS);
   await context.close();

@@ -30,15 +30,20 @@ benchOnAssign('benchSdk', function (sdk) {
 </script>`;
 
 /**
- * Opens `url` in `page` and waits until the page announces `mark` (see PAGE_SCRIPTS); returns
- * its time in ms from the page's first script. It listens to the console instead of polling
- * the page: Playwright's polling evaluates its own 12 ms script on the page's main thread,
- * which then lands in the middle of the SDK's start.
+ * Runs `navigate` (a page load) and waits until the page announces `mark` (see PAGE_SCRIPTS);
+ * returns its time in ms from the page's first script. It listens to the console instead of
+ * polling the page: Playwright's polling evaluates its own 12 ms script on the page's main
+ * thread, which then lands in the middle of the SDK's start.
  */
-export async function openUntil(page, url, mark, { reload = false } = {}) {
+export async function untilMark(page, mark, navigate) {
   const announced = page.waitForEvent('console', { predicate: (message) => message.text() === `bench:${mark}`, timeout: 20_000 });
-  await Promise.all([announced, reload ? page.reload({ waitUntil: 'commit' }) : page.goto(url, { waitUntil: 'commit' })]);
+  await Promise.all([announced, navigate()]);
   return page.evaluate((name) => window[name] - window.benchStart, mark);
+}
+
+/** Opens `url` in `page` and waits until the page announces `mark`. */
+export function openUntil(page, url, mark) {
+  return untilMark(page, mark, () => page.goto(url, { waitUntil: 'commit' }));
 }
 
 /**
