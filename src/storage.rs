@@ -6,7 +6,7 @@ use std::cell::{Cell, RefCell};
 
 use serde_json::{Map, Value};
 use uptake_core::json_fields::json_text;
-use uptake_core::state::{RestoreError, StoredUserState, UserState};
+use uptake_core::state::{RestoreError, UserState};
 
 use crate::console::warn;
 
@@ -119,12 +119,11 @@ impl Storage {
     /// The stored state of a user; `Ok(None)` when there is none.
     pub(crate) fn load_state(&self, user_id: Option<&str>) -> Result<Option<UserState>, RestoreError> {
         let Some(text) = self.get(&state_key(user_id)) else { return Ok(None) };
-        let stored = StoredUserState::parse(&text)?;
-        UserState::from_stored(stored).map(Some)
+        UserState::parse(&text).map(Some)
     }
 
     pub(crate) fn save_state(&self, user_id: Option<&str>, state: &UserState) {
-        self.set(&state_key(user_id), state.to_stored().to_text());
+        self.set(&state_key(user_id), state.to_text());
     }
 
     /// Removes a stored state that could not be read, so it is not read again.

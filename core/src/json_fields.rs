@@ -65,10 +65,8 @@ impl<'a> Fields<'a> {
         self.field(key).map(|value| value.as_bool().ok_or_else(|| self.wrong(key, "true or false"))).transpose()
     }
 
-    pub fn string(&self, key: &str) -> Result<Option<String>, String> {
-        self.field(key)
-            .map(|value| value.as_str().map(str::to_owned).ok_or_else(|| self.wrong(key, "a string")))
-            .transpose()
+    pub fn str(&self, key: &str) -> Result<Option<&'a str>, String> {
+        self.field(key).map(|value| value.as_str().ok_or_else(|| self.wrong(key, "a string"))).transpose()
     }
 
     pub fn array(&self, key: &str) -> Result<Option<&'a [Value]>, String> {
@@ -86,22 +84,21 @@ impl<'a> Fields<'a> {
         if self.path.is_empty() { key.to_owned() } else { format!("{}.{key}", self.path) }
     }
 
-    /// An object's entries, each read by `read` with its own path.
-    pub fn entries<T>(
+    /// Passes each entry of an object to `visit`, with its name and its fields (named
+    /// `<key>.<name>` in errors), and stops at the first error. Not generic in what the entries
+    /// become, so the wasm has one copy of it.
+    pub fn each_entry<E: From<String>>(
         &self,
         key: &str,
-        read: impl Fn(&'a Value, String) -> Result<T, String>,
-    ) -> Result<Vec<(String, T)>, String> {
-        let Some(value) = self.field(key) else { return Ok(Vec::new()) };
-        let Value::Object(object) = value else { return Err(self.wrong(key, "an object")) };
+        visit: &mut dyn FnMut(&'a str, Fields<'a>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let Some(value) = self.field(key) else { return Ok(()) };
+        let Value::Object(object) = value else { return Err(self.wrong(key, "an object").into()) };
         let path = self.child(key);
-        // A loop, not a `collect` into a `Result`: that iterator chain is one large copy in the
-        // wasm for each type of entry.
-        let mut entries = Vec::with_capacity(object.len());
         for (name, entry) in object {
-            entries.push((name.clone(), read(entry, format!("{path}.{name}"))?));
+            visit(name, Fields::of(entry, format!("{path}.{name}"))?)?;
         }
-        Ok(entries)
+        Ok(())
     }
 
     /// `value`, or an error that the field is missing.
@@ -162,13 +159,13 @@ mod tests {
         assert_eq!(fields.u64("n"), Ok(Some(3)));
         assert_eq!(fields.i64("t"), Ok(Some(-5)));
         assert_eq!(fields.bool("b"), Ok(Some(true)));
-        assert_eq!(fields.string("s"), Ok(Some("x".to_owned())));
+        assert_eq!(fields.str("s"), Ok(Some("x")));
         assert_eq!(fields.u64("none"), Ok(None));
         assert_eq!(fields.u64("absent"), Ok(None));
         assert_eq!(fields.u64("t"), Err("r.x.t must be a whole number".to_owned()));
         assert_eq!(fields.i64("f"), Err("r.x.f must be a whole number".to_owned()));
         assert_eq!(fields.u32("big"), Err("r.x.big must be a count".to_owned()));
-        assert_eq!(fields.string("n"), Err("r.x.n must be a string".to_owned()));
+        assert_eq!(fields.str("n"), Err("r.x.n must be a string".to_owned()));
         assert_eq!(fields.required("absent", None::<u64>), Err("r.x.absent is missing".to_owned()));
         assert!(Fields::of(&json!([1]), "").is_err());
     }

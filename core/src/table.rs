@@ -75,13 +75,6 @@ impl<T> Table<T> {
         self.rows.iter().map(|(key, value)| (key.as_str(), value))
     }
 
-    /// The rows in key order.
-    pub fn by_key(&self) -> impl Iterator<Item = (&str, &T)> {
-        let rows = &self.rows;
-        let order = crate::order::positions(rows.len(), &|a, b| rows[a].0.cmp(&rows[b].0));
-        order.into_iter().filter_map(|row| rows.get(row).map(|(key, value)| (key.as_str(), value)))
-    }
-
     /// Keeps the rows for which `keep` is true; row numbers change, so bindings must be redone.
     pub fn retain(&mut self, mut keep: impl FnMut(&str, &T) -> bool) {
         self.rows.retain(|(key, value)| keep(key, value));
@@ -97,12 +90,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rows_are_listed_in_key_order_without_moving() {
+    fn rows_are_listed_in_insertion_order() {
         let mut table: Table<u32> = Table::default();
         for (key, value) in [("b", 2), ("c", 3), ("a", 1)] {
             table.insert(key.to_owned(), value);
         }
-        assert_eq!(table.by_key().collect::<Vec<_>>(), [("a", &1), ("b", &2), ("c", &3)]);
+        table.insert("c".to_owned(), 4);
+        assert_eq!(table.iter().collect::<Vec<_>>(), [("b", &2), ("c", &4), ("a", &1)]);
         assert_eq!(table.row_of("b"), Some(0));
     }
 

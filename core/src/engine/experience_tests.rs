@@ -78,7 +78,7 @@ fn a_rule_starts_a_tour_that_advances_by_next_event_and_page_and_resumes_after_a
     assert_eq!(engine.tour_view().unwrap().step, 2, "advanced by the event");
 
     // A reload: the state goes to storage and back, the tour resumes where it was.
-    let saved = UserState::from_stored(engine.state().to_stored()).unwrap();
+    let saved = UserState::from_json(&engine.state().to_json()).unwrap();
     let mut reloaded = Engine::new(EngineOptions { user_id: Some("u-9".into()), ..options_without_config() });
     reloaded.restore_state(saved, at(4));
     reloaded.load_config(config(), at(4));

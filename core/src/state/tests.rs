@@ -2,8 +2,8 @@
 
 use super::*;
 use crate::config::Frequency;
-use crate::exposure::Outcome;
-use crate::time::{DayOffset, Duration};
+use crate::exposure::{Outcome, Variant};
+use crate::time::{DayOffset, Duration, Timestamp};
 use crate::usage::{EventRetention, SequenceRetention};
 
 const DAY: i64 = 86_400_000;
@@ -46,21 +46,34 @@ fn sample_state() -> UserState {
     state
 }
 
-fn entry<'a, T>(entries: &'a mut [(String, T)], key: &str) -> &'a mut T {
-    &mut entries.iter_mut().find(|(found, _)| found == key).unwrap().1
+fn round_trip(state: &UserState) -> UserState {
+    UserState::parse(&state.to_text()).unwrap()
 }
 
-fn round_trip(state: &UserState) -> UserState {
-    let json = state.to_stored().to_text();
-    UserState::from_stored(StoredUserState::parse(&json).unwrap()).unwrap()
+/// The state read back from `json`, compared by value: rows are kept in the order read.
+fn same_state(read: &UserState, expected: &UserState) -> bool {
+    read.to_json() == expected.to_json()
 }
 
 #[test]
 fn survives_a_round_trip_through_json_without_its_empty_rows() {
     let state = sample_state();
-    let mut expected = state.clone();
-    expected.features.retain(|_, usage| !usage.is_empty());
-    assert_eq!(round_trip(&state), expected);
+    let read = round_trip(&state);
+    assert!(same_state(&read, &state));
+    assert_eq!(read.features.get("never.touched"), None);
+    for (id, usage) in read.features.iter() {
+        assert_eq!(state.features.get(id), Some(usage), "{id}");
+    }
+    for (key, history) in read.histories.iter() {
+        assert_eq!(state.histories.get(key), Some(history), "{key}");
+    }
+    for (key, progress) in read.sequences.iter() {
+        assert_eq!(state.sequences.get(key), Some(progress), "{key}");
+    }
+    for (id, exposure) in read.rules.iter() {
+        assert_eq!(state.rules.get(id), Some(exposure), "{id}");
+    }
+    assert_eq!((read.shows_on_day, &read.tour, &read.checklist), (state.shows_on_day, &state.tour, &state.checklist));
 }
 
 #[test]
@@ -71,45 +84,50 @@ fn a_state_of_format_1_is_migrated() {
         "e":{"invoice.approved":{"n":5,"at":[1795000000000,1795000300000]}},
         "r":{"suggest-automation":{"shows":1,"last":1795000300000,"acted":1795000400000}},
         "d":[20775,1]}"#;
-    let state = UserState::from_stored(StoredUserState::parse(version_1).unwrap()).unwrap();
+    let state = UserState::parse(version_1).unwrap();
     let exposure = state.rules.get("suggest-automation").unwrap();
     assert_eq!(exposure.clicked_at, Some(Timestamp::from_millis(1_795_000_400_000)));
     assert_eq!(exposure.first_exposed_at, Some(Timestamp::from_millis(1_795_000_300_000)));
     assert!(exposure.is_over(&Frequency::default()));
     assert_eq!(state.features.get("invoices.approve").unwrap().count, 5);
     assert_eq!(state.histories.get("invoice.approved").unwrap().latest.len(), 2);
-    assert_eq!(state.to_stored().v, STATE_VERSION, "saved again in the current format");
+    assert_eq!(state.to_json()["v"], STATE_VERSION, "saved again in the current format");
 }
 
 #[test]
 fn a_state_from_a_newer_version_is_refused() {
-    let stored = StoredUserState { v: STATE_VERSION + 1, ..StoredUserState::default() };
-    assert_eq!(UserState::from_stored(stored), Err(RestoreError::NewerVersion { found: STATE_VERSION + 1 }));
+    let newer = serde_json::json!({"v": STATE_VERSION + 1, "f": {"x": {"n": "many"}}});
+    assert_eq!(UserState::from_json(&newer), Err(RestoreError::NewerVersion { found: STATE_VERSION + 1 }));
+    assert_eq!(UserState::parse(r#"{"v":0}"#), Err(RestoreError::Inconsistent("version 0 was never written")));
 }
 
 #[test]
 fn inconsistent_states_are_refused() {
-    let corruptions: [fn(&mut StoredUserState); 6] = [
-        |stored| entry(&mut stored.features, "reports.export").bits = "zz".into(),
-        |stored| entry(&mut stored.events, "invoice.approved").at = vec![5, 1],
-        |stored| entry(&mut stored.features, "reports.export").n = 0,
-        |stored| entry(&mut stored.features, "reports.export").first = None,
-        |stored| entry(&mut stored.rules, "suggest-automation").variant = Some("x".into()),
-        |stored| stored.sequences[0].1.c = vec![(5, 1)],
+    let corruptions: [fn(&mut serde_json::Value); 8] = [
+        |stored| stored["f"]["reports.export"]["bits"] = "zz".into(),
+        |stored| stored["e"]["invoice.approved"]["at"] = serde_json::json!([5, 1]),
+        |stored| stored["e"]["invoice.approved"]["at"] = serde_json::json!([1, 2, 3]),
+        |stored| stored["f"]["reports.export"]["n"] = 0.into(),
+        |stored| stored["f"]["reports.export"]["first"] = serde_json::Value::Null,
+        |stored| stored["r"]["suggest-automation"]["variant"] = "x".into(),
+        |stored| stored["s"]["invoice.opened>invoice.approved"]["c"] = serde_json::json!([[5, 1]]),
+        |stored| stored["s"]["invoice.opened>invoice.approved"]["n"] = 0.into(),
     ];
     for (index, corrupt) in corruptions.iter().enumerate() {
-        let mut stored = sample_state().to_stored();
+        let mut stored = sample_state().to_json();
         corrupt(&mut stored);
-        assert!(matches!(UserState::from_stored(stored), Err(RestoreError::Inconsistent(_))), "corruption {index}");
+        assert!(matches!(UserState::from_json(&stored), Err(RestoreError::Inconsistent(_))), "corruption {index}");
     }
 }
 
 #[test]
 fn the_bitmap_is_stored_compactly() {
-    let mut stored = sample_state().to_stored();
-    assert_eq!(entry(&mut stored.features, "reports.export").bits, "01");
-    assert_eq!(entry(&mut stored.features, "invoices.approve").older, 2);
-    assert!(!stored.features.iter().any(|(id, _)| id == "never.touched"));
+    let stored = sample_state().to_json();
+    assert_eq!(stored["f"]["reports.export"]["bits"], "01");
+    assert_eq!(stored["f"]["reports.export"].get("older"), None);
+    assert_eq!(stored["f"]["invoices.approve"]["older"], 2);
+    assert_eq!(stored["f"]["workflow.automation"].get("bits"), None, "seen, never used: no days");
+    assert_eq!(stored["f"].get("never.touched"), None);
 }
 
 #[test]
@@ -134,7 +152,7 @@ fn two_hundred_features_with_400_days_of_history_fit_in_64_kib() {
             state.histories.at_mut(row).unwrap().record(now.minus(Duration::from_minutes(minute)), retention, now);
         }
     }
-    let bytes = state.to_stored().to_text().len();
+    let bytes = state.to_text().len();
     assert!(bytes <= 64 * 1024, "{bytes} bytes");
     assert_eq!(round_trip(&state), state);
 }
@@ -146,9 +164,10 @@ fn the_stored_text_keeps_the_format_earlier_versions_wrote() {
     // Written by the serde-derived form this hand-written one replaced (its keys in field order;
     // the same fields and values are what matters).
     let earlier = r#"{"v":3,"f":{"invoices.approve":{"n":4,"first":86400005,"last":36288000005,"day":420,"bits":"01000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000040","older":2},"reports.export":{"n":1,"first":34560000000,"last":34560000000,"day":400,"bits":"01"},"workflow.automation":{"n":0,"seen":35424000000}},"e":{"invoice.approved":{"n":1,"at":[36288000000]}},"s":{"invoice.opened>invoice.approved":{"n":1,"w":[[[36288120000,36288120000]]],"c":[[36288000000,36288060000]]}},"r":{"suggest-automation":{"shows":1,"first":36288000000,"last":36288000000,"dismissed":36288000000,"variant":"t"}},"d":[20775,2],"t":{"id":"welcome","step":2,"rule":"r","started":36288000000,"missing":36288000000},"c":{"id":"start","preview":true,"reported":5}}"#;
-    let written: serde_json::Value = serde_json::from_str(&state.to_stored().to_text()).unwrap();
+    let written: serde_json::Value = serde_json::from_str(&state.to_text()).unwrap();
     assert_eq!(written, serde_json::from_str::<serde_json::Value>(earlier).unwrap());
-    assert_eq!(state.to_stored().to_text().len(), earlier.len());
+    assert_eq!(state.to_text().len(), earlier.len());
+    assert!(same_state(&UserState::parse(earlier).unwrap(), &state));
 }
 
 #[test]
@@ -160,10 +179,15 @@ fn unreadable_stored_states_say_which_field_is_wrong() {
         (r#"{"v":3,"e":{"x":{"at":[1]}}}"#, "e.x.n is missing"),
         (r#"{"v":3,"t":{"id":"t","step":1}}"#, "t.started is missing"),
         (r#"{"v":3,"d":[1]}"#, "d must be [day, shows]"),
+        (r#"{"v":3,"f":{"a":3}}"#, "f.a must be an object"),
+        (r#"{"v":3,"r":[]}"#, "r must be an object"),
+        (r#"{"v":3,"s":{"x":{"n":1,"c":[[1]]}}}"#, "c must be a list of [start, last]"),
+        (r#"{"v":3,"s":{"x":{"n":1,"w":[[[1,"2"]]]}}}"#, "w must be a list of lists of [start, last]"),
+        (r#"{"v":3,"r":{"x":{"variant":1}}}"#, "r.x.variant must be a string"),
         ("{", "it is not JSON"),
     ];
     for (text, why) in cases {
-        assert_eq!(StoredUserState::parse(text), Err(RestoreError::Unreadable(why.to_owned())), "{text}");
+        assert_eq!(UserState::parse(text), Err(RestoreError::Unreadable(why.to_owned())), "{text}");
     }
-    assert_eq!(StoredUserState::parse(r#"{"v":9,"f":7}"#), Err(RestoreError::NewerVersion { found: 9 }));
+    assert_eq!(UserState::parse(r#"{"v":9,"f":7}"#), Err(RestoreError::NewerVersion { found: 9 }));
 }
