@@ -35,6 +35,7 @@ pub fn start(options: JsValue) -> Result<Uptake, JsError> {
     if auto_page {
         uptake.client.page(None, serde_json::Map::new());
     }
+    uptake.client.render_later();
     Ok(uptake)
 }
 

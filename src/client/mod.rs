@@ -84,6 +84,13 @@ struct Inner {
     config_pending: Cell<bool>,
     /// A tour `startTour` asked for before the fetched config arrived, started when it does.
     waiting_tour: RefCell<Option<String>>,
+    /// Set while the SDK starts and while it applies a fetched config: the tour and the checklist
+    /// are rendered after that work, in tasks of their own (`experiences::render_later`).
+    rendering_later: Cell<bool>,
+    /// Whether the tour or the checklist changed while `rendering_later` was set.
+    render_wanted: Cell<bool>,
+    /// The timer of the tour's render, then of the checklist's, after `rendering_later`.
+    render_timer: RefCell<Option<Timeout>>,
 }
 
 /// The warning for a `startTour` naming a tour the config does not have.
@@ -167,6 +174,9 @@ impl Client {
                 route: RefCell::new(String::new()),
                 config_pending: Cell::new(false),
                 waiting_tour: RefCell::new(None),
+                rendering_later: Cell::new(true),
+                render_wanted: Cell::new(false),
+                render_timer: RefCell::new(None),
             }),
         };
         client.open_outbox_store();
@@ -318,6 +328,7 @@ impl Client {
             // applying the config (compiling it, showing what it decides) is not the page's
             // start's work; the SDK is ready for calls before it.
             gloo_timers::future::TimeoutFuture::new(0).await;
+            client.inner.rendering_later.set(true);
             match answer {
                 Ok(text) => {
                     if client.apply_config(&text) {
@@ -328,6 +339,7 @@ impl Client {
             }
             client.inner.config_pending.set(false);
             client.start_waiting_tour();
+            client.render_later();
         });
     }
 
