@@ -117,7 +117,11 @@ export function markdownReport(results) {
     figureWithRatios(
       results,
       'First step of a 5-step anchored tour',
-      [{ header: 'from script start, ms', value: (sdk) => sdk.tour?.firstStepMs, format: fixed(1) }],
+      [
+        { header: 'from script start, ms', value: (sdk) => sdk.tour?.firstStepMs, format: fixed(1) },
+        { header: 'long tasks in all pages (longest, ms)', compare: false, format: (value) => value ?? '–',
+          value: (sdk) => (sdk.tour?.longTasks === undefined ? undefined : `${sdk.tour.longTasks} (${sdk.tour.longestTaskMs.toFixed(0)})`) },
+      ],
       (sdk) => Boolean(sdk.tour),
     ),
     '',

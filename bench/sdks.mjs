@@ -48,9 +48,14 @@ export function openUntil(page, url, mark) {
 
 /**
  * On tour pages, after `window.benchStepVisible` is defined: marks when it first holds,
- * checked on every DOM change and every frame until then.
+ * checked on every DOM change and every frame until then; and keeps the durations of the page's
+ * long tasks (over 50 ms) in `window.benchLongTasks`.
  */
 const STEP_WATCH = `<script>
+window.benchLongTasks = [];
+new PerformanceObserver(function (list) {
+  list.getEntries().forEach(function (entry) { window.benchLongTasks.push(entry.duration); });
+}).observe({ type: 'longtask', buffered: true });
 (function () {
   function check() {
     if (window.benchFirstStepAt === undefined && window.benchStepVisible()) benchMark('benchFirstStepAt');
