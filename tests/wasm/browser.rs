@@ -1,7 +1,8 @@
 //! The SDK compiled to wasm and run in headless Chromium (wasm-bindgen-test): usage persisted in
 //! localStorage and restored by the next page, the snippet's queue replayed in order, and bad
 //! input from the host page ignored with a warning instead of an exception; the stylesheet as
-//! the build script compacts it reads as its source does.
+//! the build script compacts it reads as its source does; what the config shows at start is
+//! rendered after `start`, not within it.
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Array, JSON, Object, Reflect};
@@ -179,4 +180,23 @@ fn the_cached_config_is_used_while_the_config_is_fetched_and_one_of_another_rele
     assert_eq!(local_storage().get_item("uptake:stale:config").unwrap(), None, "dropped, not read again");
     assert!(stale.adoption().is_null(), "no config is loaded until the fetched one arrives");
     assert!(!stale.anonymous_id().is_empty(), "the SDK runs");
+}
+
+fn sdk_roots() -> u32 {
+    web_sys::window().unwrap().document().unwrap().query_selector_all("uptake-root").unwrap().length()
+}
+
+#[wasm_bindgen_test]
+async fn what_the_config_shows_at_start_is_rendered_after_start_not_within_it() {
+    let before = sdk_roots();
+    // The demo's onboarding checklist shows to a new user as soon as the config is loaded.
+    let uptake = start(options("render-later", None)).unwrap();
+    assert_eq!(sdk_roots(), before, "start returns before rendering: its task stays short");
+    let mut waited = 0;
+    while sdk_roots() == before && waited < 100 {
+        gloo_timers::future::TimeoutFuture::new(10).await;
+        waited += 1;
+    }
+    assert_eq!(sdk_roots(), before + 1, "the checklist is rendered in a task after start");
+    drop(uptake);
 }
