@@ -3,6 +3,10 @@
 
 const kb = (bytes) => (bytes / 1024).toFixed(1);
 const fixed = (digits) => (value) => (value === undefined || value === null ? '–' : value.toFixed(digits));
+const orDash = (value) => value ?? '–';
+/** A figure's long tasks as "count (longest ms)"; undefined when the figure has none. */
+const longTasks = (figure) =>
+  figure?.longTasks === undefined ? undefined : `${figure.longTasks} (${figure.longestTaskMs.toFixed(0)})`;
 
 /** Uptake's value over the best (lowest) peer's, as "0.25× the best, driver.js". */
 function ratio(value, peers) {
@@ -106,8 +110,7 @@ export function markdownReport(results) {
         { header: 'track() median µs', value: (sdk) => sdk.track?.trackMedianUs, format: fixed(2) },
         { header: 'track() p99 µs', value: (sdk) => sdk.track?.trackP99Us, format: fixed(2) },
         { header: 'main-thread µs per event, all work', value: (sdk) => sdk.track?.busyPerEventUs, format: fixed(1) },
-        { header: 'long tasks (longest, ms)', compare: false, format: String,
-          value: (sdk) => sdk.track && `${sdk.track.longTasks} (${sdk.track.longestTaskMs.toFixed(0)})` },
+        { header: 'long tasks (longest, ms)', compare: false, format: orDash, value: (sdk) => longTasks(sdk.track) },
         { header: 'heap after 10,000 events, MB', value: (sdk) => sdk.track && sdk.track.heapBytes / 2 ** 20, format: fixed(2) },
         { header: 'delivered within 20 s', value: (sdk) => sdk.track?.deliveredWithin20s, compare: false, format: String },
       ],
@@ -119,8 +122,7 @@ export function markdownReport(results) {
       'First step of a 5-step anchored tour',
       [
         { header: 'from script start, ms', value: (sdk) => sdk.tour?.firstStepMs, format: fixed(1) },
-        { header: 'long tasks in all pages (longest, ms)', compare: false, format: (value) => value ?? '–',
-          value: (sdk) => (sdk.tour?.longTasks === undefined ? undefined : `${sdk.tour.longTasks} (${sdk.tour.longestTaskMs.toFixed(0)})`) },
+        { header: 'long tasks in all pages (longest, ms)', compare: false, format: orDash, value: (sdk) => longTasks(sdk.tour) },
       ],
       (sdk) => Boolean(sdk.tour),
     ),

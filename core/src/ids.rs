@@ -13,7 +13,8 @@ pub struct IdGenerator {
     counter: u16,
 }
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
+/// Lowercase hex digits, for ids and the stored state's day bitmaps.
+pub(crate) const HEX: &[u8; 16] = b"0123456789abcdef";
 
 impl IdGenerator {
     /// A generator from 32 random bytes. An all-zero seed (a broken source) is replaced by a

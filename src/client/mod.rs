@@ -123,7 +123,9 @@ fn random_seed(window: &Window) -> [u8; 32] {
 
 impl Client {
     /// Starts the SDK: restores the identity, the user's state and the cached config, listens to
-    /// the page, and fetches the current config unless one was given.
+    /// the page, and fetches the current config unless one was given. The tour and the checklist
+    /// are not rendered until the caller ends the start with `render_later`, once it has also
+    /// replayed the queued calls and tracked the first page view.
     pub(crate) fn start(options: Options) -> Result<Client, &'static str> {
         let window = web_sys::window().ok_or("no window: the SDK runs in a browser page")?;
         let document = window.document().ok_or("no document: the SDK runs in a browser page")?;

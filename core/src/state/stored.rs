@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 use super::{RestoreError, STATE_VERSION, UserState};
 use crate::checklist::ChecklistRun;
 use crate::exposure::{RuleExposure, Variant};
+use crate::ids::HEX;
 use crate::json_fields::{Fields, ObjectBuilder, json_text};
 use crate::time::{DayNumber, Timestamp};
 use crate::tour::TourRun;
@@ -326,8 +327,6 @@ fn checklist_json(run: &ChecklistRun) -> Value {
         .field("reported", run.reported)
         .build()
 }
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// The bitmap as hex, little end first, without its trailing zero bytes.
 fn bits_to_hex(words: &[u64]) -> String {
