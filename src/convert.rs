@@ -8,6 +8,8 @@ use serde_json::{Map, Value};
 use uptake_core::json_fields::json_text;
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::json;
+
 /// Why a value from the host app was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ConvertError {
@@ -38,8 +40,8 @@ pub(crate) fn object(value: &JsValue) -> Result<Map<String, Value>, ConvertError
 
 /// A JSON text of an object (what `JSON.stringify` made of the host's value) as a JSON map.
 pub(crate) fn object_from_json(text: &str) -> Result<Map<String, Value>, ConvertError> {
-    match serde_json::from_str(text) {
-        Ok(Value::Object(map)) => Ok(map),
+    match json::parse(text) {
+        Some(Value::Object(map)) => Ok(map),
         _ => Err(ConvertError::NotAnObject),
     }
 }

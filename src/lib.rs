@@ -11,6 +11,7 @@ mod console;
 mod context;
 mod convert;
 mod elements;
+mod json;
 mod lifecycle;
 mod listener;
 mod options;

@@ -9,6 +9,7 @@ use uptake_core::json_fields::json_text;
 use uptake_core::state::{RestoreError, UserState};
 
 use crate::console::warn;
+use crate::json;
 
 pub(crate) struct Storage {
     prefix: String,
@@ -87,7 +88,7 @@ impl Storage {
     }
 
     pub(crate) fn load_identity(&self) -> StoredIdentity {
-        let user = match self.get("user").and_then(|text| serde_json::from_str(&text).ok()) {
+        let user = match self.get("user").and_then(|text| json::parse(&text)) {
             Some(Value::Object(user)) => Some(user),
             _ => None,
         };
@@ -119,7 +120,8 @@ impl Storage {
     /// The stored state of a user; `Ok(None)` when there is none.
     pub(crate) fn load_state(&self, user_id: Option<&str>) -> Result<Option<UserState>, RestoreError> {
         let Some(text) = self.get(&state_key(user_id)) else { return Ok(None) };
-        UserState::parse(&text).map(Some)
+        let value = json::parse(&text).ok_or_else(RestoreError::not_json)?;
+        UserState::from_json(&value).map(Some)
     }
 
     pub(crate) fn save_state(&self, user_id: Option<&str>, state: &UserState) {

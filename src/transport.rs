@@ -12,6 +12,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{RequestCredentials, RequestInit, RequestMode, Response};
 
+use crate::json;
+
 /// The browser's budget for request bodies still in flight when a page goes away (64 KiB,
 /// less a margin for headers).
 pub(crate) const KEEPALIVE_MAX_BYTES: usize = 60 * 1024;
@@ -94,6 +96,6 @@ impl Transport {
             Ok(promise) => JsFuture::from(promise).await.ok().and_then(|text| text.as_string()).unwrap_or_default(),
             Err(_) => String::new(),
         };
-        Delivery::from_answer(response.status(), retry_after.as_deref(), &text, now())
+        Delivery::from_answer(response.status(), retry_after.as_deref(), json::parse(&text).as_ref(), now())
     }
 }

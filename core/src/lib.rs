@@ -15,6 +15,7 @@ pub mod hash;
 pub mod ids;
 pub mod iso8601;
 pub mod json_fields;
+pub mod json_reader;
 pub mod layout;
 pub mod markup;
 pub mod model;

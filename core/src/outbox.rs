@@ -123,11 +123,10 @@ impl DropCounts {
         )
     }
 
-    /// Counts read back from `to_json_text`'s form; a missing count is 0. `None` when the text
-    /// is not such an object.
-    pub fn parse(text: &str) -> Option<DropCounts> {
-        let value: serde_json::Value = serde_json::from_str(text).ok()?;
-        let fields = Fields::of(&value, "").ok()?;
+    /// Counts read back from `to_json_text`'s form, once parsed; a missing count is 0. `None`
+    /// when the value is not such an object.
+    pub fn from_json(value: &serde_json::Value) -> Option<DropCounts> {
+        let fields = Fields::of(value, "").ok()?;
         let count = |key: &str| fields.u64(key).ok().map(Option::unwrap_or_default);
         Some(DropCounts {
             overflow: count("overflow")?,

@@ -15,7 +15,7 @@ use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Timeout;
 use serde_json::{Map, Value};
-use uptake_core::config::{Config, ExperienceKind, RecencyClass};
+use uptake_core::config::{CompactError, Config, ExperienceKind, RecencyClass};
 use uptake_core::engine::{Decision, Engine, EngineOptions, IdentifyOutcome, sdk_events};
 use uptake_core::iso8601::format_timestamp;
 use uptake_core::outbox::{Delivery, OutboxChanges, OutgoingBatch, Role};
@@ -25,6 +25,7 @@ use web_sys::{Document, Window};
 
 use crate::console::{warn, warn_with};
 use crate::elements::{self, ElementWatch};
+use crate::json;
 use crate::listener::EventListener;
 use crate::options::Options;
 use crate::storage::Storage;
@@ -38,6 +39,11 @@ const SAVE_DELAY_MS: u32 = 1_000;
 
 fn now() -> Timestamp {
     Timestamp::from_millis(js_sys::Date::now() as i64)
+}
+
+/// A compiled config's text (fetched, inline or kept from the last page), read.
+fn read_compiled_config(text: &str) -> Result<Config, CompactError> {
+    json::parse(text).map_or(Err(CompactError::NotAnArray), |value| Config::from_compact(&value))
 }
 
 #[derive(Clone)]
@@ -282,7 +288,7 @@ impl Client {
     /// Applies a compiled config (inline or fetched); a console warning says why one cannot be
     /// read.
     fn apply_config(&self, text: &str) -> bool {
-        match Config::from_compact_json(text) {
+        match read_compiled_config(text) {
             Ok(config) => {
                 self.load_config(config);
                 true
@@ -298,7 +304,7 @@ impl Client {
     /// SDK cannot read (kept by an SDK of another release) is dropped without a warning: the
     /// fetched config replaces it.
     fn apply_cached_config(&self, text: &str) {
-        match Config::from_compact_json(text) {
+        match read_compiled_config(text) {
             Ok(config) => self.load_config(config),
             Err(_) => self.inner.storage.forget_config(),
         }

@@ -16,6 +16,7 @@ use web_sys::{
 };
 
 use super::describe_error;
+use crate::json;
 
 const EVENTS: &str = "events";
 const META: &str = "meta";
@@ -184,7 +185,7 @@ impl IndexedDb {
             let events: Array = request_result(&all).await?.unchecked_into();
             let unreported = request_result(&unreported).await?.as_string();
             let events = events_from_records(&events);
-            Ok::<_, JsValue>((events, unreported.and_then(|text| DropCounts::parse(&text))))
+            Ok::<_, JsValue>((events, unreported.and_then(|text| DropCounts::from_json(&json::parse(&text)?))))
         };
         read.await.map_err(|error| describe_error(&error))
     }

@@ -8,6 +8,7 @@ use uptake_core::outbox::{DropCounts, OutboxChanges, StoredEvent};
 use uptake_core::time::Timestamp;
 
 use super::describe_error;
+use crate::json;
 
 pub(crate) struct LocalEvents {
     storage: web_sys::Storage,
@@ -76,6 +77,6 @@ impl LocalEvents {
             }
         }
         let unreported = self.storage.get_item(&self.unreported_key).ok().flatten();
-        (events, unreported.and_then(|text| DropCounts::parse(&text)))
+        (events, unreported.and_then(|text| DropCounts::from_json(&json::parse(&text)?)))
     }
 }

@@ -1,17 +1,27 @@
 //! Fuzzes config parsing: any bytes are either refused with errors or decoded into a config
 //! that reads back equal from its compiled form, compiles, loads into an engine and evaluates
-//! without panicking. Bytes the decoder refuses are read as a compiled config (what an SDK is
-//! given), which is refused or loaded and run the same way.
+//! without panicking. Bytes the decoder refuses are read as a compiled config the way an SDK
+//! reads one (the core's `json_reader`, then `Config::from_compact`), which is refused or loaded
+//! and run the same way. The SDK's JSON reader must take what serde_json takes, and refuse what
+//! it refuses (but for lone surrogates in `\u` escapes, which it reads as U+FFFD).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use uptake_core::config::{Config, ExperienceKind};
+use uptake_core::config::{CompactError, Config, ExperienceKind};
 use uptake_core::engine::{Engine, EngineOptions};
+use uptake_core::json_reader;
 use uptake_core::outbox::OutboxSettings;
 use uptake_core::time::Timestamp;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
+    let read = json_reader::parse(text, |number| number.parse().ok());
+    let serde_reads = serde_json::from_str::<serde_json::Value>(text).is_ok();
+    if !text.contains("\\u") {
+        assert_eq!(read.is_some(), serde_reads, "the SDK's JSON reader takes what serde_json takes");
+    } else if serde_reads {
+        assert!(read.is_some(), "the SDK's JSON reader takes what serde_json takes");
+    }
     let config = match Config::from_json_text(text) {
         Ok(config) => {
             let mut compiled = Config::from_compact_json(&config.to_compact_json()).expect("a compiled config reads back");
@@ -22,7 +32,7 @@ fuzz_target!(|data: &[u8]| {
         Err(errors) => {
             assert!(!errors.0.is_empty(), "a refusal names at least one error");
             let _ = errors.to_string();
-            match Config::from_compact_json(text) {
+            match read.as_ref().map_or(Err(CompactError::NotAnArray), Config::from_compact) {
                 Ok(config) => config,
                 Err(error) => {
                     let _ = error.to_string();

@@ -49,11 +49,17 @@ impl Config {
         json_text(&Value::Array(writer.0))
     }
 
-    /// Reads a compiled config. Its values are not checked again: the collector compiled it from
-    /// a config that passed the decoder's checks. A damaged one is refused, and none of its
-    /// values can make the engine panic (`tests/compiled_config.rs`).
+    /// Reads a compiled config from its JSON text.
     pub fn from_compact_json(text: &str) -> Result<Config, CompactError> {
         let value: Value = serde_json::from_str(text).map_err(|_| CompactError::NotAnArray)?;
+        Config::from_compact(&value)
+    }
+
+    /// Reads a compiled config, parsed from its JSON text (the SDK parses it with the browser's
+    /// `JSON.parse`). Its values are not checked again: the collector compiled it from a config
+    /// that passed the decoder's checks. A damaged one is refused, and none of its values can
+    /// make the engine panic (`tests/compiled_config.rs`).
+    pub fn from_compact(value: &Value) -> Result<Config, CompactError> {
         let Value::Array(values) = value else { return Err(CompactError::NotAnArray) };
         match values.first().and_then(Value::as_str) {
             Some(COMPACT_FORMAT) => {}
@@ -62,7 +68,7 @@ impl Config {
                 return Err(CompactError::OtherFormat { found });
             }
         }
-        let mut reader = Reader { values: &values, at: 1, depth: 0 };
+        let mut reader = Reader { values, at: 1, depth: 0 };
         match Config::read(&mut reader) {
             Some(config) if reader.at == values.len() => Ok(config),
             _ => Err(CompactError::Damaged { at: reader.at }),

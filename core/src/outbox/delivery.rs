@@ -2,6 +2,8 @@
 //! before when), too large (split it), some events refused by index, or the whole batch refused.
 //! `Retry-After` is read in both its forms: seconds, and an HTTP date.
 
+use serde_json::Value;
+
 use crate::iso8601::days_from_civil;
 use crate::time::{Duration, Timestamp};
 
@@ -24,13 +26,11 @@ pub enum Delivery {
 
 /// The indices of the events an answer names as refused: `{"invalid": [{"index": 3, ...}]}`.
 /// An answer of another shape names none.
-fn named_events(body: &str) -> Vec<usize> {
-    let answer: Option<serde_json::Value> = serde_json::from_str(body).ok();
-    let named = answer.as_ref().and_then(|answer| answer.get("invalid")?.as_array()).map_or(&[][..], Vec::as_slice);
+fn named_events(answer: Option<&Value>) -> Vec<usize> {
+    let named = answer.and_then(|answer| answer.get("invalid")?.as_array()).map_or(&[][..], Vec::as_slice);
     let mut indices = Vec::with_capacity(named.len());
     for event in named {
-        let index =
-            event.get("index").and_then(serde_json::Value::as_u64).and_then(|index| usize::try_from(index).ok());
+        let index = event.get("index").and_then(Value::as_u64).and_then(|index| usize::try_from(index).ok());
         // One event without a readable index makes the answer's list unreadable: none named.
         let Some(index) = index else { return Vec::new() };
         indices.push(index);
@@ -41,14 +41,15 @@ fn named_events(body: &str) -> Vec<usize> {
 }
 
 impl Delivery {
-    /// The delivery an HTTP answer means: its status, its `Retry-After` header and its body.
-    pub fn from_answer(status: u16, retry_after: Option<&str>, body: &str, now: Timestamp) -> Delivery {
+    /// The delivery an HTTP answer means: its status, its `Retry-After` header and its body, if
+    /// that is JSON (parsed by the caller: the SDK uses the browser's parser).
+    pub fn from_answer(status: u16, retry_after: Option<&str>, answer: Option<&Value>, now: Timestamp) -> Delivery {
         match status {
-            200..=299 => Delivery::Accepted { refused: named_events(body) },
+            200..=299 => Delivery::Accepted { refused: named_events(answer) },
             408 | 429 | 500..=599 => {
                 Delivery::Retry { after: retry_after.and_then(|value| parse_retry_after(value, now)) }
             }
-            400 | 413 => match named_events(body) {
+            400 | 413 => match named_events(answer) {
                 indices if !indices.is_empty() => Delivery::RefusedEvents { indices },
                 _ if status == 413 => Delivery::TooLarge,
                 _ => Delivery::Refused { status },
@@ -119,7 +120,10 @@ mod tests {
     #[test]
     fn answers_map_to_deliveries() {
         let now = at("2026-11-24T09:30:00Z");
-        let answer = |status, retry_after, body| Delivery::from_answer(status, retry_after, body, now);
+        // The body as the SDK hands it over: parsed when it is JSON.
+        let answer = |status, retry_after, body: &str| {
+            Delivery::from_answer(status, retry_after, serde_json::from_str(body).ok().as_ref(), now)
+        };
         assert_eq!(answer(200, None, r#"{"stored": 2, "invalid": []}"#), Delivery::Accepted { refused: vec![] });
         assert_eq!(
             answer(200, None, r#"{"invalid": [{"index": 3, "error": "x"}, {"index": 1}]}"#),

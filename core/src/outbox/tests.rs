@@ -1,7 +1,7 @@
 //! The outbox on an injected clock: when batches are due, what each answer does to their
 //! events, the backoff, the TTL, the bounds, and the drops reported by the next batch.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::*;
 
@@ -131,7 +131,7 @@ fn retry_after_is_honoured_when_longer_than_the_backoff() {
     push(&mut outbox, 1, at(0));
     let batch = outbox.transmit_now(at(0)).unwrap();
     let after = Some(Duration::from_millis(30_000));
-    outbox.handle_delivery(batch.id, Delivery::from_answer(429, Some("30"), "", at(0)), at(0), 0);
+    outbox.handle_delivery(batch.id, Delivery::from_answer(429, Some("30"), None, at(0)), at(0), 0);
     assert_eq!(outbox.poll_timeout(), Some(at(30_000)));
     let batch = outbox.poll_transmit(at(30_000)).unwrap();
     assert_eq!(ids(&batch), ["m-1"], "the same event, with the same message id");
@@ -164,14 +164,14 @@ fn events_the_collector_names_are_dropped_and_the_others_sent_again() {
         push(&mut outbox, index, at(0));
     }
     let batch = outbox.transmit_now(at(0)).unwrap();
-    let answer = r#"{"error": "none can be stored", "invalid": [{"index": 1, "kind": "invalid"}]}"#;
-    outbox.handle_delivery(batch.id, Delivery::from_answer(400, None, answer, at(0)), at(0), 0);
+    let answer = json!({"error": "none can be stored", "invalid": [{"index": 1, "kind": "invalid"}]});
+    outbox.handle_delivery(batch.id, Delivery::from_answer(400, None, Some(&answer), at(0)), at(0), 0);
     assert_eq!(outbox.dropped().invalid, 1);
     let again = outbox.poll_transmit(at(0)).unwrap();
     assert_eq!(ids(&again), ["m-1", "m-3"]);
     // A 2xx that names events: the rest is stored, the named ones counted.
-    let answer = r#"{"stored": 1, "duplicates": 0, "invalid": [{"index": 0}]}"#;
-    outbox.handle_delivery(again.id, Delivery::from_answer(200, None, answer, at(0)), at(0), 0);
+    let answer = json!({"stored": 1, "duplicates": 0, "invalid": [{"index": 0}]});
+    outbox.handle_delivery(again.id, Delivery::from_answer(200, None, Some(&answer), at(0)), at(0), 0);
     assert_eq!(outbox.dropped().invalid, 2);
     assert_eq!(outbox.queued() + outbox.in_flight(), 0);
 }
@@ -181,7 +181,7 @@ fn a_refused_batch_is_dropped_and_counted() {
     let mut outbox = outbox();
     push(&mut outbox, 1, at(0));
     let batch = outbox.transmit_now(at(0)).unwrap();
-    outbox.handle_delivery(batch.id, Delivery::from_answer(401, None, "", at(1)), at(1), 0);
+    outbox.handle_delivery(batch.id, Delivery::from_answer(401, None, None, at(1)), at(1), 0);
     assert_eq!(outbox.dropped().refused, 1);
     assert_eq!(outbox.queued() + outbox.in_flight(), 0);
 }
@@ -262,9 +262,10 @@ fn drop_counts_are_written_and_read_back_in_the_reported_shape() {
     let counts = DropCounts { overflow: 1, expired: 2, refused: 3, invalid: 4, too_large: 5 };
     let text = counts.to_json_text();
     assert_eq!(text, r#"{"overflow":1,"expired":2,"refused":3,"invalid":4,"tooLarge":5}"#);
-    assert_eq!(DropCounts::parse(&text), Some(counts));
-    assert_eq!(DropCounts::parse(r#"{"expired":7}"#), Some(DropCounts { expired: 7, ..DropCounts::default() }));
-    assert_eq!(DropCounts::parse(r#"{"expired":-1}"#), None);
-    assert_eq!(DropCounts::parse("[]"), None);
-    assert_eq!(DropCounts::parse("nope"), None);
+    let read = |text: &str| DropCounts::from_json(&serde_json::from_str(text).unwrap());
+    assert_eq!(read(&text), Some(counts));
+    assert_eq!(read(r#"{"expired":7}"#), Some(DropCounts { expired: 7, ..DropCounts::default() }));
+    assert_eq!(read(r#"{"expired":-1}"#), None);
+    assert_eq!(read("[]"), None);
+    assert_eq!(read(r#""nope""#), None);
 }

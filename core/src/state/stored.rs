@@ -31,15 +31,23 @@ impl From<String> for RestoreError {
     }
 }
 
+impl RestoreError {
+    /// A stored text that is not JSON at all.
+    pub fn not_json() -> RestoreError {
+        RestoreError::Unreadable("it is not JSON".to_owned())
+    }
+}
+
 impl UserState {
     /// Reads a stored state from its JSON text. The version is read first: a newer format is
     /// refused as such, not as unreadable.
     pub fn parse(text: &str) -> Result<UserState, RestoreError> {
-        let value: Value =
-            serde_json::from_str(text).map_err(|_| RestoreError::Unreadable("it is not JSON".to_owned()))?;
+        let value: Value = serde_json::from_str(text).map_err(|_| RestoreError::not_json())?;
         UserState::from_json(&value)
     }
 
+    /// Reads a stored state parsed from its JSON text (the SDK parses it with the browser's
+    /// `JSON.parse`).
     pub fn from_json(value: &Value) -> Result<UserState, RestoreError> {
         let fields = Fields::of(value, "")?;
         let version = fields.required("v", fields.u32("v")?)?;
