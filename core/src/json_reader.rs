@@ -77,52 +77,62 @@ impl Reader<'_> {
         }
     }
 
+    /// Whether a list (after its opening `[` or `{`) is empty: its closing `close` comes next.
+    fn closes_at_once(&mut self, close: u8) -> bool {
+        self.skip_whitespace();
+        let closes = self.peek() == Some(close);
+        self.at += usize::from(closes);
+        closes
+    }
+
+    /// After an item of a list: `Some(true)` at the list's closing `close`, `Some(false)` at a
+    /// comma, `None` at anything else. Inlined, as `peek` is: it runs after every item.
+    #[inline(always)]
+    fn closes_after_item(&mut self, close: u8) -> Option<bool> {
+        self.skip_whitespace();
+        match self.next()? {
+            b',' => Some(false),
+            byte if byte == close => Some(true),
+            _ => None,
+        }
+    }
+
     /// After `[`.
     fn array(&mut self, depth: u32) -> Option<Value> {
         let mut items = Vec::new();
-        self.skip_whitespace();
-        if self.peek() == Some(b']') {
-            self.at += 1;
-            return Some(Value::Array(items));
-        }
-        loop {
-            items.push(self.value(depth)?);
-            self.skip_whitespace();
-            match self.next()? {
-                b',' => {}
-                b']' => return Some(Value::Array(items)),
-                _ => return None,
+        if !self.closes_at_once(b']') {
+            loop {
+                items.push(self.value(depth)?);
+                if self.closes_after_item(b']')? {
+                    break;
+                }
             }
         }
+        Some(Value::Array(items))
     }
 
     /// After `{`.
     fn object(&mut self, depth: u32) -> Option<Value> {
         let mut map = Map::new();
-        self.skip_whitespace();
-        if self.peek() == Some(b'}') {
-            self.at += 1;
-            return Some(Value::Object(map));
-        }
-        loop {
-            self.skip_whitespace();
-            if self.next()? != b'"' {
-                return None;
-            }
-            let key = self.string()?;
-            self.skip_whitespace();
-            if self.next()? != b':' {
-                return None;
-            }
-            // A repeated key keeps its last value, as in serde_json.
-            map.insert(key, self.value(depth)?);
-            self.skip_whitespace();
-            match self.next()? {
-                b',' => {}
-                b'}' => return Some(Value::Object(map)),
-                _ => return None,
+        if !self.closes_at_once(b'}') {
+            loop {
+                self.skip_whitespace();
+                if self.next()? != b'"' {
+                    return None;
+                }
+                let key = self.string()?;
+                self.skip_whitespace();
+                if self.next()? != b':' {
+                    return None;
+                }
+                // A repeated key keeps its last value, as in serde_json.
+                map.insert(key, self.value(depth)?);
+                if self.closes_after_item(b'}')? {
+                    break;
+                }
             }
         }
+        Some(Value::Object(map))
     }
 
     /// After the opening quote.

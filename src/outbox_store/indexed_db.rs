@@ -15,8 +15,7 @@ use web_sys::{
     IdbDatabase, IdbObjectStoreParameters, IdbOpenDbRequest, IdbRequest, IdbTransaction, IdbTransactionMode,
 };
 
-use super::describe_error;
-use crate::json;
+use super::{describe_error, unreported_drops};
 
 const EVENTS: &str = "events";
 const META: &str = "meta";
@@ -185,7 +184,7 @@ impl IndexedDb {
             let events: Array = request_result(&all).await?.unchecked_into();
             let unreported = request_result(&unreported).await?.as_string();
             let events = events_from_records(&events);
-            Ok::<_, JsValue>((events, unreported.and_then(|text| DropCounts::from_json(&json::parse(&text)?))))
+            Ok::<_, JsValue>((events, unreported.as_deref().and_then(unreported_drops)))
         };
         read.await.map_err(|error| describe_error(&error))
     }

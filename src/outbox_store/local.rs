@@ -7,8 +7,7 @@ use std::sync::Arc;
 use uptake_core::outbox::{DropCounts, OutboxChanges, StoredEvent};
 use uptake_core::time::Timestamp;
 
-use super::describe_error;
-use crate::json;
+use super::{describe_error, unreported_drops};
 
 pub(crate) struct LocalEvents {
     storage: web_sys::Storage,
@@ -77,6 +76,6 @@ impl LocalEvents {
             }
         }
         let unreported = self.storage.get_item(&self.unreported_key).ok().flatten();
-        (events, unreported.and_then(|text| DropCounts::from_json(&json::parse(&text)?)))
+        (events, unreported.as_deref().and_then(unreported_drops))
     }
 }

@@ -12,10 +12,17 @@ use js_sys::{Array, Object, Reflect};
 use uptake_core::outbox::{DropCounts, OutboxChanges, StoredEvent};
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::json;
+
 pub(crate) use election::{Election, Method, enter as enter_election};
 pub(crate) use indexed_db::records;
 use indexed_db::{IndexedDb, events_from_records};
 use local::LocalEvents;
+
+/// The drops not yet reported, as either storage keeps them (`DropCounts::to_json_text`).
+fn unreported_drops(text: &str) -> Option<DropCounts> {
+    DropCounts::from_json(&json::parse(text)?)
+}
 
 /// A thrown value or a failed request, in words for a warning.
 pub(crate) fn describe_error(error: &JsValue) -> String {

@@ -55,8 +55,8 @@ impl Config {
         Config::from_compact(&value)
     }
 
-    /// Reads a compiled config, parsed from its JSON text (the SDK parses it with the browser's
-    /// `JSON.parse`). Its values are not checked again: the collector compiled it from a config
+    /// Reads a compiled config, parsed from its JSON text (the SDK parses it with
+    /// `json_reader`). Its values are not checked again: the collector compiled it from a config
     /// that passed the decoder's checks. A damaged one is refused, and none of its values can
     /// make the engine panic (`tests/compiled_config.rs`).
     pub fn from_compact(value: &Value) -> Result<Config, CompactError> {

@@ -42,7 +42,7 @@ fn named_events(answer: Option<&Value>) -> Vec<usize> {
 
 impl Delivery {
     /// The delivery an HTTP answer means: its status, its `Retry-After` header and its body, if
-    /// that is JSON (parsed by the caller: the SDK uses the browser's parser).
+    /// that is JSON (parsed by the caller: the SDK with `json_reader`).
     pub fn from_answer(status: u16, retry_after: Option<&str>, answer: Option<&Value>, now: Timestamp) -> Delivery {
         match status {
             200..=299 => Delivery::Accepted { refused: named_events(answer) },

@@ -46,8 +46,7 @@ impl UserState {
         UserState::from_json(&value)
     }
 
-    /// Reads a stored state parsed from its JSON text (the SDK parses it with the browser's
-    /// `JSON.parse`).
+    /// Reads a stored state parsed from its JSON text (the SDK parses it with `json_reader`).
     pub fn from_json(value: &Value) -> Result<UserState, RestoreError> {
         let fields = Fields::of(value, "")?;
         let version = fields.required("v", fields.u32("v")?)?;
