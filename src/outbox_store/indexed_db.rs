@@ -114,15 +114,29 @@ impl IndexedDb {
             let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, OPEN_TIMEOUT_MS);
         });
         let _ = JsFuture::from(done).await;
-        request.set_onupgradeneeded(None);
         if let Ok(Some(error)) = request.error() {
+            request.set_onupgradeneeded(None);
             return Err(describe_error(&error.into()));
         }
         match request.result() {
-            Ok(database) => Ok(IndexedDb { database: database.unchecked_into() }),
-            // Still pending: a late success would leave a connection nothing uses.
+            Ok(database) => {
+                request.set_onupgradeneeded(None);
+                let database = IndexedDb { database: database.unchecked_into() };
+                // A database without its stores cannot be used, and opening it again at the
+                // same version would never add them: it is deleted, and made again next time.
+                if database.transaction(IdbTransactionMode::Readonly).is_err() {
+                    database.database.close();
+                    let _ = factory.delete_database(name);
+                    return Err("the database had lost its stores; it is made again on the next page".to_owned());
+                }
+                Ok(database)
+            }
+            // Still pending: the upgrade may still come, and its handler stays until the open
+            // ends (cleared, a late upgrade made the database without its stores); a late
+            // success would leave a connection nothing uses.
             Err(_) => {
                 let late = Closure::once_into_js(move |event: web_sys::Event| {
+                    drop(upgrade);
                     let request = event.target().and_then(|target| target.dyn_into::<IdbRequest>().ok());
                     if let Some(Ok(database)) = request.map(|request| request.result()) {
                         database.unchecked_into::<IdbDatabase>().close();
@@ -187,5 +201,33 @@ impl IndexedDb {
             Ok::<_, JsValue>((events, unreported.as_deref().and_then(unreported_drops)))
         };
         read.await.map_err(|error| describe_error(&error))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+    use super::{IndexedDb, request_result};
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    async fn a_database_left_without_its_stores_is_made_again() {
+        let window = web_sys::window().unwrap();
+        let name = "uptake-test-lost-stores";
+        // Version 1 without stores: what an upgrade with no handler made.
+        let factory = window.indexed_db().unwrap().unwrap();
+        let opened = factory.open_with_u32(name, 1).unwrap();
+        let database: web_sys::IdbDatabase = request_result(&opened).await.unwrap().unchecked_into();
+        database.close();
+        let refused = IndexedDb::open(&window, name).await.err().unwrap();
+        assert!(refused.contains("lost its stores"), "{refused}");
+        // The deletion runs before the next open of the same database.
+        let store = IndexedDb::open(&window, name).await.unwrap();
+        assert_eq!(store.read().await.unwrap().0.len(), 0);
+        store.database.close();
+        let _ = factory.delete_database(name);
     }
 }
