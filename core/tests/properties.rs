@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 use uptake_core::config::{Config, ExperienceKind};
 use uptake_core::engine::{Engine, EngineOptions, ExperienceRef, sdk_events};
 use uptake_core::exposure::Outcome;
+use uptake_core::json_reader;
 use uptake_core::outbox::OutboxSettings;
 use uptake_core::state::UserState;
 use uptake_core::time::{Duration, Timestamp};
@@ -186,8 +187,10 @@ fn props(value: Value) -> Map<String, Value> {
     value.as_object().cloned().unwrap_or_default()
 }
 
+/// Written, then read back as the SDK reads it (`json_reader`, floats by Rust's parser here).
 fn round_trip(state: &UserState) -> UserState {
-    UserState::parse(&state.to_text()).unwrap()
+    let value = json_reader::parse(&state.to_text(), |number| number.parse().ok()).unwrap();
+    UserState::from_json(&value).unwrap()
 }
 
 const OUTCOMES: [Outcome; 3] = [Outcome::Dismissed, Outcome::Snoozed, Outcome::Clicked { button: 0 }];

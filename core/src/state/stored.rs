@@ -39,14 +39,16 @@ impl RestoreError {
 }
 
 impl UserState {
-    /// Reads a stored state from its JSON text. The version is read first: a newer format is
-    /// refused as such, not as unreadable.
+    /// Reads a stored state from its JSON text, for the tests: the SDK parses the text with
+    /// `json_reader` and calls `from_json`.
+    #[cfg(test)]
     pub fn parse(text: &str) -> Result<UserState, RestoreError> {
         let value: Value = serde_json::from_str(text).map_err(|_| RestoreError::not_json())?;
         UserState::from_json(&value)
     }
 
     /// Reads a stored state parsed from its JSON text (the SDK parses it with `json_reader`).
+    /// The version is read first: a newer format is refused as such, not as unreadable.
     pub fn from_json(value: &Value) -> Result<UserState, RestoreError> {
         let fields = Fields::of(value, "")?;
         let version = fields.required("v", fields.u32("v")?)?;
