@@ -5,7 +5,6 @@
 
 use js_sys::JSON;
 use serde_json::{Map, Value};
-use uptake_core::json_fields::json_text;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::json;
@@ -53,7 +52,7 @@ pub(crate) fn string(value: &JsValue) -> Option<String> {
 
 /// A JSON text parsed by the browser into a JS value, for handing data back to the host app.
 pub(crate) fn to_js(value: &Value) -> JsValue {
-    JSON::parse(&json_text(value)).unwrap_or(JsValue::NULL)
+    JSON::parse(&json::write(value)).unwrap_or(JsValue::NULL)
 }
 
 /// A function argument, if it is one.

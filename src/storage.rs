@@ -5,7 +5,6 @@
 use std::cell::{Cell, RefCell};
 
 use serde_json::{Map, Value};
-use uptake_core::json_fields::json_text;
 use uptake_core::state::{RestoreError, UserState};
 
 use crate::console::warn;
@@ -111,7 +110,7 @@ impl Storage {
                 let mut user = Map::new();
                 user.insert("userId".to_owned(), Value::from(user_id));
                 user.insert("traits".to_owned(), Value::Object(traits.clone()));
-                self.set("user", json_text(&Value::Object(user)));
+                self.set("user", json::write(&Value::Object(user)));
             }
             None => self.remove("user"),
         }
@@ -125,7 +124,7 @@ impl Storage {
     }
 
     pub(crate) fn save_state(&self, user_id: Option<&str>, state: &UserState) {
-        self.set(&state_key(user_id), state.to_text());
+        self.set(&state_key(user_id), state.to_text(json::write_float));
     }
 
     /// Removes a stored state that could not be read, so it is not read again.

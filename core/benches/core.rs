@@ -14,6 +14,7 @@ use serde_json::{Map, json};
 use uptake_core::config::{Config, ExperienceKind};
 use uptake_core::engine::{Engine, EngineOptions};
 use uptake_core::json_reader;
+use uptake_core::json_writer::serde_float;
 use uptake_core::outbox::{Outbox, OutboxSettings, Role, StoredEvent};
 use uptake_core::program::{Program, Scratch};
 use uptake_core::state::UserState;
@@ -144,6 +145,7 @@ fn engine_options() -> EngineOptions {
         user_id: Some("u-42".into()),
         traits: Map::new(),
         renderable: vec![ExperienceKind::Prompt],
+        write_float: serde_float,
     }
 }
 

@@ -11,6 +11,7 @@ use crate::config::{Checklist, Config, ExperienceKind, Prompt, Rule, Show, Surve
 use crate::event::{Event, EventType};
 use crate::exposure::{Outcome, RuleExposure, Variant};
 use crate::ids::IdGenerator;
+use crate::json_writer::FloatWriter;
 use crate::model::{UserMetrics, applies_to};
 use crate::outbox::{
     BatchId, Delivery, DropCounts, Outbox, OutboxChanges, OutboxSettings, OutgoingBatch, Role, StoredEvent,
@@ -161,6 +162,9 @@ pub struct EngineOptions {
     pub traits: Map<String, Value>,
     /// The kinds of experiences the caller can show; rules showing others are passed over.
     pub renderable: Vec<ExperienceKind>,
+    /// How the engine writes floats in the JSON it makes: events, explanations
+    /// (`json_writer::serde_float` natively; the browser's number-to-string in the SDK).
+    pub write_float: FloatWriter,
 }
 
 /// A program bound to the current state, with what the evaluation needs.
@@ -198,6 +202,7 @@ pub struct Engine {
     scratch: Scratch,
     state_changed: bool,
     identity_changed: bool,
+    write_float: FloatWriter,
 }
 
 fn is_valid_name(text: &str) -> bool {
@@ -243,6 +248,7 @@ impl Engine {
             scratch: Scratch::default(),
             state_changed: false,
             identity_changed,
+            write_float: options.write_float,
         }
     }
 
@@ -690,12 +696,9 @@ impl Engine {
     /// lent to it for the serialization rather than copied into it.
     fn queue_for_collector(&mut self, mut event: Event, now: Timestamp) {
         event.context = std::mem::take(&mut self.context);
-        // Serializing an event cannot fail: its maps have string keys and JSON values.
-        let body = serde_json::to_string(&event);
+        let body = event.to_json_text(self.write_float);
         self.context = event.context;
-        if let Ok(body) = body {
-            self.outbox.push(&event.message_id, body, now);
-        }
+        self.outbox.push(&event.message_id, body, now);
     }
 
     fn new_event(&mut self, event_type: EventType, now: Timestamp) -> Event {

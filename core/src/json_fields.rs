@@ -4,7 +4,7 @@
 //! kilobytes of the browser SDK's wasm, and their error messages pull in float formatting.
 //!
 //! A missing field or a `null` reads as `None`; a field of the wrong type is an error naming it.
-//! `ObjectBuilder` builds those forms, and `json_text` writes any of them out.
+//! `ObjectBuilder` builds those forms, and `json_writer` writes any of them out.
 
 use serde_json::{Map, Value};
 
@@ -139,13 +139,6 @@ impl ObjectBuilder {
     }
 }
 
-/// The JSON text of `value`. It goes through the serializer that writes events
-/// (`serde_json::to_string`): `Value`'s `Display` writes through a formatter, and a second copy
-/// of serde_json's writer for it made the SDK's wasm 0.7 KB larger gzipped.
-pub fn json_text(value: &Value) -> String {
-    serde_json::to_string(value).unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -168,12 +161,6 @@ mod tests {
         assert_eq!(fields.str("n"), Err("r.x.n must be a string".to_owned()));
         assert_eq!(fields.required("absent", None::<u64>), Err("r.x.absent is missing".to_owned()));
         assert!(Fields::of(&json!([1]), "").is_err());
-    }
-
-    #[test]
-    fn json_text_is_compact_json() {
-        let value = json!({"b": [1, 2.5, null], "a": "x\"y"});
-        assert_eq!(json_text(&value), r#"{"a":"x\"y","b":[1,2.5,null]}"#);
     }
 
     #[test]

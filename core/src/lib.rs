@@ -16,6 +16,7 @@ pub mod ids;
 pub mod iso8601;
 pub mod json_fields;
 pub mod json_reader;
+pub mod json_writer;
 pub mod layout;
 pub mod markup;
 pub mod model;

@@ -4,7 +4,9 @@
 
 /// `text` in double quotes, with quotes, backslashes and control characters escaped.
 pub fn quoted(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_default()
+    let mut out = String::with_capacity(text.len() + 2);
+    crate::json_writer::write_string(&mut out, text);
+    out
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 use serde_json::{Map, Value, json};
 use uptake_core::config::{Config, ExperienceKind};
 use uptake_core::engine::{Engine, EngineOptions};
+use uptake_core::json_writer::serde_float;
 use uptake_core::outbox::OutboxSettings;
 use uptake_core::time::{Duration, Timestamp};
 
@@ -27,6 +28,7 @@ fn run(config: Config) {
             ExperienceKind::Checklist,
             ExperienceKind::Survey,
         ],
+        write_float: serde_float,
     });
     let mut now = Timestamp::from_millis(1_795_000_000_000);
     engine.load_config(config.clone(), now);

@@ -9,6 +9,7 @@ use uptake_core::config::{Config, ExperienceKind};
 use uptake_core::engine::{Engine, EngineOptions, ExperienceRef, sdk_events};
 use uptake_core::exposure::Outcome;
 use uptake_core::json_reader;
+use uptake_core::json_writer::serde_float;
 use uptake_core::outbox::OutboxSettings;
 use uptake_core::state::UserState;
 use uptake_core::time::{Duration, Timestamp};
@@ -180,6 +181,7 @@ fn engine_options() -> EngineOptions {
         user_id: None,
         traits: Map::new(),
         renderable: vec![ExperienceKind::Prompt],
+        write_float: serde_float,
     }
 }
 
@@ -189,7 +191,7 @@ fn props(value: Value) -> Map<String, Value> {
 
 /// Written, then read back as the SDK reads it (`json_reader`, floats by Rust's parser here).
 fn round_trip(state: &UserState) -> UserState {
-    let value = json_reader::parse(&state.to_text(), |number| number.parse().ok()).unwrap();
+    let value = json_reader::parse(&state.to_text(serde_float), |number| number.parse().ok()).unwrap();
     UserState::from_json(&value).unwrap()
 }
 

@@ -152,6 +152,7 @@ impl Client {
                 ExperienceKind::Checklist,
                 ExperienceKind::Survey,
             ],
+            write_float: json::write_float,
         });
         // Events are written ahead from the first one; whether this tab sends them is decided
         // once storage is open.

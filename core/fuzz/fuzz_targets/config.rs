@@ -10,6 +10,7 @@ use libfuzzer_sys::fuzz_target;
 use uptake_core::config::{CompactError, Config, ExperienceKind};
 use uptake_core::engine::{Engine, EngineOptions};
 use uptake_core::json_reader;
+use uptake_core::json_writer::serde_float;
 use uptake_core::outbox::OutboxSettings;
 use uptake_core::time::Timestamp;
 
@@ -49,6 +50,7 @@ fuzz_target!(|data: &[u8]| {
         user_id: None,
         traits: serde_json::Map::new(),
         renderable: vec![ExperienceKind::Prompt, ExperienceKind::Tour, ExperienceKind::Checklist, ExperienceKind::Survey],
+        write_float: serde_float,
     });
     let now = Timestamp::from_millis(1_795_000_000_000);
     engine.load_config(config.clone(), now);

@@ -16,12 +16,12 @@ use thiserror::Error;
 use super::glob::PathGlob;
 use super::sorted_map::SortedMap;
 use super::{CONFIG_FORMAT_VERSION, Config};
-use crate::json_fields::json_text;
+use crate::json_writer::{serde_float, to_text};
 use crate::quote::quoted;
 use crate::time::{Delay, Duration, Timestamp, Window};
 
 /// The first value of every compiled config: its format and version.
-pub const COMPACT_FORMAT: &str = "uptake-compiled-config/1";
+pub const COMPACT_FORMAT: &str = "uptake-compiled-config/2";
 
 /// Lists and boxes nest at most this deep, so reading cannot recurse without bound on a damaged
 /// file: twice the decoder's limit on nested conditions, which leaves room for the lists around
@@ -46,7 +46,7 @@ impl Config {
     pub fn to_compact_json(&self) -> String {
         let mut writer = Writer(vec![Value::from(COMPACT_FORMAT)]);
         self.write(&mut writer);
-        json_text(&Value::Array(writer.0))
+        to_text(&Value::Array(writer.0), serde_float)
     }
 
     /// Reads a compiled config from its JSON text.

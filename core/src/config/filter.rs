@@ -194,13 +194,65 @@ impl ValueTest {
 }
 
 /// `where`: property name (or dotted path) to test; every test must pass.
-#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
-#[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
-#[cfg_attr(any(test, feature = "schema"), schemars(extend("minProperties" = 1)))]
-pub struct PropertyFilter(
-    #[cfg_attr(any(test, feature = "schema"), schemars(with = "std::collections::BTreeMap<String, ValueTest>"))]
-    pub  SortedMap<ValueTest>,
-);
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct PropertyFilter {
+    tests: SortedMap<ValueTest>,
+    /// The tests as serde_json writes them (`{"amount":{"gte":1000.0}}`): with the event's name,
+    /// it keys the event's history in users' stored states (`Program::compile`), so it must not
+    /// change from one release to the next. The collector writes it into the compiled config,
+    /// and the SDK reads it from there without writing JSON of its own.
+    text: String,
+}
+
+impl PropertyFilter {
+    /// A filter of `tests`, and its text as serde_json writes them.
+    pub fn new(tests: SortedMap<ValueTest>) -> PropertyFilter {
+        let text = serde_json::to_string(&tests).unwrap_or_default();
+        PropertyFilter { tests, text }
+    }
+
+    /// A filter read from the compiled config, its text as the collector wrote it.
+    pub(crate) fn compiled(tests: SortedMap<ValueTest>, text: String) -> PropertyFilter {
+        PropertyFilter { tests, text }
+    }
+
+    pub fn tests(&self) -> &SortedMap<ValueTest> {
+        &self.tests
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+impl Serialize for PropertyFilter {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.tests.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for PropertyFilter {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        SortedMap::deserialize(deserializer).map(PropertyFilter::new)
+    }
+}
+
+#[cfg(any(test, feature = "schema"))]
+impl schemars::JsonSchema for PropertyFilter {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "PropertyFilter".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut schema = generator.subschema_for::<std::collections::BTreeMap<String, ValueTest>>();
+        schema.insert(
+            "description".to_owned(),
+            "`where`: property name (or dotted path) to test; every test must pass.".into(),
+        );
+        schema.insert("minProperties".to_owned(), 1.into());
+        schema
+    }
+}
 
 /// A property by name, or by dotted path into nested objects when no property has that name.
 pub fn property<'v>(properties: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
@@ -217,7 +269,7 @@ pub fn property<'v>(properties: &'v Map<String, Value>, name: &str) -> Option<&'
 
 impl PropertyFilter {
     pub fn matches(&self, properties: &Map<String, Value>, now: Timestamp) -> bool {
-        self.0.iter().all(|(name, test)| test.matches(property(properties, name), now))
+        self.tests.iter().all(|(name, test)| test.matches(property(properties, name), now))
     }
 }
 
@@ -320,7 +372,7 @@ impl Decoder {
                 None => valid = false,
             }
         }
-        valid.then_some(PropertyFilter(tests))
+        valid.then(|| PropertyFilter::new(tests))
     }
 }
 
@@ -334,6 +386,28 @@ mod tests {
         let filter = decoder.property_filter(&Json::from(&value));
         assert!(!decoder.has_errors(), "{:?}", decoder.into_errors());
         filter.unwrap()
+    }
+
+    /// The text keys event histories in users' stored states: it is what serde_json wrote for
+    /// the filter in every release so far, and must stay so.
+    #[test]
+    fn a_filter_text_is_serde_json_s_form_of_its_tests() {
+        let written = json!({
+            "vendor": {"in": ["Acme", 3, true]}, "amount": {"gte": 1000, "lt": 1e21}, "manual": true,
+            "at": {"after": "-30d", "before": "2027-01-01"}, "rate": 0.25, "approver": {"exists": false}
+        });
+        let filter = filter(written.clone());
+        assert_eq!(
+            filter.text(),
+            concat!(
+                r#"{"amount":{"gte":1000.0,"lt":1e+21},"approver":{"exists":false},"#,
+                r#""at":{"before":"2027-01-01T00:00:00.000Z","after":"-30d"},"manual":true,"rate":0.25,"#,
+                r#""vendor":{"in":["Acme",3.0,true]}}"#
+            )
+        );
+        assert_eq!(filter.text(), serde_json::to_string(&filter).unwrap());
+        let read: PropertyFilter = serde_json::from_value(written).unwrap();
+        assert_eq!(read, filter);
     }
 
     fn errors(value: Value) -> Vec<String> {

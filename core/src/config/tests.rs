@@ -40,7 +40,7 @@ fn the_demo_config_decodes_with_a_holdout_and_a_goal() {
     let Condition::All(AllCondition { all }) = &rule.when else { panic!("{:?}", rule.when) };
     let Condition::Event(event) = &all[0] else { panic!() };
     assert_eq!(event.count.unwrap().bounds(), Some((5, None)));
-    let tests: Vec<_> = event.filter.as_ref().unwrap().0.iter().collect();
+    let tests: Vec<_> = event.filter.as_ref().unwrap().tests().iter().collect();
     assert_eq!(tests, [("manual", &ValueTest::Equals(Scalar::Bool(true)))]);
     let prompt = config.prompt("automate-invoices").unwrap();
     assert_eq!(prompt.title.resolve("ja", "en"), "請求書の承認を自動化しませんか？");

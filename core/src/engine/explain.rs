@@ -9,6 +9,6 @@ impl Engine {
     pub fn explain(&self, now: Timestamp) -> Vec<RuleExplanation> {
         let Some(loaded) = &self.loaded else { return Vec::new() };
         let facts = self.facts(loaded, now);
-        loaded.program.explain(&self.situation(loaded, &facts), &self.scratch)
+        loaded.program.explain(&self.situation(loaded, &facts), &self.scratch, self.write_float)
     }
 }

@@ -5,6 +5,7 @@
 use serde_json::json;
 
 use super::*;
+use crate::json_writer::serde_float;
 use crate::outbox::{Delivery, OutgoingBatch};
 
 const MINUTE: i64 = 60_000;
@@ -32,6 +33,7 @@ pub(super) fn options() -> EngineOptions {
             ExperienceKind::Checklist,
             ExperienceKind::Survey,
         ],
+        write_float: serde_float,
     }
 }
 
@@ -51,7 +53,7 @@ fn demo_config() -> Config {
 
 /// The page loaded again at `now`: a new engine with the user's stored state.
 fn reloaded(engine: &Engine, user: &str, now: Timestamp) -> Engine {
-    let stored = UserState::parse(&engine.state().to_text()).unwrap();
+    let stored = UserState::parse(&engine.state().to_text(serde_float)).unwrap();
     let mut reloaded = Engine::new(EngineOptions { user_id: Some(user.into()), ..options() });
     reloaded.restore_state(stored, now);
     reloaded.load_config(demo_config(), now);

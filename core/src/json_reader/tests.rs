@@ -86,7 +86,7 @@ fn nesting_stops_at_the_limit() {
     assert_eq!(read(&nested(1_000_000)), None);
 }
 
-fn json_values() -> impl Strategy<Value = Value> {
+pub(crate) fn json_values() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),

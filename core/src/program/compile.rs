@@ -17,10 +17,7 @@ use super::{CompiledRule, EventIndex, FeatureIndex, Matcher, Program, SequenceDe
 fn matcher_key(event_match: &EventMatch) -> String {
     match event_match.filter() {
         None => event_match.event().to_owned(),
-        Some(filter) => {
-            let filter = serde_json::to_string(filter).unwrap_or_default();
-            format!("{}\u{1f}{filter}", event_match.event())
-        }
+        Some(filter) => format!("{}\u{1f}{}", event_match.event(), filter.text()),
     }
 }
 

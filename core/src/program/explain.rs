@@ -3,7 +3,7 @@
 //! the device saw.
 
 use crate::exposure::Variant;
-use crate::json_fields::json_text;
+use crate::json_writer::{FloatWriter, to_text};
 
 use super::condition::{Cond, Evaluation};
 use super::{Program, Scratch, Situation};
@@ -24,8 +24,8 @@ fn range(min: u32, max: Option<u32>) -> String {
 }
 
 /// A trait's value as JSON, or "missing".
-fn shown(value: Option<&serde_json::Value>) -> String {
-    value.map_or_else(|| "missing".to_owned(), json_text)
+fn shown(value: Option<&serde_json::Value>, write_float: FloatWriter) -> String {
+    value.map_or_else(|| "missing".to_owned(), |value| to_text(value, write_float))
 }
 
 /// "1 time", "3 times".
@@ -35,7 +35,7 @@ fn times(count: u64) -> String {
 
 impl Evaluation<'_> {
     /// What a leaf condition saw.
-    fn describe(&self, condition: &Cond) -> String {
+    fn describe(&self, condition: &Cond, write_float: FloatWriter) -> String {
         let now = self.facts.now;
         match condition {
             Cond::EventCount { matcher, min, max, within } => {
@@ -60,9 +60,11 @@ impl Evaluation<'_> {
             Cond::Element(selector) => {
                 format!("no element matches {}", self.program.selectors.get(*selector).map_or("?", String::as_str))
             }
-            Cond::UserTrait { name, .. } => format!("trait {name} is {}", shown(self.facts.traits.get(name))),
+            Cond::UserTrait { name, .. } => {
+                format!("trait {name} is {}", shown(self.facts.traits.get(name), write_float))
+            }
             Cond::AccountTrait { name, .. } => {
-                format!("account trait {name} is {}", shown(self.facts.account_traits.get(name)))
+                format!("account trait {name} is {}", shown(self.facts.account_traits.get(name), write_float))
             }
             Cond::Tenure(_) => match crate::model::tenure_days(self.facts.traits, now) {
                 Some(days) => format!("tenure is {days} days"),
@@ -80,26 +82,31 @@ impl Evaluation<'_> {
     }
 
     /// The path of the first part of `condition` that does not hold, and what it saw.
-    fn first_failure(&self, condition: &Cond, path: String) -> String {
+    fn first_failure(&self, condition: &Cond, path: String, write_float: FloatWriter) -> String {
         match condition {
             Cond::All(parts) => {
                 for (index, part) in parts.iter().enumerate() {
                     if !self.holds(part) {
-                        return self.first_failure(part, format!("{path}.all[{index}]"));
+                        return self.first_failure(part, format!("{path}.all[{index}]"), write_float);
                     }
                 }
                 format!("{path}: holds")
             }
             Cond::Any(_) => format!("{path}: none of its conditions holds"),
             Cond::Not(_) => format!("{path}: the negated condition holds"),
-            leaf => format!("{path}: {}", self.describe(leaf)),
+            leaf => format!("{path}: {}", self.describe(leaf, write_float)),
         }
     }
 }
 
 impl Program {
-    /// A verdict for each rule woken in `scratch`.
-    pub fn explain(&self, situation: &Situation<'_>, scratch: &Scratch) -> Vec<RuleExplanation> {
+    /// A verdict for each rule woken in `scratch`; the values it quotes written with `write_float`.
+    pub fn explain(
+        &self,
+        situation: &Situation<'_>,
+        scratch: &Scratch,
+        write_float: FloatWriter,
+    ) -> Vec<RuleExplanation> {
         let Situation { state, slots, facts, limits, renderable } = *situation;
         let settings = &self.config().settings;
         let evaluation = Evaluation::new(self, state, slots, facts);
@@ -128,9 +135,9 @@ impl Program {
             } else if exposure.is_some_and(|e| e.is_resting(&rule.frequency, facts.now)) {
                 "resting (min_interval or snooze)".to_owned()
             } else if !evaluation.holds(&compiled.when) {
-                evaluation.first_failure(&compiled.when, "when".to_owned())
+                evaluation.first_failure(&compiled.when, "when".to_owned(), write_float)
             } else if let Some(audience) = compiled.audience.as_ref().filter(|audience| !evaluation.holds(audience)) {
-                evaluation.first_failure(audience, "audience".to_owned())
+                evaluation.first_failure(audience, "audience".to_owned(), write_float)
             } else if let Some(throttled) = throttled.as_ref().filter(|_| !compiled.ambient) {
                 throttled.clone()
             } else {

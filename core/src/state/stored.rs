@@ -20,7 +20,8 @@ use super::{RestoreError, STATE_VERSION, UserState};
 use crate::checklist::ChecklistRun;
 use crate::exposure::{RuleExposure, Variant};
 use crate::ids::HEX;
-use crate::json_fields::{Fields, ObjectBuilder, json_text};
+use crate::json_fields::{Fields, ObjectBuilder};
+use crate::json_writer::{FloatWriter, to_text};
 use crate::time::{DayNumber, Timestamp};
 use crate::tour::TourRun;
 use crate::usage::{ActiveDays, EventHistory, FeatureUsage, Run, SequenceProgress};
@@ -146,9 +147,9 @@ impl UserState {
             .build()
     }
 
-    /// The JSON text written to storage.
-    pub fn to_text(&self) -> String {
-        json_text(&self.to_json())
+    /// The JSON text written to storage (any float in it written with `write_float`).
+    pub fn to_text(&self, write_float: FloatWriter) -> String {
+        to_text(&self.to_json(), write_float)
     }
 }
 

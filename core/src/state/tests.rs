@@ -3,6 +3,7 @@
 use super::*;
 use crate::config::Frequency;
 use crate::exposure::{Outcome, Variant};
+use crate::json_writer::serde_float;
 use crate::time::{DayOffset, Duration, Timestamp};
 use crate::usage::{EventRetention, SequenceRetention};
 
@@ -47,7 +48,7 @@ fn sample_state() -> UserState {
 }
 
 fn round_trip(state: &UserState) -> UserState {
-    UserState::parse(&state.to_text()).unwrap()
+    UserState::parse(&state.to_text(serde_float)).unwrap()
 }
 
 /// The state read back from `json`, compared by value: rows are kept in the order read.
@@ -152,7 +153,7 @@ fn two_hundred_features_with_400_days_of_history_fit_in_64_kib() {
             state.histories.at_mut(row).unwrap().record(now.minus(Duration::from_minutes(minute)), retention, now);
         }
     }
-    let bytes = state.to_text().len();
+    let bytes = state.to_text(serde_float).len();
     assert!(bytes <= 64 * 1024, "{bytes} bytes");
     assert_eq!(round_trip(&state), state);
 }
@@ -164,9 +165,9 @@ fn the_stored_text_keeps_the_format_earlier_versions_wrote() {
     // Written by the serde-derived form this hand-written one replaced (its keys in field order;
     // the same fields and values are what matters).
     let earlier = r#"{"v":3,"f":{"invoices.approve":{"n":4,"first":86400005,"last":36288000005,"day":420,"bits":"01000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000040","older":2},"reports.export":{"n":1,"first":34560000000,"last":34560000000,"day":400,"bits":"01"},"workflow.automation":{"n":0,"seen":35424000000}},"e":{"invoice.approved":{"n":1,"at":[36288000000]}},"s":{"invoice.opened>invoice.approved":{"n":1,"w":[[[36288120000,36288120000]]],"c":[[36288000000,36288060000]]}},"r":{"suggest-automation":{"shows":1,"first":36288000000,"last":36288000000,"dismissed":36288000000,"variant":"t"}},"d":[20775,2],"t":{"id":"welcome","step":2,"rule":"r","started":36288000000,"missing":36288000000},"c":{"id":"start","preview":true,"reported":5}}"#;
-    let written: serde_json::Value = serde_json::from_str(&state.to_text()).unwrap();
+    let written: serde_json::Value = serde_json::from_str(&state.to_text(serde_float)).unwrap();
     assert_eq!(written, serde_json::from_str::<serde_json::Value>(earlier).unwrap());
-    assert_eq!(state.to_text().len(), earlier.len());
+    assert_eq!(state.to_text(serde_float).len(), earlier.len());
     assert!(same_state(&UserState::parse(earlier).unwrap(), &state));
 }
 

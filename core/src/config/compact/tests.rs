@@ -1,7 +1,7 @@
 use serde_json::{Value, json};
 
 use super::{COMPACT_FORMAT, CompactError};
-use crate::config::Config;
+use crate::config::{AllCondition, Condition, Config, EventCondition};
 
 const DEMO_CONFIG: &str = include_str!("../../../../www/uptake.config.json");
 
@@ -25,6 +25,20 @@ fn the_demo_config_reads_back_equal_from_its_compiled_form() {
     let compiled = config.to_compact_json();
     assert_eq!(Config::from_compact_json(&compiled).unwrap(), config);
     assert!(compiled.len() < DEMO_CONFIG.len(), "{} bytes compiled, {} as written", compiled.len(), DEMO_CONFIG.len());
+}
+
+/// The SDK keys filtered events' histories by the filter's text, which the collector writes into
+/// the compiled config: the SDK takes it as written, and writes no JSON of the config itself.
+#[test]
+fn a_filter_is_compiled_with_its_text_and_read_back_with_it() {
+    let config = demo();
+    let mut values = values_of(&config.to_compact_json());
+    let at = values.iter().position(|value| value == r#"{"manual":true}"#).expect("the demo's filter text");
+    values[at] = json!("the text as written");
+    let read = Config::from_compact(&Value::Array(values)).unwrap();
+    let Condition::All(AllCondition { all }) = &read.rules[0].when else { panic!("the demo's rule is all of") };
+    let Condition::Event(EventCondition { filter: Some(filter), .. }) = &all[0] else { panic!("a filtered event") };
+    assert_eq!(filter.text(), "the text as written");
 }
 
 #[test]

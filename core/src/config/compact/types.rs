@@ -155,12 +155,16 @@ impl<T: Compact> Compact for OneOrMany<T> {
     }
 }
 
+/// A filter is written with its text, which the SDK then need not write itself (see
+/// `PropertyFilter::text`).
 impl Compact for PropertyFilter {
     fn write(&self, out: &mut Writer) {
-        self.0.write(out);
+        out.push(self.text());
+        self.tests().write(out);
     }
     fn read(input: &mut Reader<'_>) -> Option<Self> {
-        Compact::read(input).map(PropertyFilter)
+        let text = String::read(input)?;
+        Some(PropertyFilter::compiled(Compact::read(input)?, text))
     }
 }
 

@@ -1,0 +1,129 @@
+//! A JSON writer for the browser SDK, which writes its JSON texts with it instead of serde_json's
+//! writer: that writer, its float formatting (zmij) and the serialization code derived for the
+//! event were 3.4 KB of the gzipped SDK (2026-12-06).
+//!
+//! It writes compact JSON, byte for byte as `serde_json::to_string` does, but for the floats:
+//! those are written by the `write_float` the caller gives, which must write the shortest text
+//! that reads back as the same `f64`. The SDK gives the browser's number-to-string
+//! (`src/json.rs`), whose code is not in the wasm; native callers give `serde_float`, and then
+//! the text is serde_json's exactly.
+
+use serde_json::{Map, Number, Value};
+
+/// Writes a finite float as a JSON number that reads back as the same `f64`.
+pub type FloatWriter = fn(f64, &mut String);
+
+/// `value` as compact JSON.
+pub fn to_text(value: &Value, write_float: FloatWriter) -> String {
+    let mut out = String::new();
+    write_value(&mut out, value, write_float);
+    out
+}
+
+pub fn write_value(out: &mut String, value: &Value, write_float: FloatWriter) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(flag) => out.push_str(if *flag { "true" } else { "false" }),
+        Value::Number(number) => write_number(out, number, write_float),
+        Value::String(text) => write_string(out, text),
+        Value::Array(items) => {
+            out.push('[');
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                write_value(out, item, write_float);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => write_object(out, map, write_float),
+    }
+}
+
+/// `{"key":value,...}`, in the map's order.
+pub fn write_object(out: &mut String, map: &Map<String, Value>, write_float: FloatWriter) {
+    out.push('{');
+    for (index, (key, value)) in map.iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        write_string(out, key);
+        out.push(':');
+        write_value(out, value, write_float);
+    }
+    out.push('}');
+}
+
+/// `text` as a JSON string: in double quotes, with quotes, backslashes and control characters
+/// escaped as serde_json escapes them.
+pub fn write_string(out: &mut String, text: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..0x20 => "",
+            _ => continue,
+        };
+        out.push_str(&text[start..at]);
+        if escape.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0xf)]));
+        } else {
+            out.push_str(escape);
+        }
+        start = at + 1;
+    }
+    out.push_str(&text[start..]);
+    out.push('"');
+}
+
+fn write_number(out: &mut String, number: &Number, write_float: FloatWriter) {
+    if let Some(whole) = number.as_u64() {
+        write_digits(out, whole);
+    } else if let Some(whole) = number.as_i64() {
+        out.push('-');
+        write_digits(out, whole.unsigned_abs());
+    } else {
+        match number.as_f64() {
+            Some(float) if float.is_finite() => write_float(float, out),
+            _ => out.push_str("null"),
+        }
+    }
+}
+
+fn write_digits(out: &mut String, mut number: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (number % 10) as u8;
+        number /= 10;
+        if number == 0 {
+            break;
+        }
+    }
+    for &digit in &digits[at..] {
+        out.push(char::from(digit));
+    }
+}
+
+/// serde_json's own float form (`1.5`, `1.0`, `1e21`), for native callers: with it, `to_text`
+/// writes what `serde_json::to_string` writes.
+pub fn serde_float(float: f64, out: &mut String) {
+    match Number::from_f64(float) {
+        Some(number) => out.push_str(&number.to_string()),
+        None => out.push_str("null"),
+    }
+}
+
+#[cfg(test)]
+mod tests;
