@@ -152,6 +152,28 @@ fn the_export_streams_ndjson_with_filters_behind_the_admin_key() {
     assert_eq!(without_key.fetch("/v1/export", &admin).status, 404);
 }
 
+/// A property keeps the float the SDK sent, to the last bit, in the forms the browser writes
+/// them (`1e+21`, and `.0` after a whole one): serde_json's parsing without its
+/// `float_roundtrip` feature can be a unit off in the last place of a long mantissa
+/// (9.37732164006287e179 read as 9.377321640062869e179).
+#[test]
+fn floats_are_stored_exactly_as_sent() {
+    let collector = Collector::start_with(&["--admin-key", "s3cret"]);
+    let floats =
+        ["9.37732164006287e179", "0.30000000000000004", "1.7976931348623157e+308", "5e-324", "1e+21", "-0.0", "3.0"];
+    let mut event = track("f-1");
+    let body = batch(&[event.clone()]).replace(
+        r#""properties":{"invoice_id":"INV-1"}"#,
+        &format!(r#""properties":{{"amounts":[{}]}}"#, floats.join(",")),
+    );
+    assert_eq!(collector.send("/v1/batch", body.as_bytes(), &[]).status, 200);
+    let exported = collector.fetch("/v1/export", &[("authorization", "Bearer s3cret")]).text;
+    let amounts: Vec<f64> = floats.iter().map(|text| text.parse().unwrap()).collect();
+    event["properties"] = json!({"amounts": amounts});
+    let stored = exported.lines().next().and_then(|line| uptake_core::json_reader::parse(line, |n| n.parse().ok()));
+    assert_eq!(stored, Some(event), "{exported}");
+}
+
 #[test]
 fn an_acknowledged_batch_survives_kill_9() {
     let mut collector = Collector::start();
