@@ -8,7 +8,6 @@
 //! which runs the page's listeners, which may call the SDK.
 
 use std::any::Any;
-use std::collections::VecDeque;
 use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
@@ -41,7 +40,7 @@ pub(super) struct Ui {
     /// The prompt or survey on screen: one interruption at a time.
     interruption: Option<Interruption>,
     /// Interruptions decided while another was open, shown in turn.
-    waiting: VecDeque<Decision>,
+    waiting: Vec<Decision>,
     hotspots: Vec<Hotspot>,
     tour: Option<TourShown>,
     checklist: Option<(ChecklistState, ChecklistView)>,
@@ -193,7 +192,7 @@ impl Client {
             Experience::Prompt(_) | Experience::Survey(_) => {
                 let busy = self.inner.opening.get() || self.inner.ui.borrow().interruption.is_some();
                 if busy {
-                    self.inner.ui.borrow_mut().waiting.push_back(decision);
+                    self.inner.ui.borrow_mut().waiting.push(decision);
                 } else {
                     self.open_interruption(decision);
                 }
@@ -343,7 +342,10 @@ impl Client {
     }
 
     fn show_next_waiting(&self) {
-        let next = self.inner.ui.borrow_mut().waiting.pop_front();
+        let next = {
+            let waiting = &mut self.inner.ui.borrow_mut().waiting;
+            (!waiting.is_empty()).then(|| waiting.remove(0))
+        };
         if let Some(next) = next {
             self.open_interruption(next);
         }
