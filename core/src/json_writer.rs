@@ -57,34 +57,47 @@ pub fn write_object(out: &mut String, map: &Map<String, Value>, write_float: Flo
 /// `text` as a JSON string: in double quotes, with quotes, backslashes and control characters
 /// escaped as serde_json escapes them.
 pub fn write_string(out: &mut String, text: &str) {
+    out.reserve(text.len() + 2);
     out.push('"');
     let mut start = 0;
     for (at, byte) in text.bytes().enumerate() {
-        let escape = match byte {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0..0x20 => "",
-            _ => continue,
-        };
+        let escape = ESCAPES[usize::from(byte)];
+        if escape == 0 {
+            continue;
+        }
         out.push_str(&text[start..at]);
-        if escape.is_empty() {
+        out.push('\\');
+        out.push(char::from(escape));
+        if escape == b'u' {
             const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.push_str("\\u00");
+            out.push_str("00");
             out.push(char::from(HEX[usize::from(byte >> 4)]));
             out.push(char::from(HEX[usize::from(byte & 0xf)]));
-        } else {
-            out.push_str(escape);
         }
         start = at + 1;
     }
     out.push_str(&text[start..]);
     out.push('"');
 }
+
+/// For each byte, the letter after the backslash that escapes it (`u` for `\u00XX`), or 0 when
+/// it is written as it is: one look-up per byte, as serde_json's writer does.
+const ESCAPES: [u8; 256] = {
+    let mut escapes = [0u8; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        escapes[byte] = b'u';
+        byte += 1;
+    }
+    escapes[0x08] = b'b';
+    escapes[0x0c] = b'f';
+    escapes[b'\n' as usize] = b'n';
+    escapes[b'\r' as usize] = b'r';
+    escapes[b'\t' as usize] = b't';
+    escapes[b'"' as usize] = b'"';
+    escapes[b'\\' as usize] = b'\\';
+    escapes
+};
 
 fn write_number(out: &mut String, number: &Number, write_float: FloatWriter) {
     if let Some(whole) = number.as_u64() {
@@ -111,8 +124,8 @@ fn write_digits(out: &mut String, mut number: u64) {
             break;
         }
     }
-    for &digit in &digits[at..] {
-        out.push(char::from(digit));
+    if let Ok(text) = std::str::from_utf8(&digits[at..]) {
+        out.push_str(text);
     }
 }
 
