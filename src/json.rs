@@ -1,7 +1,7 @@
 //! JSON texts read into `serde_json` values by the core's small reader (`json_reader`), with
 //! the browser's `parseFloat` for numbers that are not whole, and written by its small writer
 //! (`json_writer`), with the browser's number-to-string for floats: the SDK's wasm carries
-//! neither serde_json's parser and writer nor float parsing and formatting (5.8 and 3.4 KB of
+//! neither serde_json's parser and writer nor float parsing and formatting (5.8 and 3.2 KB of
 //! the gzipped SDK, 2026-12-06).
 
 use serde_json::Value;

@@ -1,6 +1,6 @@
 //! A JSON writer for the browser SDK, which writes its JSON texts with it instead of serde_json's
 //! writer: that writer, its float formatting (zmij) and the serialization code derived for the
-//! event were 3.4 KB of the gzipped SDK (2026-12-06).
+//! event were 3.2 KB of the gzipped SDK (2026-12-06).
 //!
 //! It writes compact JSON, byte for byte as `serde_json::to_string` does, but for the floats:
 //! those are written by the `write_float` the caller gives, which must write the shortest text
@@ -20,6 +20,7 @@ pub fn to_text(value: &Value, write_float: FloatWriter) -> String {
     out
 }
 
+/// `value` as compact JSON, after what `out` holds.
 pub fn write_value(out: &mut String, value: &Value, write_float: FloatWriter) {
     match value {
         Value::Null => out.push_str("null"),
@@ -129,7 +130,7 @@ fn write_digits(out: &mut String, mut number: u64) {
     }
 }
 
-/// serde_json's own float form (`1.5`, `1.0`, `1e21`), for native callers: with it, `to_text`
+/// serde_json's own float form (`1.5`, `1.0`, `1e+21`), for native callers: with it, `to_text`
 /// writes what `serde_json::to_string` writes.
 pub fn serde_float(float: f64, out: &mut String) {
     match Number::from_f64(float) {
