@@ -194,7 +194,7 @@ impl ValueTest {
 }
 
 /// `where`: property name (or dotted path) to test; every test must pass.
-#[derive(Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PropertyFilter {
     tests: SortedMap<ValueTest>,
     /// The tests as serde_json writes them (`{"amount":{"gte":1000.0}}`): with the event's name,
