@@ -13,7 +13,7 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { launchBrowser } from '../tests/e2e/harness.mjs';
 import { startBenchCollector } from './collector.mjs';
@@ -67,14 +67,17 @@ const fileSizes = new Map();
 async function sizeOf(file) {
   if (!fileSizes.has(file)) {
     const content = await readFile(file);
-    fileSizes.set(file, { raw: content.length, gzip: gzipSync(content, { level: 9 }).length });
+    const brotli = brotliCompressSync(content, {
+      params: { [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: content.length },
+    });
+    fileSizes.set(file, { raw: content.length, gzip: gzipSync(content, { level: 9 }).length, brotli: brotli.length });
   }
   return fileSizes.get(file);
 }
 
 /**
- * The files the page downloaded for the SDK, raw and gzipped, after giving it half a second to
- * load whatever it loads lazily.
+ * The files the page downloaded for the SDK, raw, gzipped and with brotli (as a server that
+ * compresses would send them), after giving it half a second to load whatever it loads lazily.
  */
 async function servedBytes(collector) {
   await sleep(500);
@@ -83,6 +86,7 @@ async function servedBytes(collector) {
   return {
     raw: sizes.reduce((sum, size) => sum + size.raw, 0),
     gzip: sizes.reduce((sum, size) => sum + size.gzip, 0),
+    brotli: sizes.reduce((sum, size) => sum + size.brotli, 0),
     files: files.map((file) => file.slice(ROOT.length + 1)),
   };
 }

@@ -98,6 +98,7 @@ export function markdownReport(results) {
       [
         { header: 'KB downloaded', value: (sdk) => bytes(sdk)?.raw, format: (value) => kb(value), variants: false },
         { header: 'KB gzipped', value: (sdk) => bytes(sdk)?.gzip, format: (value) => kb(value), variants: false },
+        { header: 'KB brotli', value: (sdk) => bytes(sdk)?.brotli, format: (value) => kb(value), variants: false },
         { header: 'ready, ms', value: (sdk) => sdk.readyMs, format: fixed(1) },
       ],
       (sdk) => bytes(sdk),

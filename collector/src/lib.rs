@@ -8,6 +8,7 @@ pub mod config_file;
 pub mod export;
 pub mod rate_limit;
 pub mod routes;
+pub mod served_config;
 pub mod server;
 pub mod store;
 

@@ -23,12 +23,13 @@ use crate::batch::{BatchError, Limits, read_batch};
 use crate::body::{self, BodyError};
 use crate::export::export;
 use crate::rate_limit::WriteKeyRateLimit;
+use crate::served_config::ServedConfig;
 use crate::store::Database;
 use crate::store::writer::Writer;
 
 pub struct AppState {
-    /// The config as SDKs read it (`uptake_core::config::compact`).
-    pub compiled_config: String,
+    /// The config as SDKs read it (`uptake_core::config::compact`), as it is served.
+    pub config: ServedConfig,
     pub write_keys: Vec<String>,
     pub writer: Writer,
     /// The database, opened by exports for reading.
@@ -69,15 +70,16 @@ pub fn router(state: AppState, dirs: StaticDirs, allowed_origins: Vec<HeaderValu
         // must allow the page's origin to read it.
         .layer(api_cors(allowed_origins));
     // Pages of other origins load the SDK as a module and its wasm with a streaming fetch:
-    // both are CORS requests, and the SDK is public.
+    // both are CORS requests, and the SDK is public. Browsers that accept brotli or gzip get the
+    // forms `scripts/build-sdk` writes next to each file (`.br`, `.gz`).
     let sdk = Router::new()
-        .fallback_service(ServeDir::new(dirs.sdk))
+        .fallback_service(ServeDir::new(dirs.sdk).precompressed_br().precompressed_gzip())
         .layer(CorsLayer::new().allow_origin(Any).allow_methods([Method::GET, Method::HEAD]));
     Router::new().merge(api).nest("/uptake", sdk).fallback_service(ServeDir::new(dirs.www)).layer(no_cache)
 }
 
-async fn serve_config(State(state): State<Arc<AppState>>) -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], state.compiled_config.clone()).into_response()
+async fn serve_config(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    state.config.respond(&headers)
 }
 
 fn error_response(status: StatusCode, body: serde_json::Value) -> Response {

@@ -11,6 +11,7 @@ use crate::batch::Limits;
 use crate::config_file::{ConfigFile, ConfigFileError};
 use crate::rate_limit::WriteKeyRateLimit;
 use crate::routes::{AppState, StaticDirs, router};
+use crate::served_config::ServedConfig;
 use crate::store::writer::Writer;
 use crate::store::{Database, StoreError};
 
@@ -92,7 +93,7 @@ pub fn serve(options: ServeOptions) -> Result<(), ServeError> {
             eprintln!("uptake-collector: warning: no SDK build in {} (run scripts/build-sdk)", options.sdk.display());
         }
         let state = AppState {
-            compiled_config: config.compiled,
+            config: ServedConfig::new(config.compiled),
             write_keys: options.write_keys,
             writer,
             database: options.database.clone(),

@@ -13,6 +13,7 @@ use tower::ServiceExt;
 use uptake_collector::batch::Limits;
 use uptake_collector::rate_limit::WriteKeyRateLimit;
 use uptake_collector::routes::{AppState, StaticDirs, router};
+use uptake_collector::served_config::ServedConfig;
 use uptake_collector::store::Database;
 use uptake_collector::store::writer::Writer;
 
@@ -30,7 +31,7 @@ fn harness() -> &'static Harness {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let (writer, _thread) = Writer::start(database.open_store().unwrap()).unwrap();
         let state = AppState {
-            compiled_config: "[]".into(),
+            config: ServedConfig::new("[]".into()),
             write_keys: vec!["dev".into()],
             writer,
             database,

@@ -3,7 +3,12 @@
 
 mod common;
 
+use std::io::{Read, Write};
 use std::process::{Command, Output};
+
+use flate2::Compression;
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
 
 use serde_json::{Value, json};
 use uptake_core::config::Config;
@@ -79,12 +84,74 @@ fn serves_the_config_the_sdk_and_the_demo() {
     let collector = Collector::start();
     let (status, content_type, text) = collector.get("/v1/config");
     assert_eq!((status, content_type.as_str()), (200, "application/json"));
-    let demo = Config::from_json_text(&std::fs::read_to_string(demo_config()).unwrap()).unwrap();
-    assert_eq!(text, demo.to_compact_json(), "the config compiled for SDKs");
+    assert_eq!(text, compiled_demo_config(), "the config compiled for SDKs");
     let (status, content_type, _) = collector.get("/uptake/uptake_wasm_bg.wasm");
     assert_eq!((status, content_type.as_str()), (200, "application/wasm"), "needed by instantiateStreaming");
     let (status, content_type, _) = collector.get("/index.html");
     assert_eq!((status, content_type.as_str()), (200, "text/html"));
+}
+
+/// The demo's config, compiled as SDKs read it.
+fn compiled_demo_config() -> String {
+    Config::from_json_text(&std::fs::read_to_string(demo_config()).unwrap()).unwrap().to_compact_json()
+}
+
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    let mut plain = Vec::new();
+    GzDecoder::new(bytes).read_to_end(&mut plain).unwrap();
+    plain
+}
+
+#[test]
+fn the_sdk_is_served_in_the_compressed_form_the_browser_accepts() {
+    let collector = Collector::start();
+    let sdk = collector.dir.path().join("sdk");
+    let wasm = std::fs::read(sdk.join("uptake_wasm_bg.wasm")).unwrap();
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
+    encoder.write_all(&wasm).unwrap();
+    std::fs::write(sdk.join("uptake_wasm_bg.wasm.gz"), encoder.finish().unwrap()).unwrap();
+    // The collector serves the file as written; it never decodes it.
+    std::fs::write(sdk.join("uptake_wasm_bg.wasm.br"), b"brotli form").unwrap();
+    let path = "/uptake/uptake_wasm_bg.wasm";
+
+    let brotli = collector.fetch(path, &[("accept-encoding", "gzip, deflate, br, zstd")]);
+    assert_eq!(brotli.status, 200);
+    assert_eq!(brotli.header("content-encoding"), Some("br"));
+    assert_eq!(brotli.header("content-type"), Some("application/wasm"), "needed by instantiateStreaming");
+    assert!(brotli.header("vary").is_some_and(|vary| vary.contains("accept-encoding")), "{:?}", brotli.headers);
+    assert_eq!(brotli.bytes, b"brotli form");
+
+    let gzip = collector.fetch(path, &[("accept-encoding", "gzip")]);
+    assert_eq!((gzip.status, gzip.header("content-encoding")), (200, Some("gzip")));
+    assert_eq!(gunzip(&gzip.bytes), wasm);
+
+    let plain = collector.fetch(path, &[]);
+    assert_eq!((plain.status, plain.header("content-encoding")), (200, None));
+    assert_eq!(plain.bytes, wasm);
+
+    // Served `no-cache`: a browser revalidates its copy, and an unchanged file has no body.
+    assert_eq!(brotli.header("cache-control"), Some("no-cache"));
+    let tag = brotli.header("etag").expect("a tag to revalidate against");
+    let again = collector.fetch(path, &[("accept-encoding", "br"), ("if-none-match", tag)]);
+    assert_eq!(again.status, 304);
+    assert!(again.bytes.is_empty());
+}
+
+#[test]
+fn the_config_is_served_gzipped_and_revalidated() {
+    let collector = Collector::start();
+    let gzip = collector.fetch("/v1/config", &[("accept-encoding", "gzip, deflate, br, zstd")]);
+    assert_eq!((gzip.status, gzip.header("content-encoding")), (200, Some("gzip")));
+    assert_eq!(gzip.header("content-type"), Some("application/json"));
+    let compiled = compiled_demo_config();
+    assert_eq!(String::from_utf8(gunzip(&gzip.bytes)).unwrap(), compiled);
+    assert!(gzip.bytes.len() * 2 < compiled.len(), "{} bytes gzipped of {}", gzip.bytes.len(), compiled.len());
+
+    let tag = gzip.header("etag").expect("a tag to revalidate against");
+    let again = collector.fetch("/v1/config", &[("accept-encoding", "gzip"), ("if-none-match", tag)]);
+    assert_eq!(again.status, 304);
+    assert!(again.bytes.is_empty());
+    assert_eq!(again.header("etag"), Some(tag));
 }
 
 #[test]

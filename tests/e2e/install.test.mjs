@@ -1,10 +1,13 @@
 // The two ways to install the SDK: the snippet and script tag on a page of another origin than
 // the collector's (calls made before the SDK loads are replayed in order), and an ES module
-// imported from pkg/; and the script tag with the optional preload hint for the wasm.
+// imported from pkg/; the script tag with the optional preload hint for the wasm; and the SDK and
+// the config as the collector serves them: compressed, and revalidated by the next page.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { collectorAndBrowser, startAppServer, startCollector, newPage, sdkReady } from './harness.mjs';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, collectorAndBrowser, startAppServer, startCollector, newPage, sdkReady } from './harness.mjs';
 
 const shared = collectorAndBrowser();
 
@@ -106,6 +109,43 @@ test('with the README\'s preload hint, the loader uses the preloaded wasm: one r
     'the loader\'s fetch takes the preloaded response instead of asking again');
   const rows = shared.collector.query(`SELECT event FROM events WHERE user_id = 'u-preload' AND event = 'invoice.approved'`);
   assert.deepEqual(rows, [['invoice.approved']]);
+  assert.deepEqual(page.uncaughtErrors, []);
+  await context.close();
+});
+
+test('the collector serves the SDK with brotli and the config with gzip; the next page revalidates them, without their bodies', async () => {
+  const context = await shared.browser.newContext();
+  const page = await newPage(context);
+  const encodings = new Map();
+  page.on('response', (response) => encodings.set(new URL(response.url()).pathname, response.headers()['content-encoding']));
+  const sizes = () => page.evaluate(() => Object.fromEntries(performance.getEntriesByType('resource')
+    .filter((entry) => /\/uptake\/uptake(\.js|_wasm_bg\.wasm)$|\/v1\/config$/.test(entry.name))
+    .map((entry) => [new URL(entry.name).pathname, [entry.transferSize, entry.encodedBodySize, entry.decodedBodySize]])));
+  const sdkFiles = { '/uptake/uptake.js': 'uptake.js', '/uptake/uptake_wasm_bg.wasm': 'uptake_wasm_bg.wasm' };
+
+  await page.goto(`${shared.collector.url}/`);
+  await sdkReady(page);
+  await page.waitForFunction(() => performance.getEntriesByType('resource').some((entry) => entry.name.endsWith('/v1/config')));
+  const first = await sizes();
+  for (const [path, file] of Object.entries(sdkFiles)) {
+    assert.equal(encodings.get(path), 'br', path);
+    const [, encoded, decoded] = first[path];
+    assert.deepEqual([encoded, decoded], [statSync(join(ROOT, 'pkg', `${file}.br`)).size, statSync(join(ROOT, 'pkg', file)).size],
+      `${path}: the brotli form scripts/build-sdk wrote, read back as the file`);
+  }
+  assert.equal(encodings.get('/v1/config'), 'gzip');
+  const [, configEncoded, configDecoded] = first['/v1/config'];
+  assert.ok(configEncoded * 2 < configDecoded, `the config: ${configEncoded} bytes for ${configDecoded}`);
+
+  await page.goto(`${shared.collector.url}/`);
+  await sdkReady(page);
+  await page.waitForFunction(() => performance.getEntriesByType('resource').some((entry) => entry.name.endsWith('/v1/config')));
+  const second = await sizes();
+  for (const path of [...Object.keys(sdkFiles), '/v1/config']) {
+    // Headers only: a 304 (the bodies came in thousands of bytes).
+    const [transferred] = second[path];
+    assert.ok(transferred > 0 && transferred < 1000, `${path}: revalidated, ${transferred} bytes moved for ${first[path][0]}`);
+  }
   assert.deepEqual(page.uncaughtErrors, []);
   await context.close();
 });

@@ -103,12 +103,13 @@ pub fn batch(events: &[Value]) -> String {
     json!({"batch": events, "sentAt": "2026-11-24T09:30:01.000Z", "writeKey": "dev"}).to_string()
 }
 
-/// An answer of the collector: status, headers, the body's text, and the body as JSON (or as
-/// a string when it is not JSON).
+/// An answer of the collector: status, headers, the body's bytes and text, and the body as JSON
+/// (or as a string when it is not JSON).
 #[derive(Debug)]
 pub struct Answer {
     pub status: u16,
     pub headers: Vec<(String, String)>,
+    pub bytes: Vec<u8>,
     pub text: String,
     pub body: Value,
 }
@@ -131,9 +132,10 @@ fn answer(mut response: ureq::http::Response<ureq::Body>) -> Answer {
         .iter()
         .map(|(name, value)| (name.as_str().to_owned(), value.to_str().unwrap_or_default().to_owned()))
         .collect();
-    let text = response.body_mut().read_to_string().unwrap();
+    let bytes = response.body_mut().read_to_vec().unwrap();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
     let body = serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text.clone()));
-    Answer { status, headers, text, body }
+    Answer { status, headers, bytes, text, body }
 }
 
 impl Collector {
