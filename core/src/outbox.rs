@@ -14,12 +14,13 @@ pub mod lease;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 pub use delivery::{Delivery, parse_retry_after};
 pub use journal::{OutboxChanges, Role, StoredEvent};
 
+use crate::hash::IdMap;
 use crate::iso8601::format_timestamp;
 use crate::json_fields::Fields;
 use crate::quote::quoted;
@@ -186,9 +187,9 @@ pub struct Outbox {
     dropped: DropCounts,
     /// Drops no stored batch has reported yet.
     unreported: DropCounts,
-    /// The ids of `entries`, as a set: its values are unused. A `HashMap<String, usize>`, the one
-    /// hash map type of the core and the SDK, so the wasm carries no other hash table's code.
-    ids: HashMap<String, usize>,
+    /// The ids of `entries`, as a set: its values are unused. An `IdMap<usize>`, the one hash map
+    /// type of the core and the SDK, so the wasm carries no other hash table's code.
+    ids: IdMap<usize>,
     role: Role,
     /// What to write to the device's storage, when the role keeps a journal.
     changes: OutboxChanges,
@@ -213,7 +214,7 @@ impl Outbox {
             online: true,
             dropped: DropCounts::default(),
             unreported: DropCounts::default(),
-            ids: HashMap::new(),
+            ids: IdMap::default(),
             role: Role::Alone,
             changes: OutboxChanges::default(),
             stored_unreported: DropCounts::default(),

@@ -2,17 +2,17 @@
 //! feature id, event matcher, sequence and rule id, and a compiled config binds to row numbers
 //! once, so evaluating rules looks rows up by index, without hashing or allocating.
 
-use std::collections::HashMap;
+use crate::hash::IdMap;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Table<T> {
     rows: Vec<(String, T)>,
-    index: HashMap<String, usize>,
+    index: IdMap<usize>,
 }
 
 impl<T> Default for Table<T> {
     fn default() -> Self {
-        Table { rows: Vec::new(), index: HashMap::new() }
+        Table { rows: Vec::new(), index: IdMap::default() }
     }
 }
 

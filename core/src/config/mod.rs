@@ -29,11 +29,10 @@ mod surveys;
 mod text;
 mod tours;
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::hash::IdMap;
 use json::Json;
 
 pub use checklists::{Checklist, ChecklistItem};
@@ -221,9 +220,9 @@ fn ids_of<'v>(value: &'v Json<'_>, list: &str) -> Vec<(&'v str, String)> {
 
 /// Reports each id of `ids` used again after its first use; returns the ids, each with the index
 /// of its first use in `ids`. (The config checks, the compiler and the program all index ids
-/// with `HashMap<String, usize>`: one map type is one copy of the hash table's code in the wasm.)
-fn report_duplicates(decoder: &mut Decoder, ids: &[(&str, String)]) -> HashMap<String, usize> {
-    let mut first_uses: HashMap<String, usize> = HashMap::new();
+/// with `IdMap<usize>`: one map type is one copy of the hash table's code in the wasm.)
+fn report_duplicates(decoder: &mut Decoder, ids: &[(&str, String)]) -> IdMap<usize> {
+    let mut first_uses: IdMap<usize> = IdMap::default();
     for (index, (id, path)) in ids.iter().enumerate() {
         match first_uses.get(*id) {
             Some(&first) => {
@@ -248,7 +247,7 @@ fn check_ids(decoder: &mut Decoder, value: &Json<'_>) {
         ("checklists", Some(IdKind::Checklist)),
         ("surveys", Some(IdKind::Survey)),
     ];
-    let mut known: Vec<(IdKind, HashMap<String, usize>)> = Vec::new();
+    let mut known: Vec<(IdKind, IdMap<usize>)> = Vec::new();
     for (list, kind) in lists {
         let first_uses = report_duplicates(decoder, &ids_of(value, list));
         if let Some(kind) = kind {

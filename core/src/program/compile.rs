@@ -2,7 +2,7 @@
 //! entry point that names the same event and `where`; sequences shared by conditions with the
 //! same steps and gap; retention as the union of what every condition needs; and the wake index.
 
-use std::collections::HashMap;
+use crate::hash::IdMap;
 
 use crate::config::{
     AllCondition, AnyCondition, Condition, Config, EntryPoint, EventMatch, Goal, NotCondition, OneOrMany,
@@ -32,9 +32,9 @@ struct Dependencies {
 
 struct Compiler {
     program: Program,
-    matcher_by_key: HashMap<String, usize>,
-    sequence_by_key: HashMap<String, usize>,
-    selector_by_text: HashMap<String, usize>,
+    matcher_by_key: IdMap<usize>,
+    sequence_by_key: IdMap<usize>,
+    selector_by_text: IdMap<usize>,
 }
 
 fn push_unique(list: &mut Vec<usize>, item: usize) {
@@ -239,9 +239,9 @@ impl Program {
                 goals_by_matcher: Vec::new(),
                 goals_by_feature: vec![Vec::new(); feature_count],
             },
-            matcher_by_key: HashMap::new(),
-            sequence_by_key: HashMap::new(),
-            selector_by_text: HashMap::new(),
+            matcher_by_key: IdMap::default(),
+            sequence_by_key: IdMap::default(),
+            selector_by_text: IdMap::default(),
         };
         for (index, feature) in config.features.iter().enumerate() {
             for event in &feature.events {
@@ -260,7 +260,7 @@ impl Program {
                 None => {}
             }
         }
-        let mut prompts: HashMap<String, usize> = HashMap::new();
+        let mut prompts: IdMap<usize> = IdMap::default();
         for (index, prompt) in config.prompts.iter().enumerate() {
             prompts.insert(prompt.id.clone(), index);
         }

@@ -11,7 +11,7 @@ mod condition;
 mod decide;
 mod explain;
 
-use std::collections::HashMap;
+use crate::hash::IdMap;
 
 use serde_json::{Map, Value};
 
@@ -45,7 +45,7 @@ pub struct SequenceDef {
 
 #[derive(Clone, Debug, Default)]
 pub(crate) struct FeatureIndex {
-    pub(crate) by_id: HashMap<String, usize>,
+    pub(crate) by_id: IdMap<usize>,
     pub(crate) activation: Vec<bool>,
 }
 
@@ -72,7 +72,7 @@ pub(crate) struct WakeIndex {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct EventIndex {
     /// Event name to its position in `matchers`.
-    pub(crate) index: HashMap<String, usize>,
+    pub(crate) index: IdMap<usize>,
     pub(crate) matchers: Vec<Vec<usize>>,
 }
 
