@@ -1,7 +1,7 @@
 // The benchmark's results as markdown: one table per question, every figure a median over the
 // run's repetitions, and Uptake's figures as ratios to the best peer measured in the same run.
 
-const kb = (bytes) => (bytes / 1024).toFixed(1);
+const kb = (bytes) => (bytes === undefined || bytes === null ? '–' : (bytes / 1024).toFixed(1));
 const fixed = (digits) => (value) => (value === undefined || value === null ? '–' : value.toFixed(digits));
 const orDash = (value) => value ?? '–';
 /** A figure's long tasks as "count (longest ms)"; undefined when the figure has none. */

@@ -1,7 +1,7 @@
 //! The HTTP interface: `GET /v1/config` serves the compiled config, `POST /v1/batch` stores events,
 //! `GET /v1/export` reads them back (admin key), and everything else is static files: the SDK
-//! under `/uptake/`, the demo app at the root. The API answers cross-origin requests from the
-//! configured app origins only.
+//! under `/uptake/` (in the compressed form the browser accepts), the demo app at the root. The
+//! API answers cross-origin requests from the configured app origins only.
 
 use std::path::PathBuf;
 use std::sync::Arc;

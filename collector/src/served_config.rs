@@ -1,7 +1,8 @@
 //! The compiled config as `GET /v1/config` serves it. Every page the SDK runs on asks for it, so
 //! it is compressed with gzip once, when the collector starts, for the browsers that accept it,
-//! and it carries an entity tag: a browser revalidates its copy (the collector serves everything
+//! and it carries an entity tag: a browser revalidates its copy (the collector serves it
 //! `no-cache`) and gets `304 Not Modified`, without the body, while the config is unchanged.
+//! It never compresses per request, and never labels a body with an encoding it does not have.
 
 use std::io::Write;
 
@@ -14,7 +15,8 @@ use flate2::write::GzEncoder;
 /// The config's text, its gzip form and their entity tags.
 pub struct ServedConfig {
     text: Bytes,
-    gzip: Bytes,
+    /// `None` if compressing failed (writing to memory does not): the text is served instead.
+    gzip: Option<Bytes>,
     text_tag: HeaderValue,
     gzip_tag: HeaderValue,
 }
@@ -24,11 +26,10 @@ impl ServedConfig {
     pub fn new(text: String) -> ServedConfig {
         let hash = fnv1a(text.as_bytes());
         let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
-        // Writing to a Vec cannot fail.
-        let gzip = encoder.write_all(text.as_bytes()).and_then(|()| encoder.finish()).unwrap_or_default();
+        let gzip = encoder.write_all(text.as_bytes()).and_then(|()| encoder.finish()).ok();
         ServedConfig {
             text: Bytes::from(text),
-            gzip: Bytes::from(gzip),
+            gzip: gzip.map(Bytes::from),
             text_tag: entity_tag(&format!("\"{hash:016x}\"")),
             gzip_tag: entity_tag(&format!("\"{hash:016x}-gzip\"")),
         }
@@ -37,8 +38,10 @@ impl ServedConfig {
     /// The answer to a request with `headers`: the text or its gzip form, by the request's
     /// `Accept-Encoding`, or `304 Not Modified` when its `If-None-Match` names that form's tag.
     pub fn respond(&self, headers: &HeaderMap) -> Response {
-        let gzip = accepts_gzip(headers);
-        let (body, tag) = if gzip { (&self.gzip, &self.gzip_tag) } else { (&self.text, &self.text_tag) };
+        let (body, tag, gzip) = match &self.gzip {
+            Some(gzip) if accepts_gzip(headers) => (gzip, &self.gzip_tag, true),
+            _ => (&self.text, &self.text_tag, false),
+        };
         let mut response = if matches_tag(headers, tag) {
             StatusCode::NOT_MODIFIED.into_response()
         } else {
