@@ -13,9 +13,10 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { launchBrowser } from '../tests/e2e/harness.mjs';
+import { brotli } from '../scripts/brotli.mjs';
 import { startBenchCollector } from './collector.mjs';
 import { PAGE_SCRIPTS, SDKS, TOUR_LIBRARIES, openUntil, tourConfig, untilMark } from './sdks.mjs';
 import { markdownReport } from './report.mjs';
@@ -67,15 +68,11 @@ const fileSizes = new Map();
 async function sizeOf(file) {
   if (!fileSizes.has(file)) {
     const content = await readFile(file);
-    // As scripts/brotli.mjs compresses Uptake's files for the collector.
-    const brotli = brotliCompressSync(content, {
-      params: {
-        [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
-        [constants.BROTLI_PARAM_SIZE_HINT]: content.length,
-        [constants.BROTLI_PARAM_MODE]: file.endsWith('.js') ? constants.BROTLI_MODE_TEXT : constants.BROTLI_MODE_GENERIC,
-      },
+    fileSizes.set(file, {
+      raw: content.length,
+      gzip: gzipSync(content, { level: 9 }).length,
+      brotli: brotli(content, file).length,
     });
-    fileSizes.set(file, { raw: content.length, gzip: gzipSync(content, { level: 9 }).length, brotli: brotli.length });
   }
   return fileSizes.get(file);
 }

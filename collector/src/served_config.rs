@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use flate2::Compression;
 use flate2::write::GzEncoder;
+use uptake_core::hash::stable_hash;
 
 /// The config's text, its gzip form and their entity tags.
 pub struct ServedConfig {
@@ -22,9 +23,10 @@ pub struct ServedConfig {
 }
 
 impl ServedConfig {
-    /// Compresses `text`, the compiled config (`uptake_core::config::compact`), and tags it.
+    /// Compresses `text`, the compiled config (`uptake_core::config::compact`), and tags it with
+    /// the core's `stable_hash`, the same in every process and every release.
     pub fn new(text: String) -> ServedConfig {
-        let hash = fnv1a(text.as_bytes());
+        let hash = stable_hash(&[&text]);
         let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
         let gzip = encoder.write_all(text.as_bytes()).and_then(|()| encoder.finish()).ok();
         ServedConfig {
@@ -63,11 +65,6 @@ impl ServedConfig {
 /// A tag made of hex digits, quotes and a dash is always a valid header value.
 fn entity_tag(tag: &str) -> HeaderValue {
     HeaderValue::from_str(tag).unwrap_or_else(|_| HeaderValue::from_static("\"\""))
-}
-
-/// FNV-1a, 64 bits: the same tag for the same config in every process and every release.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// Whether `Accept-Encoding` takes gzip: named (or `x-gzip`, or `*`) with a weight above 0.

@@ -2,11 +2,10 @@
 //! entry point that names the same event and `where`; sequences shared by conditions with the
 //! same steps and gap; retention as the union of what every condition needs; and the wake index.
 
-use crate::hash::IdMap;
-
 use crate::config::{
     AllCondition, AnyCondition, Condition, Config, EntryPoint, EventMatch, Goal, NotCondition, OneOrMany,
 };
+use crate::hash::IdMap;
 use crate::time::Duration;
 use crate::usage::{EventRetention, SequenceRetention};
 

@@ -11,11 +11,10 @@ mod condition;
 mod decide;
 mod explain;
 
-use crate::hash::IdMap;
-
 use serde_json::{Map, Value};
 
 use crate::config::{Config, PropertyFilter};
+use crate::hash::IdMap;
 use crate::state::UserState;
 use crate::time::{DayOffset, Duration, Timestamp};
 use crate::usage::{EventHistory, EventRetention, FEATURES_MAX, FeatureUsage, SequenceProgress, SequenceRetention};
