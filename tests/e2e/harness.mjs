@@ -63,12 +63,12 @@ export function query(database, sql) {
  * Headless Chromium from the system, as root-safe as the machine needs. Playwright turns the
  * back-forward cache off unless `backForwardCache` is set.
  */
-export function launchBrowser({ backForwardCache = false } = {}) {
+export function launchBrowser({ backForwardCache = false, args = [] } = {}) {
   return chromium.launch({
     executablePath: CHROMIUM,
     ignoreDefaultArgs: backForwardCache ? ['--disable-back-forward-cache'] : [],
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', ...args],
   });
 }
 

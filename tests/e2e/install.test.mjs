@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, collectorAndBrowser, startAppServer, startCollector, newPage, sdkReady } from './harness.mjs';
+import { ROOT, collectorAndBrowser, launchBrowser, startAppServer, startCollector, newPage, sdkReady } from './harness.mjs';
 
 const shared = collectorAndBrowser();
 
@@ -148,6 +148,41 @@ test('the collector serves the SDK with brotli and the config with gzip; the nex
   }
   assert.deepEqual(page.uncaughtErrors, []);
   await context.close();
+});
+
+test('a browser on plain HTTP gets the SDK in the gzip form scripts/build-sdk wrote (zopfli), and the SDK starts from it', async () => {
+  // Browsers offer brotli only over HTTPS and on localhost: this one reaches the collector by a
+  // name of its own, over plain HTTP, as a page of an intranet app would.
+  const host = 'uptake-collector.test';
+  const browser = await launchBrowser({ args: [`--host-resolver-rules=MAP ${host} 127.0.0.1`] });
+  try {
+    const page = await newPage(await browser.newContext());
+    const encodings = new Map();
+    page.on('response', (response) => encodings.set(new URL(response.url()).pathname, response.headers()['content-encoding']));
+    const origin = shared.collector.url.replace('127.0.0.1', host);
+    await page.goto(`${origin}/`);
+    await sdkReady(page);
+    assert.equal(await page.evaluate(() => window.isSecureContext), false);
+    const sizes = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('resource')
+      .filter((entry) => /\/uptake\/uptake(\.js|_wasm_bg\.wasm)$/.test(entry.name))
+      .map((entry) => [new URL(entry.name).pathname, [entry.encodedBodySize, entry.decodedBodySize]])));
+    for (const file of ['uptake.js', 'uptake_wasm_bg.wasm']) {
+      const path = `/uptake/${file}`;
+      assert.equal(encodings.get(path), 'gzip', path);
+      assert.deepEqual(sizes[path], [statSync(join(ROOT, 'pkg', `${file}.gz`)).size, statSync(join(ROOT, 'pkg', file)).size],
+        `${path}: the gzip form scripts/build-sdk wrote, read back as the file`);
+    }
+    await page.evaluate(() => {
+      window.uptake.identify('u-plain-http');
+      window.uptake.track('invoice.approved', { invoice_id: 'INV-4' });
+      return window.uptake.flush();
+    });
+    const rows = shared.collector.query(`SELECT event FROM events WHERE user_id = 'u-plain-http' AND event = 'invoice.approved'`);
+    assert.deepEqual(rows, [['invoice.approved']]);
+    assert.deepEqual(page.uncaughtErrors, []);
+  } finally {
+    await browser.close();
+  }
 });
 
 test('bad calls from the host page never throw', async () => {
