@@ -87,10 +87,13 @@ class Tally {
     this.bySeq = new Map();
     this.requests = 0;
     this.refused = 0;
+    /** When an event first arrived that had not before (Date.now()), or null. */
+    this.lastNewAt = null;
   }
 
   add(events) {
     for (const { id, seq } of events) {
+      if (!this.bySeq.has(seq)) this.lastNewAt = Date.now();
       const entry = this.bySeq.get(seq) ?? { ids: new Set(), copies: 0 };
       entry.ids.add(id);
       entry.copies += 1;

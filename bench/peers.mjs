@@ -9,14 +9,16 @@
 // 5-step anchored tour; and delivery when the page reloads mid-send or the collector answers
 // 503 for 5 s. Writes bench/results/peers.json and bench/results/peers.md.
 
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { brotliCompress } from 'node:zlib';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { launchBrowser } from '../tests/e2e/harness.mjs';
-import { brotli } from '../scripts/brotli.mjs';
+import { brotliOptions } from '../scripts/brotli.mjs';
 import { startBenchCollector } from './collector.mjs';
 import { PAGE_SCRIPTS, SDKS, TOUR_LIBRARIES, openUntil, tourConfig, untilMark } from './sdks.mjs';
 import { markdownReport } from './report.mjs';
@@ -64,15 +66,18 @@ ${head}
 </head><body><main><h1>Bench</h1>${anchors}</main></body></html>`;
 }
 
+const gzipFile = (file) => promisify(execFile)('zopfli', ['-c', file], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
+const brotliAsync = promisify(brotliCompress);
 const fileSizes = new Map();
 async function sizeOf(file) {
   if (!fileSizes.has(file)) {
     const content = await readFile(file);
     fileSizes.set(file, {
       raw: content.length,
-      // gzip as `scripts/build-sdk` writes Uptake's `.gz` files: by zopfli, for every SDK alike.
-      gzip: execFileSync('zopfli', ['-c', file], { maxBuffer: 64 * 1024 * 1024 }).length,
-      brotli: brotli(content, file).length,
+      // As `scripts/build-sdk` writes Uptake's `.gz` and `.br` files, for every SDK alike, and
+      // not synchronously: the collector in this process keeps answering the page meanwhile.
+      gzip: (await gzipFile(file)).stdout.length,
+      brotli: (await brotliAsync(content, brotliOptions(content, file))).length,
     });
   }
   return fileSizes.get(file);
@@ -221,8 +226,11 @@ async function measureTour(browser, collector, library) {
   return { firstStepMs: median(times), runs: times, bytes, longTasks: longTasks.length, longestTaskMs: Math.max(0, ...longTasks) };
 }
 
-/** Waits until no new event arrived for `quietMs`, or every event did, or `timeoutMs` passed. */
-async function settle(collector, expected, { quietMs = 3000, timeoutMs = 30_000 } = {}) {
+/**
+ * Waits until every event arrived and none more for `quietMs`, or none arrived for `stallMs`, or
+ * `timeoutMs` passed.
+ */
+async function settle(collector, expected, { quietMs = 3000, stallMs = 3 * quietMs + 5000, timeoutMs = 30_000 } = {}) {
   const deadline = Date.now() + timeoutMs;
   let last = -1;
   let lastChange = Date.now();
@@ -233,7 +241,7 @@ async function settle(collector, expected, { quietMs = 3000, timeoutMs = 30_000 
       lastChange = Date.now();
     }
     if (distinct >= expected && Date.now() - lastChange > quietMs) return;
-    if (distinct < expected && Date.now() - lastChange > 3 * quietMs + 5000) return;
+    if (distinct < expected && Date.now() - lastChange > stallMs) return;
     await sleep(100);
   }
 }
@@ -261,7 +269,12 @@ async function deliveryWithReload(browser, collector, sdk) {
   return collector.state.tally.summary(DELIVERY_EVENTS);
 }
 
-/** 500 events while the collector answers 503 for 5 s, then 200. */
+/**
+ * 500 events while the collector answers 503 for 5 s, then 200. An SDK that keeps its events
+ * retries them after a backoff that grows with each failure (Uptake's: a random delay up to 1 s
+ * after the first, up to 32 s after the fifth), so an event counts as lost only when nothing
+ * more arrived for 60 s; the summary says when the last one came, after the 503s ended.
+ */
 async function deliveryThrough503(browser, collector, sdk) {
   collector.reset();
   const { context, page } = await openReady(browser, collector, `/${sdk.id}.html`);
@@ -269,8 +282,14 @@ async function deliveryThrough503(browser, collector, sdk) {
   await trackDeliveryEvents(page);
   await sleep(5000);
   collector.state.failing = false;
-  await settle(collector, DELIVERY_EVENTS, { timeoutMs: 60_000 });
-  const summary = { ...collector.state.tally.summary(DELIVERY_EVENTS), refused: collector.state.tally.refused };
+  const recoveredAt = Date.now();
+  await settle(collector, DELIVERY_EVENTS, { stallMs: 60_000, timeoutMs: 120_000 });
+  const { tally } = collector.state;
+  const summary = {
+    ...tally.summary(DELIVERY_EVENTS),
+    refused: tally.refused,
+    lastArrivalMs: tally.lastNewAt === null ? null : Math.max(0, tally.lastNewAt - recoveredAt),
+  };
   await context.close();
   return summary;
 }
