@@ -87,7 +87,7 @@ class Tally {
     this.bySeq = new Map();
     this.requests = 0;
     this.refused = 0;
-    /** When an event first arrived that had not before (Date.now()), or null. */
+    /** When the latest event not acknowledged before arrived (Date.now()), or null. */
     this.lastNewAt = null;
   }
 

@@ -9,16 +9,14 @@
 // 5-step anchored tour; and delivery when the page reloads mid-send or the collector answers
 // 503 for 5 s. Writes bench/results/peers.json and bench/results/peers.md.
 
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { brotliCompress } from 'node:zlib';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { launchBrowser } from '../tests/e2e/harness.mjs';
-import { brotliOptions } from '../scripts/brotli.mjs';
+import { brotli } from '../scripts/brotli.mjs';
+import { gzip } from '../scripts/gzip.mjs';
 import { startBenchCollector } from './collector.mjs';
 import { PAGE_SCRIPTS, SDKS, TOUR_LIBRARIES, openUntil, tourConfig, untilMark } from './sdks.mjs';
 import { markdownReport } from './report.mjs';
@@ -66,19 +64,15 @@ ${head}
 </head><body><main><h1>Bench</h1>${anchors}</main></body></html>`;
 }
 
-const gzipFile = (file) => promisify(execFile)('zopfli', ['-c', file], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
-const brotliAsync = promisify(brotliCompress);
 const fileSizes = new Map();
-async function sizeOf(file) {
+
+/** A file's sizes, raw and compressed as `scripts/build-sdk` compresses Uptake's, for every SDK alike. */
+function sizeOf(file) {
   if (!fileSizes.has(file)) {
-    const content = await readFile(file);
-    fileSizes.set(file, {
-      raw: content.length,
-      // As `scripts/build-sdk` writes Uptake's `.gz` and `.br` files, for every SDK alike, and
-      // not synchronously: the collector in this process keeps answering the page meanwhile.
-      gzip: (await gzipFile(file)).stdout.length,
-      brotli: (await brotliAsync(content, brotliOptions(content, file))).length,
-    });
+    fileSizes.set(file, (async () => {
+      const content = await readFile(file);
+      return { raw: content.length, gzip: (await gzip(content)).length, brotli: brotli(content, file).length };
+    })());
   }
   return fileSizes.get(file);
 }
@@ -227,8 +221,8 @@ async function measureTour(browser, collector, library) {
 }
 
 /**
- * Waits until every event arrived and none more for `quietMs`, or none arrived for `stallMs`, or
- * `timeoutMs` passed.
+ * Waits until every event arrived and none more for `quietMs` ('all'), or none arrived for
+ * `stallMs` ('stalled'), or `timeoutMs` passed ('timeout'); returns which.
  */
 async function settle(collector, expected, { quietMs = 3000, stallMs = 3 * quietMs + 5000, timeoutMs = 30_000 } = {}) {
   const deadline = Date.now() + timeoutMs;
@@ -240,10 +234,11 @@ async function settle(collector, expected, { quietMs = 3000, stallMs = 3 * quiet
       last = distinct;
       lastChange = Date.now();
     }
-    if (distinct >= expected && Date.now() - lastChange > quietMs) return;
-    if (distinct < expected && Date.now() - lastChange > stallMs) return;
+    if (distinct >= expected && Date.now() - lastChange > quietMs) return 'all';
+    if (distinct < expected && Date.now() - lastChange > stallMs) return 'stalled';
     await sleep(100);
   }
+  return 'timeout';
 }
 
 function trackDeliveryEvents(page) {
@@ -272,8 +267,9 @@ async function deliveryWithReload(browser, collector, sdk) {
 /**
  * 500 events while the collector answers 503 for 5 s, then 200. An SDK that keeps its events
  * retries them after a backoff that grows with each failure (Uptake's: a random delay up to 1 s
- * after the first, up to 32 s after the fifth), so an event counts as lost only when nothing
- * more arrived for 60 s; the summary says when the last one came, after the 503s ended.
+ * after the first failure in a row, 16 s after the fifth, 32 s after the sixth), so an event
+ * counts as lost only when nothing more arrived for 60 s, or 120 s have passed. The summary says
+ * when the last one came after the 503s ended, and whether the 120 s ended the wait.
  */
 async function deliveryThrough503(browser, collector, sdk) {
   collector.reset();
@@ -283,12 +279,13 @@ async function deliveryThrough503(browser, collector, sdk) {
   await sleep(5000);
   collector.state.failing = false;
   const recoveredAt = Date.now();
-  await settle(collector, DELIVERY_EVENTS, { stallMs: 60_000, timeoutMs: 120_000 });
+  const ended = await settle(collector, DELIVERY_EVENTS, { stallMs: 60_000, timeoutMs: 120_000 });
   const { tally } = collector.state;
   const summary = {
     ...tally.summary(DELIVERY_EVENTS),
     refused: tally.refused,
     lastArrivalMs: tally.lastNewAt === null ? null : Math.max(0, tally.lastNewAt - recoveredAt),
+    timedOut: ended === 'timeout',
   };
   await context.close();
   return summary;

@@ -51,15 +51,15 @@ function figureWithRatios(results, title, columns, select) {
 }
 
 function deliveryTable(results) {
-  const notes = (summary) =>
-    [
+  const cell = (summary) => {
+    if (!summary) return '–';
+    const notes = [
       summary.resentSameId ? `+${summary.resentSameId} resent, same id` : null,
       typeof summary.lastArrivalMs === 'number' ? `the last ${(summary.lastArrivalMs / 1000).toFixed(1)} s after the 503s` : null,
+      summary.timedOut ? 'still arriving after 120 s' : null,
     ].filter(Boolean);
-  const cell = (summary) =>
-    summary
-      ? `${summary.received} / ${summary.lost} / ${summary.duplicated}${notes(summary).length ? ` (${notes(summary).join('; ')})` : ''}`
-      : '–';
+    return `${summary.received} / ${summary.lost} / ${summary.duplicated}${notes.length ? ` (${notes.join('; ')})` : ''}`;
+  };
   const rows = Object.values(results.sdks)
     .filter((sdk) => sdk.delivery)
     .map((sdk) => [sdk.name, cell(sdk.delivery.reload), cell(sdk.delivery.unavailable)]);
@@ -71,7 +71,7 @@ function deliveryTable(results) {
     'Counted by the `bench_seq` property of each event in the requests the collector acknowledged. ' +
       'Duplicated: the same event arrived under two ids (any store counts it twice). Resent with the ' +
       'same id: absorbed by a collector that dedupes on the SDK\'s event id, as Uptake\'s does. ' +
-      'After the 503s, an event counts as lost when nothing more arrived for 60 s.',
+      'After the 503s, an event counts as lost when nothing more arrived for 60 s (or after 120 s).',
   ].join('\n');
 }
 

@@ -61,7 +61,7 @@ export function query(database, sql) {
 
 /**
  * Headless Chromium from the system, as root-safe as the machine needs. Playwright turns the
- * back-forward cache off unless `backForwardCache` is set.
+ * back-forward cache off unless `backForwardCache` is set; `args` adds command-line switches.
  */
 export function launchBrowser({ backForwardCache = false, args = [] } = {}) {
   return chromium.launch({

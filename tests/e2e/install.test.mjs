@@ -1,7 +1,8 @@
 // The two ways to install the SDK: the snippet and script tag on a page of another origin than
 // the collector's (calls made before the SDK loads are replayed in order), and an ES module
 // imported from pkg/; the script tag with the optional preload hint for the wasm; and the SDK and
-// the config as the collector serves them: compressed, and revalidated by the next page.
+// the config as the collector serves them: compressed (brotli, or gzip for a page on plain
+// HTTP), and revalidated by the next page.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +11,33 @@ import { join } from 'node:path';
 import { ROOT, collectorAndBrowser, launchBrowser, startAppServer, startCollector, newPage, sdkReady } from './harness.mjs';
 
 const shared = collectorAndBrowser();
+
+/** The SDK's two files as a page with the script tag loads them: URL path, and name in pkg/. */
+const SDK_FILES = { '/uptake/uptake.js': 'uptake.js', '/uptake/uptake_wasm_bg.wasm': 'uptake_wasm_bg.wasm' };
+
+/** Records the `Content-Encoding` of each response of `page`, by URL path. */
+function recordEncodings(page) {
+  const encodings = new Map();
+  page.on('response', (response) => encodings.set(new URL(response.url()).pathname, response.headers()['content-encoding']));
+  return encodings;
+}
+
+/** The SDK's files and the config as the page fetched them: [transferred, encoded, decoded] bytes by URL path. */
+function fetchedSizes(page) {
+  return page.evaluate(() => Object.fromEntries(performance.getEntriesByType('resource')
+    .filter((entry) => /\/uptake\/uptake(\.js|_wasm_bg\.wasm)$|\/v1\/config$/.test(entry.name))
+    .map((entry) => [new URL(entry.name).pathname, [entry.transferSize, entry.encodedBodySize, entry.decodedBodySize]])));
+}
+
+/** Asserts that each SDK file came with `Content-Encoding: encoding`, as the bytes of the `.extension` file build-sdk wrote, decoded to the file's. */
+function assertServedAs(encodings, sizes, encoding, extension) {
+  for (const [path, file] of Object.entries(SDK_FILES)) {
+    assert.equal(encodings.get(path), encoding, path);
+    const [, encoded, decoded] = sizes[path];
+    assert.deepEqual([encoded, decoded], [statSync(join(ROOT, 'pkg', `${file}.${extension}`)).size, statSync(join(ROOT, 'pkg', file)).size],
+      `${path}: the .${extension} form scripts/build-sdk wrote, read back as the file`);
+  }
+}
 
 test('the snippet on another origin: queued calls replay in order and reach the collector', async () => {
   let html = '';
@@ -116,23 +144,13 @@ test('with the README\'s preload hint, the loader uses the preloaded wasm: one r
 test('the collector serves the SDK with brotli and the config with gzip; the next page revalidates them, without their bodies', async () => {
   const context = await shared.browser.newContext();
   const page = await newPage(context);
-  const encodings = new Map();
-  page.on('response', (response) => encodings.set(new URL(response.url()).pathname, response.headers()['content-encoding']));
-  const sizes = () => page.evaluate(() => Object.fromEntries(performance.getEntriesByType('resource')
-    .filter((entry) => /\/uptake\/uptake(\.js|_wasm_bg\.wasm)$|\/v1\/config$/.test(entry.name))
-    .map((entry) => [new URL(entry.name).pathname, [entry.transferSize, entry.encodedBodySize, entry.decodedBodySize]])));
-  const sdkFiles = { '/uptake/uptake.js': 'uptake.js', '/uptake/uptake_wasm_bg.wasm': 'uptake_wasm_bg.wasm' };
+  const encodings = recordEncodings(page);
 
   await page.goto(`${shared.collector.url}/`);
   await sdkReady(page);
   await page.waitForFunction(() => performance.getEntriesByType('resource').some((entry) => entry.name.endsWith('/v1/config')));
-  const first = await sizes();
-  for (const [path, file] of Object.entries(sdkFiles)) {
-    assert.equal(encodings.get(path), 'br', path);
-    const [, encoded, decoded] = first[path];
-    assert.deepEqual([encoded, decoded], [statSync(join(ROOT, 'pkg', `${file}.br`)).size, statSync(join(ROOT, 'pkg', file)).size],
-      `${path}: the brotli form scripts/build-sdk wrote, read back as the file`);
-  }
+  const first = await fetchedSizes(page);
+  assertServedAs(encodings, first, 'br', 'br');
   assert.equal(encodings.get('/v1/config'), 'gzip');
   const [, configEncoded, configDecoded] = first['/v1/config'];
   assert.ok(configEncoded * 2 < configDecoded, `the config: ${configEncoded} bytes for ${configDecoded}`);
@@ -140,8 +158,8 @@ test('the collector serves the SDK with brotli and the config with gzip; the nex
   await page.goto(`${shared.collector.url}/`);
   await sdkReady(page);
   await page.waitForFunction(() => performance.getEntriesByType('resource').some((entry) => entry.name.endsWith('/v1/config')));
-  const second = await sizes();
-  for (const path of [...Object.keys(sdkFiles), '/v1/config']) {
+  const second = await fetchedSizes(page);
+  for (const path of [...Object.keys(SDK_FILES), '/v1/config']) {
     // Headers only: a 304 (the bodies came in thousands of bytes).
     const [transferred] = second[path];
     assert.ok(transferred > 0 && transferred < 1000, `${path}: revalidated, ${transferred} bytes moved for ${first[path][0]}`);
@@ -150,28 +168,19 @@ test('the collector serves the SDK with brotli and the config with gzip; the nex
   await context.close();
 });
 
-test('a browser on plain HTTP gets the SDK in the gzip form scripts/build-sdk wrote (zopfli), and the SDK starts from it', async () => {
+test('a browser on plain HTTP gets the SDK in the gzip form scripts/build-sdk wrote, and the SDK starts from it', async () => {
   // Browsers offer brotli only over HTTPS and on localhost: this one reaches the collector by a
   // name of its own, over plain HTTP, as a page of an intranet app would.
   const host = 'uptake-collector.test';
   const browser = await launchBrowser({ args: [`--host-resolver-rules=MAP ${host} 127.0.0.1`] });
   try {
     const page = await newPage(await browser.newContext());
-    const encodings = new Map();
-    page.on('response', (response) => encodings.set(new URL(response.url()).pathname, response.headers()['content-encoding']));
+    const encodings = recordEncodings(page);
     const origin = shared.collector.url.replace('127.0.0.1', host);
     await page.goto(`${origin}/`);
     await sdkReady(page);
     assert.equal(await page.evaluate(() => window.isSecureContext), false);
-    const sizes = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('resource')
-      .filter((entry) => /\/uptake\/uptake(\.js|_wasm_bg\.wasm)$/.test(entry.name))
-      .map((entry) => [new URL(entry.name).pathname, [entry.encodedBodySize, entry.decodedBodySize]])));
-    for (const file of ['uptake.js', 'uptake_wasm_bg.wasm']) {
-      const path = `/uptake/${file}`;
-      assert.equal(encodings.get(path), 'gzip', path);
-      assert.deepEqual(sizes[path], [statSync(join(ROOT, 'pkg', `${file}.gz`)).size, statSync(join(ROOT, 'pkg', file)).size],
-        `${path}: the gzip form scripts/build-sdk wrote, read back as the file`);
-    }
+    assertServedAs(encodings, await fetchedSizes(page), 'gzip', 'gz');
     await page.evaluate(() => {
       window.uptake.identify('u-plain-http');
       window.uptake.track('invoice.approved', { invoice_id: 'INV-4' });
