@@ -3,17 +3,12 @@
 
 mod common;
 
-use std::io::{Read, Write};
 use std::process::{Command, Output};
-
-use flate2::Compression;
-use flate2::read::GzDecoder;
-use flate2::write::GzEncoder;
 
 use serde_json::{Value, json};
 use uptake_core::config::Config;
 
-use common::{BINARY, Collector, batch, demo_config, track};
+use common::{BINARY, Collector, batch, demo_config, gunzip, gzip, track};
 
 #[test]
 fn a_malformed_body_gets_400_with_a_reason_and_the_next_good_batch_is_stored() {
@@ -96,20 +91,12 @@ fn compiled_demo_config() -> String {
     Config::from_json_text(&std::fs::read_to_string(demo_config()).unwrap()).unwrap().to_compact_json()
 }
 
-fn gunzip(bytes: &[u8]) -> Vec<u8> {
-    let mut plain = Vec::new();
-    GzDecoder::new(bytes).read_to_end(&mut plain).unwrap();
-    plain
-}
-
 #[test]
 fn the_sdk_is_served_in_the_compressed_form_the_browser_accepts() {
     let collector = Collector::start();
     let sdk = collector.dir.path().join("sdk");
     let wasm = std::fs::read(sdk.join("uptake_wasm_bg.wasm")).unwrap();
-    let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
-    encoder.write_all(&wasm).unwrap();
-    std::fs::write(sdk.join("uptake_wasm_bg.wasm.gz"), encoder.finish().unwrap()).unwrap();
+    std::fs::write(sdk.join("uptake_wasm_bg.wasm.gz"), gzip(&wasm)).unwrap();
     // The collector serves the file as written; it never decodes it.
     std::fs::write(sdk.join("uptake_wasm_bg.wasm.br"), b"brotli form").unwrap();
     let path = "/uptake/uptake_wasm_bg.wasm";

@@ -11,16 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Collector, batch, track};
-use flate2::Compression;
-use flate2::write::GzEncoder;
+use common::{Collector, batch, gzip, track};
 use serde_json::{Value, json};
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
-    encoder.write_all(bytes).unwrap();
-    encoder.finish().unwrap()
-}
 
 fn with_notes(message_id: &str, bytes: usize) -> Value {
     let mut event = track(message_id);

@@ -29,8 +29,12 @@ function fetchedSizes(page) {
     .map((entry) => [new URL(entry.name).pathname, [entry.transferSize, entry.encodedBodySize, entry.decodedBodySize]])));
 }
 
-/** Asserts that each SDK file came with `Content-Encoding: encoding`, as the bytes of the `.extension` file build-sdk wrote, decoded to the file's. */
-function assertServedAs(encodings, sizes, encoding, extension) {
+/** The file extension of each `Content-Encoding` form scripts/build-sdk writes. */
+const EXTENSIONS = { br: 'br', gzip: 'gz' };
+
+/** Asserts that each SDK file came with `Content-Encoding: encoding`, as the bytes of the form build-sdk wrote, decoded to the file's. */
+function assertServedAs(encodings, sizes, encoding) {
+  const extension = EXTENSIONS[encoding];
   for (const [path, file] of Object.entries(SDK_FILES)) {
     assert.equal(encodings.get(path), encoding, path);
     const [, encoded, decoded] = sizes[path];
@@ -150,7 +154,7 @@ test('the collector serves the SDK with brotli and the config with gzip; the nex
   await sdkReady(page);
   await page.waitForFunction(() => performance.getEntriesByType('resource').some((entry) => entry.name.endsWith('/v1/config')));
   const first = await fetchedSizes(page);
-  assertServedAs(encodings, first, 'br', 'br');
+  assertServedAs(encodings, first, 'br');
   assert.equal(encodings.get('/v1/config'), 'gzip');
   const [, configEncoded, configDecoded] = first['/v1/config'];
   assert.ok(configEncoded * 2 < configDecoded, `the config: ${configEncoded} bytes for ${configDecoded}`);
@@ -180,7 +184,7 @@ test('a browser on plain HTTP gets the SDK in the gzip form scripts/build-sdk wr
     await page.goto(`${origin}/`);
     await sdkReady(page);
     assert.equal(await page.evaluate(() => window.isSecureContext), false);
-    assertServedAs(encodings, await fetchedSizes(page), 'gzip', 'gz');
+    assertServedAs(encodings, await fetchedSizes(page), 'gzip');
     await page.evaluate(() => {
       window.uptake.identify('u-plain-http');
       window.uptake.track('invoice.approved', { invoice_id: 'INV-4' });

@@ -4,13 +4,30 @@
 
 #![allow(dead_code)] // Each test file uses a part of it.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+use flate2::Compression;
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
 use serde_json::{Value, json};
 
 pub const BINARY: &str = env!("CARGO_BIN_EXE_uptake-collector");
+
+/// `bytes` gzipped, as a browser's `CompressionStream` or a build's `.gz` file holds them.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// What a gzipped body holds.
+pub fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    let mut plain = Vec::new();
+    GzDecoder::new(bytes).read_to_end(&mut plain).unwrap();
+    plain
+}
 
 pub fn demo_config() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../www/uptake.config.json")
