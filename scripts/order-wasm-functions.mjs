@@ -16,7 +16,8 @@
 // Only the order changes: calls, the table and the exports name functions, not positions, in
 // binaryen's form. The module is validated, and its imports and exports checked unchanged.
 // Binaryen writes the reordered module's locals less tightly than `-Oz` left them, so
-// `scripts/build-sdk` runs `-Oz` once more afterwards, which keeps the order.
+// `scripts/build-sdk` runs `-Oz` again afterwards (after the relooper's passes), which keeps the
+// order.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import binaryen from 'binaryen';
