@@ -4,7 +4,8 @@
 
 use crate::config::Checklist;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Ordered only to break a tie between two records of it changed at the same instant.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ChecklistRun {
     pub checklist_id: String,
     pub rule_id: Option<String>,

@@ -525,6 +525,7 @@ impl Engine {
             ExperienceKind::Checklist => {
                 let run = ChecklistRun::new(&reference.id, reference.rule_id.clone(), reference.preview);
                 self.state.checklist = Some(run);
+                self.state.checklist_changed = Some(now);
                 self.state_changed = true;
             }
             ExperienceKind::Prompt | ExperienceKind::Survey => {}

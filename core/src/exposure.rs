@@ -3,10 +3,11 @@
 //! From it and the rule's `frequency`, whether the rule is over for this user or resting.
 
 use crate::config::{Frequency, StopWhen};
+use crate::merge::{Combine, earlier, later};
 use crate::time::{Duration, Timestamp};
 
 /// Which group of a rule with a holdout the user is in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Variant {
     Treatment,
     Holdout,
@@ -94,6 +95,26 @@ impl RuleExposure {
             }
             Outcome::Clicked { .. } => self.clicked_at = Some(at),
         }
+    }
+
+    /// Adds another record of the same rule's exposure: shows as `Combine` says; the first
+    /// exposure and the goal at the earlier, the last show, dismissal, click and snooze at the
+    /// later. The variant is the same in both (it is a stable hash of the user); were it not,
+    /// the holdout wins, so the user is not shown what one record held out.
+    pub fn merge(&mut self, other: &RuleExposure, how: Combine) {
+        self.shows = how.count_u32(self.shows, other.shows);
+        self.first_exposed_at = earlier(self.first_exposed_at, other.first_exposed_at);
+        self.last_shown = later(self.last_shown, other.last_shown);
+        self.dismissed_at = later(self.dismissed_at, other.dismissed_at);
+        self.clicked_at = later(self.clicked_at, other.clicked_at);
+        self.snoozed_until = later(self.snoozed_until, other.snoozed_until);
+        self.goal_reached_at = earlier(self.goal_reached_at, other.goal_reached_at);
+        self.variant = later(self.variant, other.variant);
+    }
+
+    /// This record without `part`'s shows, added to it before.
+    pub fn without(&self, part: &RuleExposure) -> RuleExposure {
+        RuleExposure { shows: self.shows.saturating_sub(part.shows), ..self.clone() }
     }
 
     /// Whether a goal reached at `at` counts: after the first exposure, within `window`, once.

@@ -19,6 +19,7 @@ pub mod json_reader;
 pub mod json_writer;
 pub mod layout;
 pub mod markup;
+pub mod merge;
 pub mod model;
 pub mod order;
 pub mod outbox;

@@ -7,11 +7,15 @@
 use crate::checklist::ChecklistRun;
 use crate::exposure::RuleExposure;
 use crate::table::Table;
-use crate::time::DayNumber;
+use crate::time::{DayNumber, Timestamp};
 use crate::tour::TourRun;
 use crate::usage::{EventHistory, FeatureUsage, SequenceProgress};
 
+mod merge;
+mod parts;
 mod stored;
+
+pub use parts::{FoldedBase, OtherParts, TabPart};
 
 /// The version written by this code.
 pub const STATE_VERSION: u32 = 3;
@@ -28,8 +32,13 @@ pub struct UserState {
     pub shows_on_day: Option<(DayNumber, u32)>,
     /// The tour in progress, resumed after a navigation or a reload.
     pub tour: Option<TourRun>,
+    /// When the tour was last started, moved on or ended: of two records of it, the later
+    /// change holds.
+    pub tour_changed: Option<Timestamp>,
     /// The checklist shown, until it is dismissed or done.
     pub checklist: Option<ChecklistRun>,
+    /// When the checklist was last shown, opened, closed, dismissed or ticked.
+    pub checklist_changed: Option<Timestamp>,
 }
 
 impl UserState {

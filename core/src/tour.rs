@@ -5,7 +5,8 @@
 use crate::config::{Advance, MissingThen, Tour, TourStep};
 use crate::time::Timestamp;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Ordered only to break a tie between two records of it changed at the same instant.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct TourRun {
     pub tour_id: String,
     pub step: usize,

@@ -655,7 +655,7 @@ impl Client {
     fn tour_choice(&self, choice: Choice) {
         self.with_engine(|engine| match choice {
             Choice::Next => engine.tour_next(now()),
-            Choice::Back => engine.tour_back(),
+            Choice::Back => engine.tour_back(now()),
             Choice::Close | Choice::Escape | Choice::Button(_) => engine.tour_close(now()),
         });
         self.render_tour();
@@ -716,11 +716,11 @@ impl Client {
             ChecklistAction::Toggle => {
                 let open =
                     self.with_engine(|engine| engine.checklist_view().is_some_and(|view| view.open)).unwrap_or(false);
-                self.with_engine(|engine| engine.checklist_set_open(!open));
+                self.with_engine(|engine| engine.checklist_set_open(!open, now()));
             }
             ChecklistAction::Item(item) => {
                 let started = self.with_engine(|engine| {
-                    engine.checklist_set_open(false);
+                    engine.checklist_set_open(false, now());
                     engine.checklist_item_tour(item, now())
                 });
                 if started == Some(true) {

@@ -53,11 +53,18 @@ impl Engine {
     }
 
     /// Opens or closes the checklist's panel (kept across pages).
-    pub fn checklist_set_open(&mut self, open: bool) {
+    pub fn checklist_set_open(&mut self, open: bool, now: Timestamp) {
         if let Some(run) = self.state.checklist.as_mut() {
             run.open = open;
-            self.state_changed = true;
+            self.touch_checklist(now);
         }
+    }
+
+    /// Marks the checklist as changed at `now`: of two tabs' records of it, the later change
+    /// holds.
+    fn touch_checklist(&mut self, now: Timestamp) {
+        self.state.checklist_changed = Some(now);
+        self.state_changed = true;
     }
 
     /// The user dismissed the checklist.
@@ -65,7 +72,7 @@ impl Engine {
         let Some(run) = self.state.checklist.as_mut() else { return };
         run.dismissed = true;
         let reference = Engine::checklist_reference(run);
-        self.state_changed = true;
+        self.touch_checklist(now);
         self.experience_closed(&reference, Outcome::Dismissed, now);
     }
 
@@ -102,7 +109,7 @@ impl Engine {
                 items.push(item.id.clone());
             }
         }
-        self.state_changed = true;
+        self.touch_checklist(now);
         for item_id in items {
             let mut properties = Map::new();
             properties.insert("checklist_id".to_owned(), Value::from(checklist_id.as_str()));

@@ -135,7 +135,7 @@ fn closing_a_tour_abandons_it_and_dismisses_its_rule() {
     let mut engine = engine();
     engine.track("help.requested", Map::new(), at(1)).unwrap();
     engine.tour_next(at(2));
-    engine.tour_back();
+    engine.tour_back(at(3));
     assert_eq!(engine.tour_view().unwrap().step, 0);
     engine.tour_close(at(3));
     assert!(engine.tour_view().is_none());
@@ -150,7 +150,7 @@ fn checklist_items_are_completed_by_real_use_once_each() {
     let decision = engine.track("app.opened", Map::new(), at(1)).unwrap().unwrap();
     assert_eq!(decision.reference.kind, ExperienceKind::Checklist);
     assert_eq!(engine.checklist_view().unwrap().done, [false, false]);
-    engine.checklist_set_open(true);
+    engine.checklist_set_open(true, at(3));
     assert!(engine.checklist_view().unwrap().open);
     engine.track("invoice.approved", Map::new(), at(2)).unwrap();
     engine.track("invoice.approved", Map::new(), at(3)).unwrap();

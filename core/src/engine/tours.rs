@@ -50,6 +50,12 @@ impl Engine {
         properties
     }
 
+    /// Marks the tour as changed at `now`: of two tabs' records of it, the later change holds.
+    fn touch_tour(&mut self, now: Timestamp) {
+        self.state.tour_changed = Some(now);
+        self.state_changed = true;
+    }
+
     /// Starts a tour for the host app, a prompt's button or a checklist item. False when the
     /// config has no such tour.
     pub fn start_tour(&mut self, tour_id: &str, now: Timestamp) -> bool {
@@ -64,7 +70,7 @@ impl Engine {
             self.end_tour(Some("replaced"), now);
         }
         self.state.tour = Some(TourRun::new(tour_id, rule_id, preview, now));
-        self.state_changed = true;
+        self.touch_tour(now);
         true
     }
 
@@ -106,7 +112,7 @@ impl Engine {
         let selector = run.current(&tour).and_then(|step| step.target.clone()).unwrap_or_default();
         let missing_since = run.missing_since;
         let verdict = run.on_target(&tour, found, now);
-        self.state_changed = true;
+        self.touch_tour(now);
         let policy = match verdict {
             TargetVerdict::Show | TargetVerdict::Wait { .. } => return Some(verdict),
             TargetVerdict::ShowCentered => "centered",
@@ -133,7 +139,7 @@ impl Engine {
         if std::mem::replace(&mut run.viewed, true) {
             return;
         }
-        self.state_changed = true;
+        self.touch_tour(now);
         let properties = self.tour_properties();
         self.track_event(sdk_events::TOUR_STEP_VIEWED, properties, now);
     }
@@ -146,17 +152,17 @@ impl Engine {
             self.end_tour(None, now);
         } else if let Some(run) = self.state.tour.as_mut() {
             run.go_to(next);
-            self.state_changed = true;
+            self.touch_tour(now);
         }
     }
 
-    pub fn tour_back(&mut self) {
+    pub fn tour_back(&mut self, now: Timestamp) {
         if let Some(run) = self.state.tour.as_mut()
             && run.step > 0
         {
             let previous = run.step - 1;
             run.go_to(previous);
-            self.state_changed = true;
+            self.touch_tour(now);
         }
     }
 
@@ -169,7 +175,7 @@ impl Engine {
     fn end_tour(&mut self, abandoned_because: Option<&str>, now: Timestamp) {
         let mut properties = self.tour_properties();
         let Some(run) = self.state.tour.take() else { return };
-        self.state_changed = true;
+        self.touch_tour(now);
         let name = match abandoned_because {
             Some(reason) => {
                 properties.insert("reason".to_owned(), Value::from(reason));

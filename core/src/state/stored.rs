@@ -8,9 +8,15 @@
 //! `{"v", "f": {feature: {"n", "first", "last", "day", "bits", "older", "seen"}},
 //! "e": {matcher: {"n", "at"}}, "s": {sequence: {"n", "w", "c"}},
 //! "r": {rule: {"shows", "first", "last", "dismissed", "clicked", "snoozed", "goal", "variant"}},
-//! "d": [day, shows], "t": {tour}, "c": {checklist}}`. Times are ms since the epoch; `bits` is
-//! the 400-day bitmap as hex, little end first, trailing zero bytes dropped; runs are
+//! "d": [day, shows], "t": {tour}, "ta", "c": {checklist}, "ca"}`. Times are ms since the epoch;
+//! `bits` is the 400-day bitmap as hex, little end first, trailing zero bytes dropped; runs are
 //! `[start, last]`; format 1 called "clicked" "acted" and had no "first" for rules.
+//!
+//! "v" is the oldest format a reader must know to read the state right, not the newest writer:
+//! a field added since (as "ta" and "ca", when the tour and the checklist last changed, which
+//! the tabs' merge needs) is optional, and a reader that does not know it ignores it. So a
+//! release and the one before it share one stored state, and "v" goes up only for a change an
+//! older reader would misread.
 
 use std::collections::VecDeque;
 
@@ -90,9 +96,11 @@ impl UserState {
         if let Some(tour) = fields.object("t")? {
             state.tour = Some(read_tour(&tour)?);
         }
+        state.tour_changed = instant(fields.i64("ta")?);
         if let Some(checklist) = fields.object("c")? {
             state.checklist = Some(read_checklist(&checklist)?);
         }
+        state.checklist_changed = instant(fields.i64("ca")?);
         Ok(state)
     }
 
@@ -143,7 +151,9 @@ impl UserState {
             .field_if(!rules.is_empty(), "r", rules)
             .some("d", self.shows_on_day.map(|(day, shows)| Value::Array(vec![day.0.into(), shows.into()])))
             .some("t", self.tour.as_ref().map(tour_json))
+            .some("ta", millis(self.tour_changed))
             .some("c", self.checklist.as_ref().map(checklist_json))
+            .some("ca", millis(self.checklist_changed))
             .build()
     }
 
@@ -168,8 +178,9 @@ fn read_feature(fields: &Fields<'_>) -> Result<FeatureUsage, RestoreError> {
         .ok_or(RestoreError::Inconsistent("a feature's days are not a bitmap"))?;
     let days = ActiveDays::from_parts(day.map(DayNumber), bits, fields.u32("older")?.unwrap_or(0))
         .ok_or(RestoreError::Inconsistent("a feature's days do not fit together"))?;
+    // A tab's part may hold the dates of uses another part counts: dates without a count.
     let dates_fit = match (first, last) {
-        (Some(first), Some(last)) => count > 0 && first <= last && day.is_some(),
+        (Some(first), Some(last)) => first <= last && day.is_some(),
         (None, None) => count == 0 && day.is_none(),
         _ => false,
     };
@@ -209,9 +220,8 @@ fn read_history(fields: &Fields<'_>) -> Result<EventHistory, RestoreError> {
         }
         latest.push_back(Timestamp::from_millis(at));
     }
-    if latest.len() as u64 > total {
-        return Err(RestoreError::Inconsistent("an event's history is out of order"));
-    }
+    // No check of the times against the total: a tab's part may keep an occurrence another
+    // part counts.
     Ok(EventHistory { total, latest })
 }
 
@@ -223,7 +233,7 @@ fn read_sequence(fields: &Fields<'_>) -> Result<SequenceProgress, RestoreError> 
     }
     let completions = read_runs(fields.array("c")?.unwrap_or_default(), "c must be a list of [start, last]")?;
     let total = fields.required("n", fields.u64("n")?)?;
-    if completions.len() as u64 > total || waiting.len() >= crate::config::SEQUENCE_MAX_STEPS {
+    if waiting.len() >= crate::config::SEQUENCE_MAX_STEPS {
         return Err(RestoreError::Inconsistent("a sequence's progress is impossible"));
     }
     Ok(SequenceProgress { waiting, completions, total })

@@ -140,6 +140,30 @@ impl ActiveDays {
         }
     }
 
+    /// Adds the days of another record of the same user's use (another tab's, another
+    /// device's): the bitmap then ends at the newer of the two newest days, and the days older
+    /// than it count as the larger of the two counts. Days of the older record that fall out of
+    /// the bitmap are not counted again: most often the two records share them. A semilattice,
+    /// so records merge in any order, and more than once.
+    pub fn merge(&mut self, other: &ActiveDays) {
+        let newest = match (self.newest, other.newest) {
+            (_, None) => return,
+            (None, Some(_)) => {
+                *self = other.clone();
+                return;
+            }
+            (Some(ours), Some(theirs)) => ours.max(theirs),
+        };
+        let DayMask(mut bits) = self.as_of(newest);
+        let DayMask(theirs) = other.as_of(newest);
+        for (word, theirs) in bits.iter_mut().zip(theirs) {
+            *word |= theirs;
+        }
+        self.bits = bits;
+        self.newest = Some(newest);
+        self.older_days = self.older_days.max(other.older_days);
+    }
+
     /// Days of use from `first` to `last`, both included, within the last 400 days.
     pub fn count_between(&self, first: DayNumber, last: DayNumber) -> u32 {
         let Some(newest) = self.newest else { return 0 };
@@ -255,6 +279,29 @@ mod tests {
         union.union(&other.as_of(DayNumber(103)));
         assert_eq!(union.count(0, 1), 1);
         assert_eq!(union.count(0, 400), 4);
+    }
+
+    #[test]
+    fn records_merge_into_the_union_of_their_days() {
+        let mut laptop = ActiveDays::default();
+        let mut phone = ActiveDays::default();
+        for day in [10, 12] {
+            laptop.record(DayNumber(day));
+        }
+        for day in [11, 12, 20] {
+            phone.record(DayNumber(day));
+        }
+        let mut merged = laptop.clone();
+        merged.merge(&phone);
+        assert_eq!(merged.newest(), Some(DayNumber(20)));
+        assert_eq!(merged.total(), 4);
+        assert!([10, 11, 12, 20].iter().all(|day| merged.contains(DayNumber(*day))));
+        let mut again = merged.clone();
+        again.merge(&laptop);
+        assert_eq!(again, merged, "merging what is already there changes nothing");
+        let mut other_way = phone.clone();
+        other_way.merge(&laptop);
+        assert_eq!(other_way, merged);
     }
 
     proptest! {

@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 
+use crate::merge::{Combine, merge_sorted, without_sorted};
 use crate::time::{Duration, Timestamp};
 
 /// How much history of one event the rules need.
@@ -47,6 +48,21 @@ impl EventHistory {
         }
         while self.latest.len() > retention.keep_latest as usize {
             self.latest.pop_front();
+        }
+    }
+
+    /// Adds another record of the same event; see `Combine`. Pruned when next bound to a
+    /// program.
+    pub fn merge(&mut self, other: &EventHistory, how: Combine) {
+        self.total = how.count(self.total, other.total);
+        merge_sorted(&mut self.latest, &other.latest, how);
+    }
+
+    /// This record without `part`'s occurrences, added to it before.
+    pub fn without(&self, part: &EventHistory) -> EventHistory {
+        EventHistory {
+            total: self.total.saturating_sub(part.total),
+            latest: without_sorted(&self.latest, &part.latest),
         }
     }
 

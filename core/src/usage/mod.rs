@@ -11,6 +11,7 @@ pub use active_days::{ActiveDays, DayMask, TRACKED_DAYS};
 pub use event_history::{EventHistory, EventRetention};
 pub use sequence::{Run, SequenceProgress, SequenceRetention};
 
+use crate::merge::{Combine, earlier, later};
 use crate::time::{DayOffset, Timestamp};
 
 /// The most features one user's state keeps. Catalog features are few; the cap stops a page
@@ -55,6 +56,21 @@ impl FeatureUsage {
     /// Nothing recorded: not worth storing.
     pub fn is_empty(&self) -> bool {
         self.count == 0 && self.entry_seen_at.is_none()
+    }
+
+    /// Adds another record of the same feature's use; see `Combine`.
+    pub fn merge(&mut self, other: &FeatureUsage, how: Combine) {
+        self.count = how.count(self.count, other.count);
+        self.first_used = earlier(self.first_used, other.first_used);
+        self.last_used = later(self.last_used, other.last_used);
+        self.days.merge(&other.days);
+        self.entry_seen_at = earlier(self.entry_seen_at, other.entry_seen_at);
+    }
+
+    /// This record without `part`'s uses, added to it before: what the rest of the replicas
+    /// recorded. Dates and days are kept whole (merging them again changes nothing).
+    pub fn without(&self, part: &FeatureUsage) -> FeatureUsage {
+        FeatureUsage { count: self.count.saturating_sub(part.count), ..self.clone() }
     }
 }
 

@@ -5,13 +5,15 @@
 
 use std::collections::VecDeque;
 
+use crate::merge::{Combine, merge_sorted, without_sorted};
 use crate::time::{Duration, Timestamp};
 
 /// The most partial runs kept waiting at one step.
 const PARTIALS_MAX: usize = 64;
 
-/// One run of the sequence: when its first step happened and when its latest did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// One run of the sequence: when its first step happened and when its latest did. Ordered by
+/// start, as the lists of runs are kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Run {
     pub start: Timestamp,
     pub last: Timestamp,
@@ -73,6 +75,48 @@ impl SequenceProgress {
                 }
                 next.push_back(run);
             }
+        }
+    }
+
+    /// Adds another record of the same sequence: its total and completions as `Combine` says;
+    /// runs in progress by their start, each at the furthest step either record reached (and no
+    /// longer waiting once either completed it).
+    pub fn merge(&mut self, other: &SequenceProgress, how: Combine) {
+        self.total = how.count(self.total, other.total);
+        merge_sorted(&mut self.completions, &other.completions, how);
+        // (start, step, last) of every run waiting in either; the last of each start, once
+        // sorted, is where it got furthest.
+        let mut runs = Vec::new();
+        for progress in [&*self, other] {
+            for (step, waiting) in progress.waiting.iter().enumerate() {
+                for run in waiting {
+                    runs.push((run.start, step, run.last));
+                }
+            }
+        }
+        runs.sort_unstable();
+        let steps = self.waiting.len().max(other.waiting.len());
+        let mut waiting = vec![VecDeque::new(); steps];
+        for (index, &(start, step, last)) in runs.iter().enumerate() {
+            let overtaken = runs.get(index + 1).is_some_and(|next| next.0 == start);
+            let completed = self.completions.iter().any(|run| run.start == start);
+            if !overtaken
+                && !completed
+                && let Some(at_step) = waiting.get_mut(step)
+            {
+                at_step.push_back(Run { start, last });
+            }
+        }
+        self.waiting = waiting;
+    }
+
+    /// This record without `part`'s completions, added to it before. Runs in progress are
+    /// kept whole (merging them again changes nothing).
+    pub fn without(&self, part: &SequenceProgress) -> SequenceProgress {
+        SequenceProgress {
+            waiting: self.waiting.clone(),
+            completions: without_sorted(&self.completions, &part.completions),
+            total: self.total.saturating_sub(part.total),
         }
     }
 
