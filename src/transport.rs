@@ -4,15 +4,18 @@
 //! not even a `keepalive` one that outlives its page. Every answer is read whole (status,
 //! `Retry-After`, the events it names) and handed to the core, which decides what it means.
 //! Batches above 16 KB are gzip-compressed with `CompressionStream` where the browser has it,
-//! signalled by `?gzip=1` (a `Content-Encoding` header would need a preflight).
+//! signalled by `?gzip=1` (a `Content-Encoding` header would need a preflight). Every request
+//! has a deadline (`request_deadline`), after which it is aborted and retried: a connection that
+//! never answers does not hold the queue.
 
-use uptake_core::outbox::Delivery;
+use uptake_core::outbox::{Delivery, request_deadline};
 use uptake_core::time::Timestamp;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{RequestCredentials, RequestInit, RequestMode, Response};
 
 use crate::json;
+use crate::tasks;
 
 /// The browser's budget for request bodies still in flight when a page goes away (64 KiB,
 /// less a margin for headers).
@@ -37,6 +40,16 @@ async fn gzip(text: &str) -> Option<js_sys::Uint8Array> {
     let response = Response::new_with_opt_readable_stream(Some(&compressed.dyn_into().ok()?)).ok()?;
     let buffer = JsFuture::from(response.array_buffer().ok()?).await.ok()?;
     Some(js_sys::Uint8Array::new(&buffer))
+}
+
+/// A POST of a batch: CORS, no credentials, and `keepalive` when it must outlive the page.
+fn batch_request(keepalive: bool) -> RequestInit {
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_mode(RequestMode::Cors);
+    init.set_credentials(RequestCredentials::Omit);
+    set_keepalive(&init, keepalive);
+    init
 }
 
 /// `keepalive` of a request, which `web-sys` does not expose.
@@ -65,13 +78,11 @@ impl Transport {
     }
 
     /// POSTs a batch body and says how it went. `keepalive` lets the request outlive the page
-    /// (within the browser's budget). A request that fails before an answer is retried later.
+    /// (within the browser's budget). A request that fails before an answer, or passes its
+    /// deadline, is retried later.
     pub(crate) async fn send(&self, body: &str, keepalive: bool, now: impl Fn() -> Timestamp) -> Delivery {
         let Some(window) = web_sys::window() else { return Delivery::Retry { after: None } };
-        let init = RequestInit::new();
-        init.set_method("POST");
-        init.set_mode(RequestMode::Cors);
-        init.set_credentials(RequestCredentials::Omit);
+        let init = batch_request(false);
         // Compressing is asynchronous: a page going away sends as is (its batches are small).
         let compressed = if !keepalive && body.len() > COMPRESS_ABOVE_BYTES { gzip(body).await } else { None };
         let url = match &compressed {
@@ -87,6 +98,12 @@ impl Transport {
             }
         };
         set_keepalive(&init, keepalive && body.len() <= KEEPALIVE_MAX_BYTES);
+        // The deadline covers the answer's body too: aborting fails its reading.
+        let deadline = request_deadline(body.len()).as_millis();
+        let abort = web_sys::AbortController::new().ok().map(|controller| {
+            init.set_signal(Some(&controller.signal()));
+            tasks::after(u32::try_from(deadline).unwrap_or(u32::MAX), move || controller.abort())
+        });
         let answer = JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await;
         let Ok(response) = answer.and_then(|response| response.dyn_into::<Response>()) else {
             return Delivery::Retry { after: None };
@@ -96,6 +113,7 @@ impl Transport {
             Ok(promise) => JsFuture::from(promise).await.ok().and_then(|text| text.as_string()).unwrap_or_default(),
             Err(_) => String::new(),
         };
+        drop(abort);
         Delivery::from_answer(response.status(), retry_after.as_deref(), json::parse(&text).as_ref(), now())
     }
 }

@@ -17,7 +17,7 @@ mod tests;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-pub use delivery::{Delivery, parse_retry_after};
+pub use delivery::{Delivery, parse_retry_after, request_deadline};
 pub use journal::{OutboxChanges, Role, StoredEvent};
 
 use crate::hash::IdMap;

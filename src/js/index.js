@@ -165,6 +165,9 @@ function facade(instance, queued) {
   });
 }
 
+/** How long the config's request may take before it is given up (the last config seen is used). */
+const CONFIG_DEADLINE_MS = 15000;
+
 /**
  * The config's request to the collector, sent at once so that it travels while the WebAssembly
  * downloads and compiles; the SDK only reads its answer (a Response, or the error it failed
@@ -175,7 +178,9 @@ function requestConfig(options) {
   if (!options || options.config != null || typeof options.collector !== 'string' || !options.collector) return undefined;
   try {
     const url = options.collector.replace(/\/+$/, '') + '/v1/config';
-    return fetch(url, { mode: 'cors', credentials: 'omit' }).catch((error) => error);
+    const deadline = new AbortController();
+    setTimeout(() => deadline.abort(), CONFIG_DEADLINE_MS);
+    return fetch(url, { mode: 'cors', credentials: 'omit', signal: deadline.signal }).catch((error) => error);
   } catch (error) {
     return undefined;
   }

@@ -4,57 +4,17 @@
 // one tab reloads with a batch in flight. At the end the database holds each of the 10,000
 // events exactly once, and nothing is left waiting on the device.
 //
-// The tabs talk to the collector through a small HTTP proxy on 127.0.0.1, which passes
-// everything through, drops the connection while the collector is down (as a stopped server
-// does), and can answer 503 itself or hold the collector's answers back.
+// The tabs talk to the collector through a small HTTP proxy on 127.0.0.1 (`startProxy`), which
+// passes everything through, drops the connection while the collector is down (as a stopped
+// server does), and can answer 503 itself or hold the collector's answers back.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, request as httpRequest } from 'node:http';
-import { eventually, launchBrowser, newPage, sdkReady, startCollector, waitingInIndexedDb } from './harness.mjs';
+import { eventually, launchBrowser, newPage, sdkReady, startCollector, startProxy, waitingInIndexedDb } from './harness.mjs';
 
 const EVENTS_PER_TAB = 5_000;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A proxy in front of the collector; `mode` is 'pass', 'unavailable' (503) or 'slow'. */
-async function startProxy(collectorPort) {
-  const proxy = { mode: 'pass', batches: { unavailable: 0, dropped: 0, held: 0 } };
-  const server = createServer((request, response) => {
-    const batch = request.url.startsWith('/v1/batch');
-    if (batch && proxy.mode === 'unavailable') {
-      proxy.batches.unavailable += 1;
-      request.resume();
-      response.writeHead(503, { 'retry-after': '1', 'access-control-allow-origin': '*', 'content-type': 'application/json' });
-      response.end('{"error": "unavailable"}');
-      return;
-    }
-    const hold = batch && proxy.mode === 'slow';
-    const upstream = httpRequest({ host: '127.0.0.1', port: collectorPort, method: request.method, path: request.url,
-      headers: request.headers }, async (answer) => {
-      if (hold) {
-        // Stored by the collector, but the answer comes too late for the page.
-        proxy.batches.held += 1;
-        await sleep(1_500);
-      }
-      response.writeHead(answer.statusCode, answer.headers);
-      answer.pipe(response);
-    });
-    upstream.on('error', () => {
-      // The collector is down: the connection drops, as it does with no server at all.
-      if (batch) proxy.batches.dropped += 1;
-      request.socket.destroy();
-    });
-    request.pipe(upstream);
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  proxy.url = `http://127.0.0.1:${server.address().port}`;
-  proxy.close = () => new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(resolve);
-  });
-  return proxy;
-}
 
 function track(page, tab, from, to) {
   return page.evaluate(({ tab, from, to }) => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 import { COLLECTOR, compileConfig } from '../../scripts/compile-config.mjs';
@@ -117,6 +117,67 @@ export async function startAppServer(page) {
     url: `http://127.0.0.1:${server.address().port}`,
     stop: () => new Promise((resolve) => server.close(resolve)),
   };
+}
+
+/**
+ * An HTTP proxy on 127.0.0.1 in front of the collector on `collectorPort`. It passes everything
+ * through, drops the connection while the collector is down (as a stopped server does), and
+ * for batches, by `mode`: 'pass'; 'unavailable' (it answers 503 itself); 'slow' (the collector
+ * stores the batch, its answer comes 1.5 s late); 'hang' (the connection is accepted and never
+ * answered); 'swallow' (the collector stores the batch, its answer never comes). `batches`
+ * counts the batches each fault met.
+ */
+export async function startProxy(collectorPort) {
+  const proxy = { mode: 'pass', batches: { unavailable: 0, dropped: 0, held: 0, hung: 0, swallowed: 0 } };
+  const hanging = new Set();
+  const server = createServer((request, response) => {
+    const batch = request.url.startsWith('/v1/batch');
+    if (batch && proxy.mode === 'unavailable') {
+      proxy.batches.unavailable += 1;
+      request.resume();
+      response.writeHead(503, { 'retry-after': '1', 'access-control-allow-origin': '*', 'content-type': 'application/json' });
+      response.end('{"error": "unavailable"}');
+      return;
+    }
+    if (batch && proxy.mode === 'hang') {
+      proxy.batches.hung += 1;
+      request.resume();
+      hanging.add(response);
+      return;
+    }
+    const mode = batch ? proxy.mode : 'pass';
+    const upstream = httpRequest({ host: '127.0.0.1', port: collectorPort, method: request.method, path: request.url,
+      headers: request.headers }, async (answer) => {
+      if (mode === 'swallow') {
+        // Stored by the collector; the page never hears of it.
+        proxy.batches.swallowed += 1;
+        answer.resume();
+        hanging.add(response);
+        return;
+      }
+      if (mode === 'slow') {
+        // Stored by the collector, but the answer comes too late for the page.
+        proxy.batches.held += 1;
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+      }
+      response.writeHead(answer.statusCode, answer.headers);
+      answer.pipe(response);
+    });
+    upstream.on('error', () => {
+      // The collector is down: the connection drops, as it does with no server at all.
+      if (batch) proxy.batches.dropped += 1;
+      request.socket.destroy();
+    });
+    request.pipe(upstream);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  proxy.url = `http://127.0.0.1:${server.address().port}`;
+  proxy.close = () => new Promise((resolve) => {
+    for (const response of hanging) response.destroy();
+    server.closeAllConnections();
+    server.close(resolve);
+  });
+  return proxy;
 }
 
 /**

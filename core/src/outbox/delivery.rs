@@ -7,6 +7,15 @@ use serde_json::Value;
 use crate::iso8601::days_from_civil;
 use crate::time::{Duration, Timestamp};
 
+/// How long a batch's request may take, answer included, before it is given up (aborted, then
+/// retried with the backoff): 10 s, and 1 s more for every 8 KiB of body (a slow link), 30 s at
+/// most. A hung connection then never holds the queue. If the collector had stored the batch,
+/// it drops the copy that comes again.
+pub fn request_deadline(body_bytes: usize) -> Duration {
+    let extra = i64::try_from(body_bytes / 8_192).unwrap_or(i64::MAX);
+    Duration::from_millis((10 + extra).min(30) * 1_000)
+}
+
 /// How a send ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Delivery {
@@ -115,6 +124,13 @@ mod tests {
 
     fn at(iso: &str) -> Timestamp {
         parse_timestamp(iso).unwrap()
+    }
+
+    #[test]
+    fn a_request_gets_10_to_30_seconds_by_the_size_of_its_body() {
+        assert_eq!(request_deadline(0), Duration::from_millis(10_000));
+        assert_eq!(request_deadline(64 * 1024), Duration::from_millis(18_000));
+        assert_eq!(request_deadline(10 << 20), Duration::from_millis(30_000));
     }
 
     #[test]
