@@ -14,6 +14,8 @@ mod elements;
 mod json;
 mod lifecycle;
 mod listener;
+mod local_share;
+mod locks;
 mod options;
 mod outbox_store;
 mod storage;

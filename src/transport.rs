@@ -77,6 +77,19 @@ impl Transport {
         text.as_string().ok_or(JsValue::NULL)
     }
 
+    /// POSTs a batch body for a page going away, whatever the answer: its events wait in
+    /// storage too, and the collector drops a copy it already has.
+    pub(crate) fn send_and_forget(&self, body: String) {
+        let Some(window) = web_sys::window() else { return };
+        let init = batch_request(true);
+        init.set_body(&JsValue::from_str(&body));
+        let sent = window.fetch_with_str_and_init(&self.batch_url, &init);
+        // Awaited so that a failure is not an unhandled rejection on the page.
+        tasks::spawn(async move {
+            let _ = JsFuture::from(sent).await;
+        });
+    }
+
     /// POSTs a batch body and says how it went. `keepalive` lets the request outlive the page
     /// (within the browser's budget). A request that fails before an answer, or passes its
     /// deadline, is retried later.

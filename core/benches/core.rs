@@ -108,7 +108,7 @@ fn rules(c: &mut Criterion) {
         ..engine_options()
     });
     engine.load_config(config, now);
-    engine.restore_state(year_of_history(&program, now), now);
+    engine.absorb_others(year_of_history(&program, now), now);
     c.bench_function("engine.track: record, wake, evaluate, queue", |b| {
         b.iter(|| black_box(engine.track("event.042", properties.clone(), now)))
     });

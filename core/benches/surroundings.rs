@@ -44,6 +44,6 @@ impl Surroundings {
 
 /// The situation of `state` in these surroundings.
 pub fn situation<'a>(state: &'a UserState, slots: &'a Slots, facts: &'a Facts<'a>) -> Situation<'a> {
-    let limits = ShowLimits { shown_this_page_view: 0, shown_rules: &[] };
+    let limits = ShowLimits { shown_this_page_view: 0, shown_rules: &[], claimed_elsewhere: &[] };
     Situation { state, slots, facts, limits, renderable: &RENDERABLE }
 }

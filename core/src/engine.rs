@@ -12,6 +12,7 @@ use crate::event::{Event, EventType};
 use crate::exposure::{Outcome, RuleExposure, Variant};
 use crate::ids::IdGenerator;
 use crate::json_writer::FloatWriter;
+use crate::merge::Combine;
 use crate::model::{UserMetrics, applies_to};
 use crate::outbox::{
     BatchId, Delivery, DropCounts, Outbox, OutboxChanges, OutboxSettings, OutgoingBatch, Role, StoredEvent,
@@ -133,8 +134,9 @@ pub enum IdentifyOutcome {
     SameUser,
     /// The anonymous visitor is now known as this user; their state carries over.
     Identified,
-    /// Another user than the one before: `previous_state` is theirs, to save; the engine now
-    /// holds a fresh state until the caller restores the new user's.
+    /// Another user than the one before: `previous_state` is what this tab recorded of theirs
+    /// (its part), to save; the engine now holds a fresh state until the caller gives it what
+    /// the other tabs recorded of the new user (`absorb_others`).
     SwitchedUser { previous_user: String, previous_state: Box<UserState> },
 }
 
@@ -181,7 +183,15 @@ struct Loaded {
 #[derive(Debug)]
 pub struct Engine {
     loaded: Option<Loaded>,
+    /// What the rules decide from: what this tab recorded plus `others`.
     state: UserState,
+    /// What the other tabs of this user recorded, and what closed tabs left, summed, as last
+    /// absorbed: `state` without it is this tab's own part, which it saves.
+    others: UserState,
+    /// Rules whose experience another tab has on screen: not shown here meanwhile.
+    claimed_elsewhere: Vec<String>,
+    /// Whether the page is visible: a hidden page shows nothing new.
+    visible: bool,
     identity: Identity,
     context: Map<String, Value>,
     page_path: String,
@@ -233,6 +243,9 @@ impl Engine {
         Engine {
             loaded: None,
             state: UserState::default(),
+            others: UserState::default(),
+            claimed_elsewhere: Vec::new(),
+            visible: true,
             identity,
             context: Map::new(),
             page_path: String::new(),
@@ -299,17 +312,69 @@ impl Engine {
             state: &self.state,
             slots: &loaded.slots,
             facts,
-            limits: ShowLimits { shown_this_page_view: self.shown_this_page_view, shown_rules: &self.shown_rules },
+            limits: ShowLimits {
+                shown_this_page_view: self.shown_this_page_view,
+                shown_rules: &self.shown_rules,
+                claimed_elsewhere: &self.claimed_elsewhere,
+            },
             renderable: &self.available,
         }
     }
 
-    /// Replaces the user's state with one restored from storage.
-    pub fn restore_state(&mut self, state: UserState, now: Timestamp) {
-        self.state = state;
+    /// Takes in what the other tabs of this user recorded (their parts, and the part closed
+    /// tabs left, summed; at the start, all that is stored), in place of what it knew of them:
+    /// the rules then decide from that plus what this tab recorded itself.
+    pub fn absorb_others(&mut self, others: UserState, now: Timestamp) {
+        let own = self.state.without(&self.others);
+        self.state = others.clone();
+        self.state.merge(&own, Combine::Sum);
+        self.others = others;
+        self.bind_state(now);
+    }
+
+    /// Adds `part` to what this tab recorded itself: its own part of a user it switched back
+    /// to, saved when it switched away.
+    pub fn adopt(&mut self, part: &UserState, now: Timestamp) {
+        self.state.merge(part, Combine::Sum);
+        self.bind_state(now);
+    }
+
+    fn bind_state(&mut self, now: Timestamp) {
         if let Some(loaded) = &mut self.loaded {
             loaded.slots = loaded.program.bind(&mut self.state, now);
         }
+    }
+
+    /// Starts a new part for this tab (a page restored from the back-forward cache, whose old
+    /// part was saved as it left and is now another tab's): the state is what the others
+    /// recorded, that old part among them, and this tab has recorded nothing yet.
+    pub fn restart_part(&mut self, others: UserState, now: Timestamp) {
+        self.state = others.clone();
+        self.others = others;
+        self.bind_state(now);
+    }
+
+    /// Batch bodies for events of this tab not yet in storage as its page goes away; see
+    /// `Outbox::bodies_for`.
+    pub fn bodies_for(&self, events: &[StoredEvent], now: Timestamp, budget: usize) -> Vec<String> {
+        self.outbox.bodies_for(events, now, budget)
+    }
+
+    /// What this tab recorded itself: the part it saves, for the other tabs to add up.
+    pub fn own_part(&self) -> UserState {
+        self.state.without(&self.others)
+    }
+
+    /// The rules whose prompt or survey another tab of this user has on screen (by id): none
+    /// is shown here while it is there.
+    pub fn set_claimed_elsewhere(&mut self, rule_ids: Vec<String>) {
+        self.claimed_elsewhere = rule_ids;
+    }
+
+    /// Whether the page is visible. A hidden page decides nothing: what would show waits until
+    /// the user comes back to it (call `evaluate` then).
+    pub fn set_visible(&mut self, visible: bool) {
+        self.visible = visible;
     }
 
     /// Sets the context added to every event from now on (page, locale, user agent, library).
@@ -457,6 +522,9 @@ impl Engine {
     /// The experience to show among the rules woken last, if any. A rule whose user is in its
     /// holdout is recorded and passed over, so that the next one can be shown.
     fn decide(&mut self, now: Timestamp) -> Option<Decision> {
+        if !self.visible {
+            return None;
+        }
         loop {
             self.refresh_available();
             let loaded = self.loaded.as_ref()?;
@@ -611,17 +679,20 @@ impl Engine {
         let outcome = match self.identity.user_id.as_deref() {
             Some(current) if current == user_id => IdentifyOutcome::SameUser,
             None => {
-                // The state now belongs to the user: save it under their name.
+                // Everything known of the visitor is the user's now: this tab's part, which it
+                // saves under their name. (Another tab of the visitor that identifies later
+                // brings its own part again.)
+                self.others = UserState::default();
                 self.state_changed = true;
                 IdentifyOutcome::Identified
             }
             Some(previous) => {
                 let previous_user = previous.to_owned();
-                let previous_state = Box::new(std::mem::take(&mut self.state));
+                let previous_state = Box::new(self.own_part());
+                self.state = UserState::default();
+                self.others = UserState::default();
                 self.identity.traits.clear();
-                if let Some(loaded) = &mut self.loaded {
-                    loaded.slots = loaded.program.bind(&mut self.state, now);
-                }
+                self.bind_state(now);
                 IdentifyOutcome::SwitchedUser { previous_user, previous_state }
             }
         };
@@ -725,9 +796,10 @@ impl Engine {
         self.state_changed || self.identity_changed
     }
 
-    /// The user's state, when it changed since the last call, to save.
-    pub fn take_changed_state(&mut self) -> Option<&UserState> {
-        std::mem::take(&mut self.state_changed).then_some(&self.state)
+    /// This tab's part of the user's state (`own_part`), when it changed since the last call,
+    /// to save.
+    pub fn take_changed_part(&mut self) -> Option<UserState> {
+        std::mem::take(&mut self.state_changed).then(|| self.own_part())
     }
 
     /// The identity, when it changed since the last call, to save.
@@ -795,6 +867,11 @@ impl Engine {
         self.ids.uuid_v4()
     }
 
+    /// See `Outbox::limit_bytes`.
+    pub fn limit_outbox_bytes(&mut self, max_bytes: usize) {
+        self.outbox.limit_bytes(max_bytes);
+    }
+
     /// Whether the network is up; see `Outbox::set_online`.
     pub fn set_online(&mut self, online: bool) {
         self.outbox.set_online(online);
@@ -833,5 +910,7 @@ fn experience_properties(reference: &ExperienceRef, variant: Option<Variant>) ->
 
 #[cfg(test)]
 mod experience_tests;
+#[cfg(test)]
+mod tab_tests;
 #[cfg(test)]
 mod tests;

@@ -283,7 +283,7 @@ impl Outbox {
         if let Some(entry) = self.take_at(position)
             && self.role.keeps_journal()
         {
-            self.changes.removed.push(entry.id);
+            self.changes.delete(entry.id);
         }
     }
 
@@ -327,6 +327,17 @@ impl Outbox {
         }
         if expired > 0 {
             self.count_drops(|counts| counts.expired += expired);
+        }
+    }
+
+    /// Keeps at most `max_bytes` of events from now on (the events' only storage holds no
+    /// more), dropping the oldest waiting ones beyond it, counted as overflow.
+    pub fn limit_bytes(&mut self, max_bytes: usize) {
+        self.settings.max_bytes = self.settings.max_bytes.min(max_bytes);
+        while self.bytes > self.settings.max_bytes {
+            let Some(position) = self.entries.iter().position(|entry| entry.in_flight.is_none()) else { break };
+            self.remove_at(position);
+            self.count_drops(|counts| counts.overflow += 1);
         }
     }
 
@@ -382,6 +393,40 @@ impl Outbox {
             batches.push(batch);
         }
         batches
+    }
+
+    /// Batch bodies carrying `events`, which are not in this outbox (a tab's events not yet
+    /// written to storage, as its page goes away), in order, as many as fit `budget` bytes in
+    /// all. Nothing is marked: the events stay where they are, and the collector drops a copy
+    /// it already has.
+    pub fn bodies_for(&self, events: &[StoredEvent], now: Timestamp, budget: usize) -> Vec<String> {
+        let suffix = self.batch_suffix(now, DropCounts::default());
+        let mut bodies = Vec::new();
+        let mut left = budget;
+        let mut body = String::from("{\"batch\":[");
+        let mut count = 0;
+        for event in events {
+            let grown = body.len() + usize::from(count > 0) + event.body.len() + suffix.len();
+            if count > 0 && (grown > self.settings.flush_bytes || count == self.settings.flush_at) {
+                body.push_str(&suffix);
+                left -= body.len();
+                bodies.push(std::mem::replace(&mut body, String::from("{\"batch\":[")));
+                count = 0;
+            }
+            if body.len() + usize::from(count > 0) + event.body.len() + suffix.len() > left {
+                break;
+            }
+            if count > 0 {
+                body.push(',');
+            }
+            body.push_str(&event.body);
+            count += 1;
+        }
+        if count > 0 {
+            body.push_str(&suffix);
+            bodies.push(body);
+        }
+        bodies
     }
 
     fn take_batch(&mut self, now: Timestamp) -> Option<OutgoingBatch> {

@@ -1,15 +1,18 @@
 //! Merging states of one user, over generated histories: joining copies of a part is
 //! commutative, associative and idempotent; summing the parts of several replicas (tabs) holds
 //! exactly what one replica recording every event would hold; a part taken back out of a sum
-//! leaves what the others recorded.
+//! leaves what the others recorded; and tabs that record, save and take in each other's parts in
+//! any interleaving end with the counts of one tab that saw everything.
 
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 use uptake_core::checklist::ChecklistRun;
-use uptake_core::config::Frequency;
+use uptake_core::config::{Config, ExperienceKind, Frequency};
+use uptake_core::engine::{Engine, EngineOptions};
 use uptake_core::exposure::{Outcome, RuleExposure};
 use uptake_core::json_writer::serde_float;
 use uptake_core::merge::Combine;
+use uptake_core::outbox::OutboxSettings;
 use uptake_core::state::UserState;
 use uptake_core::time::{DayNumber, DayOffset, Duration, Timestamp};
 use uptake_core::tour::TourRun;
@@ -238,5 +241,110 @@ proptest! {
         let text = part.to_text(serde_float);
         let read = UserState::from_json(&serde_json::from_str(&text).unwrap()).unwrap();
         prop_assert!(same(&read, &part));
+    }
+}
+
+fn config() -> Config {
+    Config::from_json(&json!({
+        "version": 1,
+        "features": [
+            {"id": "approve", "name": "Approve", "events": ["invoice.approved"]},
+            {"id": "automate", "name": "Automate", "events": ["automation.created"]}
+        ],
+        "rules": [{
+            "id": "suggest",
+            "when": {"event": "invoice.approved", "count": {"gte": 5}, "within": "7d"},
+            "show": {"prompt": "automate"}
+        }],
+        "prompts": [{"id": "automate", "title": "Automate it?"}]
+    }))
+    .unwrap()
+}
+
+fn engine(seed: u8) -> Engine {
+    let mut engine = Engine::new(EngineOptions {
+        write_key: None,
+        outbox: OutboxSettings::default(),
+        seed: [seed; 32],
+        anonymous_id: Some("anon".into()),
+        user_id: Some("u-1".into()),
+        traits: Map::new(),
+        renderable: vec![ExperienceKind::Prompt],
+        write_float: serde_float,
+    });
+    engine.load_config(config(), at(0));
+    engine
+}
+
+/// One step of the tabs' life: a tab tracks an event, saves its part, or takes in the parts the
+/// others saved.
+#[derive(Clone, Debug)]
+enum TabStep {
+    Track(usize, usize),
+    Save(usize),
+    TakeIn(usize),
+}
+
+fn tab_steps(tabs: usize) -> impl Strategy<Value = Vec<TabStep>> {
+    proptest::collection::vec(
+        prop_oneof![
+            4 => (0..tabs, 0..2usize).prop_map(|(tab, event)| TabStep::Track(tab, event)),
+            1 => (0..tabs).prop_map(TabStep::Save),
+            1 => (0..tabs).prop_map(TabStep::TakeIn),
+        ],
+        0..80,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
+
+    #[test]
+    fn tabs_that_save_and_take_in_each_others_parts_count_every_use_once(steps in tab_steps(3)) {
+        const EVENTS: [&str; 2] = ["invoice.approved", "automation.created"];
+        let mut tabs: Vec<Engine> = (0..3).map(|tab| engine(tab as u8 + 1)).collect();
+        // What each tab saved last: the parts in storage.
+        let mut saved: Vec<UserState> = vec![UserState::default(); 3];
+        let mut one_tab = engine(9);
+        let others_of = |saved: &[UserState], tab: usize| {
+            let mut others = UserState::default();
+            for (_, part) in saved.iter().enumerate().filter(|(index, _)| *index != tab) {
+                others.merge(part, Combine::Sum);
+            }
+            others
+        };
+        for (minute, step) in steps.iter().enumerate() {
+            let now = at(minute as i64 + 1);
+            match *step {
+                TabStep::Track(tab, event) => {
+                    tabs[tab].track(EVENTS[event], Map::new(), now).unwrap();
+                    one_tab.track(EVENTS[event], Map::new(), now).unwrap();
+                }
+                TabStep::Save(tab) => saved[tab] = tabs[tab].own_part(),
+                TabStep::TakeIn(tab) => {
+                    let others = others_of(&saved, tab);
+                    tabs[tab].absorb_others(others, now);
+                }
+            }
+        }
+        // Every tab saves, then each takes in the others: all of them see everything, once.
+        for (tab, engine) in tabs.iter().enumerate() {
+            saved[tab] = engine.own_part();
+        }
+        let end = at(steps.len() as i64 + 2);
+        for (tab, engine) in tabs.iter_mut().enumerate() {
+            engine.absorb_others(others_of(&saved, tab), end);
+            for feature in ["approve", "automate"] {
+                prop_assert_eq!(
+                    engine.feature_usage(feature).map(|usage| (usage.count, usage.days.total())),
+                    one_tab.feature_usage(feature).map(|usage| (usage.count, usage.days.total())),
+                    "tab {} feature {}", tab, feature
+                );
+            }
+            prop_assert_eq!(
+                engine.state().histories.iter().map(|(key, history)| (key.to_owned(), history.total, history.latest.len())).collect::<Vec<_>>(),
+                one_tab.state().histories.iter().map(|(key, history)| (key.to_owned(), history.total, history.latest.len())).collect::<Vec<_>>()
+            );
+        }
     }
 }

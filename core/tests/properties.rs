@@ -192,7 +192,7 @@ fn props(value: Value) -> Map<String, Value> {
 /// Written, then read back as the SDK reads it (`json_reader`, floats by Rust's parser here).
 fn round_trip(state: &UserState) -> UserState {
     let value = json_reader::parse(&state.to_text(serde_float), |number| number.parse().ok()).unwrap();
-    UserState::from_json(&value).unwrap()
+    UserState::from_json(&value).map_err(|e| format!("{e}: {}", state.to_text(serde_float))).unwrap()
 }
 
 const OUTCOMES: [Outcome; 3] = [Outcome::Dismissed, Outcome::Snoozed, Outcome::Clicked { button: 0 }];
@@ -261,7 +261,7 @@ proptest! {
                         traits: identity.traits,
                         ..engine_options()
                     });
-                    engine.restore_state(saved, now);
+                    engine.absorb_others(saved, now);
                     engine.load_config(config.clone(), now)
                 }
             };
@@ -298,7 +298,7 @@ proptest! {
         })).unwrap();
         let mut engine = Engine::new(engine_options());
         let now = Timestamp::from_millis(0);
-        engine.restore_state(state, now);
+        engine.absorb_others(state, now);
         engine.load_config(config, now);
         engine.track("x", Map::new(), now).unwrap();
         prop_assert_eq!(round_trip(engine.state()).to_json(), engine.state().to_json());

@@ -220,8 +220,12 @@ impl Client {
         self.inner.opening.set(false);
         match opened {
             Some((prompt, surface)) => {
+                let rule_id = reference.rule_id.clone().filter(|_| !reference.preview);
                 self.inner.ui.borrow_mut().interruption =
                     Some(Interruption { reference, prompt, answered: false, _view: surface });
+                if let Some(rule_id) = rule_id {
+                    self.set_shown_rule(&rule_id, true);
+                }
             }
             None => self.show_next_waiting(),
         }
@@ -335,9 +339,23 @@ impl Client {
                 None
             }
         };
-        if open.is_some() {
+        if let Some(open) = open {
+            self.release_shown_rule(&open.reference);
             drop(open);
             self.show_next_waiting();
+        }
+    }
+
+    /// The rule of the prompt or survey on screen, if a rule (not a preview) showed it.
+    pub(super) fn shown_interruption_rule(&self) -> Option<String> {
+        let ui = self.inner.ui.borrow();
+        let reference = &ui.interruption.as_ref()?.reference;
+        reference.rule_id.clone().filter(|_| !reference.preview)
+    }
+
+    fn release_shown_rule(&self, reference: &ExperienceRef) {
+        if let Some(rule_id) = reference.rule_id.as_deref().filter(|_| !reference.preview) {
+            self.set_shown_rule(rule_id, false);
         }
     }
 
@@ -358,6 +376,7 @@ impl Client {
         if !open.answered {
             self.with_engine(|engine| engine.experience_closed(&open.reference, outcome, now()));
         }
+        self.release_shown_rule(&open.reference);
         // Closing moves focus back into the page, which may run the host's listeners.
         drop(open);
         self.save_now();
@@ -524,8 +543,17 @@ impl Client {
         *self.inner.render_timer.borrow_mut() = Some(tour);
     }
 
+    /// Shows the tour's current step where it goes, unless the page is hidden or another tab
+    /// shows the tour: one tab at a time has it on screen.
     fn render_tour(&self) {
         let key = self.with_engine(|engine| engine.tour_key()).flatten();
+        let hidden = self.inner.document.visibility_state() == web_sys::VisibilityState::Hidden;
+        if hidden || (key.is_some() && self.tour_shown_elsewhere()) {
+            let old = self.inner.ui.borrow_mut().tour.take();
+            drop(old);
+            self.set_shows_tour(false);
+            return;
+        }
         let unchanged = {
             let ui = self.inner.ui.borrow();
             match (&ui.tour, &key) {
@@ -544,7 +572,10 @@ impl Client {
         let old = self.inner.ui.borrow_mut().tour.take();
         drop(old);
         let view = self.with_engine(|engine| engine.tour_view()).flatten();
-        let (Some(view), Some(key)) = (view, key) else { return };
+        let (Some(view), Some(key)) = (view, key) else {
+            self.set_shows_tour(false);
+            return;
+        };
         let shown = match &view.place {
             StepPlace::Elsewhere => TourShown { key, target: None, _view: None, _click: None, _recheck: None },
             StepPlace::Centered => {
@@ -586,6 +617,7 @@ impl Client {
                 }
             }
         };
+        self.set_shows_tour(shown._view.is_some());
         self.inner.ui.borrow_mut().tour = Some(shown);
         self.after_change();
     }

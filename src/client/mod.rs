@@ -9,6 +9,7 @@
 mod experiences;
 mod outbox;
 mod routing;
+mod tabs;
 
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
@@ -17,25 +18,30 @@ use gloo_timers::callback::Timeout;
 use serde_json::{Map, Value};
 use uptake_core::config::{CompactError, Config, ExperienceKind, RecencyClass};
 use uptake_core::engine::{Decision, Engine, EngineOptions, IdentifyOutcome, sdk_events};
+use uptake_core::hash::IdMap;
 use uptake_core::iso8601::format_timestamp;
 use uptake_core::outbox::{Delivery, OutboxChanges, OutgoingBatch, Role};
 use uptake_core::quote::quoted;
+use uptake_core::state::OtherParts;
 use uptake_core::time::Timestamp;
-use web_sys::{Document, Window};
+use web_sys::{Document, VisibilityState, Window};
 
 use crate::console::{warn, warn_with};
 use crate::elements::{self, ElementWatch};
 use crate::json;
 use crate::listener::EventListener;
+use crate::local_share::LocalShare;
+use crate::locks::HeldLock;
 use crate::options::Options;
 use crate::storage::Storage;
 use crate::tasks;
-use crate::transport::{KEEPALIVE_MAX_BYTES, Transport};
+use crate::transport::Transport;
 use crate::{autocapture, context, lifecycle};
 use experiences::Ui;
 
-/// How long after a change the state is saved, so a burst of events is one write.
-const SAVE_DELAY_MS: u32 = 1_000;
+/// How long after a change this tab's part of the state is saved: a burst of events is one
+/// write, and the other tabs learn of it a quarter of a second later.
+const SAVE_DELAY_MS: u32 = 250;
 
 fn now() -> Timestamp {
     Timestamp::from_millis(js_sys::Date::now() as i64)
@@ -56,7 +62,30 @@ struct Inner {
     document: Document,
     engine: RefCell<Engine>,
     write_key: String,
+    /// The SDK's share of `localStorage`, where there is one.
+    share: Option<Rc<LocalShare>>,
     storage: Storage,
+    /// This tab's id: its part of the user's state is stored under it (`tabs`).
+    tab: RefCell<String>,
+    /// This tab's lock, held while it lives; its part is written only once it is.
+    tab_lock: RefCell<Option<HeldLock>>,
+    /// Whether this tab may write its part (it holds its lock, or there are no Web Locks).
+    part_writable: Cell<bool>,
+    /// Whether what this tab shows changed since its part was written.
+    part_changed: Cell<bool>,
+    /// What the other tabs and the closed ones stored of this user, as last read.
+    others: RefCell<OtherParts>,
+    /// The rules whose prompt or survey this tab shows, and whether it shows the tour.
+    shown_rules: RefCell<Vec<String>>,
+    shows_tour: Cell<bool>,
+    /// Whether the parts of closed tabs are being folded, and when that last began.
+    folding: Cell<bool>,
+    last_fold: Cell<f64>,
+    /// Events this tab copied to `localStorage` ahead of their write to IndexedDB (before it
+    /// opened, or as the page was hidden), by id: the copy is deleted once IndexedDB has them.
+    written_ahead: RefCell<IdMap<usize>>,
+    /// Events being written to `outbox_store`, not committed yet.
+    writing: RefCell<Vec<uptake_core::outbox::StoredEvent>>,
     /// Where events wait for the collector (`outbox`); `None` while it opens.
     outbox_store: RefCell<Option<Rc<crate::outbox_store::Backend>>>,
     /// Outbox changes not written to `outbox_store` yet, in order.
@@ -65,6 +94,8 @@ struct Inner {
     storage_busy: Cell<bool>,
     /// Whether the sender is to read back the events other tabs wrote.
     read_back: Cell<bool>,
+    /// The read-back asked for by another tab's copies to `localStorage` (`take_in_events_left`).
+    read_back_timer: RefCell<Option<Timeout>>,
     /// Whether this tab knows if it sends the events of its storage.
     role_known: Cell<bool>,
     sharing: RefCell<Option<outbox::Sharing>>,
@@ -136,7 +167,9 @@ impl Client {
         let window = web_sys::window().ok_or("no window: the SDK runs in a browser page")?;
         let document = window.document().ok_or("no document: the SDK runs in a browser page")?;
         // Reading `localStorage` itself throws where storage is blocked.
-        let storage = Storage::open(window.local_storage().ok().flatten(), &options.write_key);
+        let share =
+            window.local_storage().ok().flatten().map(|local| Rc::new(LocalShare::new(local, &options.write_key)));
+        let storage = Storage::open(share.clone());
         let preview = routing::preview_request(&window);
         let identity = storage.load_identity();
         let mut engine = Engine::new(EngineOptions {
@@ -157,6 +190,9 @@ impl Client {
         // Events are written ahead from the first one; whether this tab sends them is decided
         // once storage is open.
         engine.set_outbox_role(Role::Follower);
+        let visible = document.visibility_state() != VisibilityState::Hidden;
+        engine.set_visible(visible);
+        let tab = engine.random_id();
         let client = Client {
             inner: Rc::new(Inner {
                 transport: Transport::new(&options.collector),
@@ -164,11 +200,24 @@ impl Client {
                 document,
                 engine: RefCell::new(engine),
                 write_key: options.write_key.clone(),
+                share,
                 storage,
+                tab: RefCell::new(tab),
+                tab_lock: RefCell::new(None),
+                part_writable: Cell::new(false),
+                part_changed: Cell::new(false),
+                others: RefCell::new(OtherParts::default()),
+                shown_rules: RefCell::new(Vec::new()),
+                shows_tour: Cell::new(false),
+                folding: Cell::new(false),
+                last_fold: Cell::new(f64::NEG_INFINITY),
+                written_ahead: RefCell::new(IdMap::default()),
+                writing: RefCell::new(Vec::new()),
                 outbox_store: RefCell::new(None),
                 unwritten: RefCell::new(OutboxChanges::default()),
                 storage_busy: Cell::new(false),
                 read_back: Cell::new(false),
+                read_back_timer: RefCell::new(None),
                 role_known: Cell::new(false),
                 sharing: RefCell::new(None),
                 send_timer: RefCell::new(None),
@@ -190,6 +239,7 @@ impl Client {
         };
         client.open_outbox_store();
         client.restore_state(identity.user_id.as_deref());
+        client.hold_tab_lock();
         client.set_page_context(&context::page_properties(&client.inner.window));
         *client.inner.route.borrow_mut() = routing::current_route(&client.inner.window);
         match options.config {
@@ -225,19 +275,25 @@ impl Client {
                 client.track(sdk_events::FEATURE_USED, properties);
             }
         }));
-        let weak = self.weak();
-        let weak_restore = self.weak();
-        let on_hide = move |entering_cache| {
+        let (weak, weak_leave, weak_restore) = (self.weak(), self.weak(), self.weak());
+        let on_visibility = move |visible| {
             if let Some(client) = Client::from_weak(&weak) {
-                client.on_page_hidden(entering_cache);
+                client.on_visibility(visible);
+            }
+        };
+        let on_leave = move |entering_cache| {
+            if let Some(client) = Client::from_weak(&weak_leave) {
+                client.on_page_left(entering_cache);
             }
         };
         let on_restore = move || {
             if let Some(client) = Client::from_weak(&weak_restore) {
-                client.join_tabs();
+                client.on_page_restored();
             }
         };
-        lifecycle::listen(&self.inner.window, &self.inner.document, on_hide, on_restore, &mut listeners);
+        let page = lifecycle::Page { on_visibility, on_leave, on_restore };
+        lifecycle::listen(&self.inner.window, &self.inner.document, page, &mut listeners);
+        listeners.extend(self.listen_to_tabs());
         for (event, online) in [("online", true), ("offline", false)] {
             let weak = self.weak();
             listeners.extend(EventListener::new(&self.inner.window, event, false, move |_| {
@@ -267,21 +323,6 @@ impl Client {
             Err(_) => {
                 warn("internal error: the engine is busy; this call was ignored");
                 None
-            }
-        }
-    }
-
-    fn restore_state(&self, user_id: Option<&str>) {
-        match self.inner.storage.load_state(user_id) {
-            Ok(Some(state)) => {
-                self.with_engine(|engine| engine.restore_state(state, now()));
-            }
-            Ok(None) => {}
-            Err(error) => {
-                let reason = error.to_string();
-                warn_with("the stored usage state was discarded:", &reason.as_str().into());
-                self.inner.storage.discard_state(user_id);
-                self.with_engine(|engine| engine.report_state_discarded(&reason, now()));
             }
         }
     }
@@ -461,13 +502,21 @@ impl Client {
         match outcome {
             Some(Ok(IdentifyOutcome::SameUser)) | None => {}
             Some(Ok(IdentifyOutcome::Identified)) => {
-                // The anonymous visitor's state is the user's now, saved under their id below.
+                // All this tab knew of the visitor is the user's now, saved as its part of the
+                // user's state: the visitor's base and this tab's part of it go with it.
+                let tab = self.inner.tab.borrow().clone();
+                self.inner.storage.remove_part(&tab, None);
+                self.inner.storage.discard_base(None);
+                self.restore_state(Some(user_id));
                 self.save_now();
-                self.inner.storage.discard_state(None);
             }
             Some(Ok(IdentifyOutcome::SwitchedUser { previous_user, previous_state })) => {
-                self.inner.storage.save_state(Some(&previous_user), &previous_state);
+                let tab = self.inner.tab.borrow().clone();
+                let part = uptake_core::state::TabPart { state: *previous_state, ..Default::default() };
+                self.inner.storage.save_part(&tab, Some(&previous_user), &part);
+                self.release_claims();
                 self.restore_state(Some(user_id));
+                self.take_back_own_part(user_id);
                 self.save_now();
             }
             Some(Err(error)) => {
@@ -629,12 +678,9 @@ impl Client {
 
     fn save_now(&self) {
         self.inner.save_timer.borrow_mut().take();
+        self.save_part();
         let storage = &self.inner.storage;
         self.with_engine(|engine| {
-            let user_id = engine.identity().user_id.clone();
-            if let Some(state) = engine.take_changed_state() {
-                storage.save_state(user_id.as_deref(), state);
-            }
             if let Some(identity) = engine.take_changed_identity() {
                 storage.save_identity(&identity.anonymous_id, identity.user_id.as_deref(), &identity.traits);
             }
@@ -677,26 +723,57 @@ impl Client {
         });
     }
 
-    /// The page is hidden or being left: save, and send what is queued with requests that
-    /// outlive the page, within the browser's budget for them. Their events stay in the outbox
-    /// until an answer says they are stored; if the page stays (a hidden tab), the answers
-    /// settle them as usual. A page going into the back-forward cache also leaves the tabs'
-    /// election, so another page of the app wanting the role does not evict it from the cache.
-    fn on_page_hidden(&self, entering_cache: bool) {
+    /// The page was hidden (another tab, a closed window, a page going away) or shown again.
+    /// Hidden, it shows nothing new and lets another tab show the tour; what is not stored yet
+    /// is written ahead and sent (`on_page_hidden`). Shown, what waited for it is decided now.
+    fn on_visibility(&self, visible: bool) {
+        self.with_engine(|engine| engine.set_visible(visible));
+        if visible {
+            let decision = self.with_engine(|engine| engine.evaluate(now())).flatten();
+            self.after_decision(decision);
+            self.after_change();
+        } else {
+            self.refresh_experiences();
+            self.on_page_hidden();
+        }
+    }
+
+    /// The page is being left, or goes into the back-forward cache: it shows nothing any more
+    /// (its part says so), and what is not stored yet goes now. Into the cache, it also leaves
+    /// the tabs' election and gives its lock up, so another page of the app does not evict it
+    /// from the cache.
+    fn on_page_left(&self, entering_cache: bool) {
+        self.release_claims();
+        self.on_page_hidden();
+        self.fold_own_part_without_locks();
+        if entering_cache {
+            self.leave_tabs();
+            self.inner.tab_lock.borrow_mut().take();
+        }
+    }
+
+    /// The page came back from the back-forward cache.
+    fn on_page_restored(&self) {
+        self.start_new_part();
+        self.join_tabs();
+    }
+
+    /// The page is hidden or being left: save; write ahead what is not stored yet
+    /// (`write_before_leaving`); and send what is queued with requests that outlive the page,
+    /// within the browser's budget for them. Their events stay in the outbox until an answer
+    /// says they are stored; if the page stays (a hidden tab), the answers settle them as usual.
+    fn on_page_hidden(&self) {
         self.save_now();
         self.collect_outbox_changes();
-        self.write_before_leaving();
         self.inner.send_timer.borrow_mut().take();
-        let batches = self.with_engine(|engine| engine.drain_for_exit(now(), KEEPALIVE_MAX_BYTES)).unwrap_or_default();
+        let left = self.write_before_leaving();
+        let batches = self.with_engine(|engine| engine.drain_for_exit(now(), left)).unwrap_or_default();
         for outgoing in batches {
             let client = self.clone();
             tasks::spawn(async move {
                 client.deliver(outgoing, true).await;
                 client.after_change();
             });
-        }
-        if entering_cache {
-            self.leave_tabs();
         }
     }
 

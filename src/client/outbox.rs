@@ -2,19 +2,26 @@
 //! storage as soon as it is queued (in order, at most 64 writes per transaction), the tab
 //! elected to send reads back what other tabs wrote, and a storage that fails is replaced by
 //! the next one, reported once as a console warning and a `storage_fallback` event.
+//!
+//! An event is never only in memory when the page can go away: until IndexedDB is open, each
+//! is also copied to `localStorage` in the task that queued it (the next sender moves such
+//! copies into IndexedDB); when the page is hidden, every event not committed yet is copied
+//! there at once, posted to the sending tab, and (before this tab knows who sends) carried by
+//! requests that outlive the page. A copy is deleted once IndexedDB has its event.
 
 use std::rc::Rc;
 
 use gloo_timers::future::TimeoutFuture;
-use uptake_core::outbox::{OutboxChanges, Role};
+use uptake_core::outbox::{OutboxChanges, Role, StoredEvent};
 use wasm_bindgen::JsCast;
 use web_sys::BroadcastChannel;
 
 use super::{Client, now};
 use crate::console::{warn, warn_with};
 use crate::listener::EventListener;
-use crate::outbox_store::{Backend, Fallback, Message, Method, enter_election, records};
+use crate::outbox_store::{Backend, Fallback, LocalEvents, Message, Method, enter_election, records};
 use crate::tasks;
+use crate::transport::KEEPALIVE_MAX_BYTES;
 
 /// How long `flush()` waits for this tab to learn whether it sends, in steps of `WAIT_STEP_MS`.
 const ROLE_WAIT_STEPS: u32 = 300;
@@ -42,14 +49,13 @@ impl Drop for Sharing {
     }
 }
 
-/// Appends `more` to `changes`, keeping their order.
-fn append(changes: &mut OutboxChanges, more: OutboxChanges) {
-    changes.added.extend(more.added);
-    changes.removed.extend(more.removed);
-    if more.unreported.is_some() {
-        changes.unreported = more.unreported;
-    }
-}
+/// How long after another tab copied events to `localStorage` the sending tab takes them in.
+const READ_BACK_DELAY_MS: u32 = 250;
+
+/// The bytes of events the outbox keeps in `localStorage` when it is their only storage: with
+/// their keys, they take about 750 KiB, and the rest of the SDK's share holds the identity, the
+/// state and the config. Beyond it, the oldest are dropped and counted.
+const LOCAL_EVENTS_BYTES: usize = 640 << 10;
 
 impl Client {
     /// Opens the best storage that works, in the background; events queued meanwhile wait in
@@ -57,7 +63,9 @@ impl Client {
     pub(super) fn open_outbox_store(&self) {
         let client = self.clone();
         tasks::spawn(async move {
-            let (backend, fallbacks) = Backend::open(&client.inner.window, &client.inner.write_key).await;
+            let share = client.inner.share.clone();
+            let (backend, fallbacks) =
+                Backend::open(&client.inner.window, &client.inner.write_key, share.as_ref()).await;
             client.report_fallbacks(fallbacks);
             client.use_backend(backend);
         });
@@ -84,6 +92,9 @@ impl Client {
             self.inner.role_known.set(true);
             self.after_change();
             return;
+        }
+        if let Backend::Local(_) = backend {
+            self.with_engine(|engine| engine.limit_outbox_bytes(LOCAL_EVENTS_BYTES));
         }
         *self.inner.outbox_store.borrow_mut() = Some(Rc::new(backend));
         self.join_tabs();
@@ -166,6 +177,26 @@ impl Client {
         }
     }
 
+    /// Another tab copied events to `localStorage`: it went away before its IndexedDB was open,
+    /// or before it knew which tab sends. The sending tab takes them in (a quarter of a second
+    /// later, once for a burst of them), moving them into IndexedDB.
+    pub(super) fn take_in_events_left(&self) {
+        let sends_from_indexed_db = self.with_engine(|engine| engine.outbox_role()) == Some(Role::Sender)
+            && matches!(self.inner.outbox_store.borrow().as_deref(), Some(Backend::IndexedDb(..)));
+        if !sends_from_indexed_db || self.inner.read_back_timer.borrow().is_some() {
+            return;
+        }
+        let weak = self.weak();
+        let timer = tasks::after(READ_BACK_DELAY_MS, move || {
+            if let Some(client) = Client::from_weak(&weak) {
+                client.inner.read_back_timer.borrow_mut().take();
+                client.inner.read_back.set(true);
+                client.run_storage();
+            }
+        });
+        *self.inner.read_back_timer.borrow_mut() = Some(timer);
+    }
+
     /// Hands what the outbox changed to the storage task.
     pub(super) fn persist_outbox(&self) {
         if self.collect_outbox_changes() {
@@ -173,14 +204,50 @@ impl Client {
         }
     }
 
-    /// Moves what the outbox changed into `unwritten`; false when nothing changed.
+    /// Moves what the outbox changed into `unwritten`; false when nothing changed. Until the
+    /// storage is open, new events are also copied to `localStorage` now.
     pub(super) fn collect_outbox_changes(&self) -> bool {
         let Some(changes) = self.with_engine(|engine| engine.take_outbox_changes()) else { return false };
         if changes.is_empty() {
             return false;
         }
-        append(&mut self.inner.unwritten.borrow_mut(), changes);
+        if self.inner.outbox_store.borrow().is_none() {
+            self.write_ahead(&changes.added);
+        }
+        self.inner.unwritten.borrow_mut().append(changes);
         true
+    }
+
+    /// Copies `events` to `localStorage`, those not copied yet, in order, as long as they fit
+    /// the SDK's share.
+    fn write_ahead(&self, events: &[StoredEvent]) {
+        let Some(share) = &self.inner.share else { return };
+        let local = LocalEvents::new(Rc::clone(share));
+        let mut written = self.inner.written_ahead.borrow_mut();
+        for event in events {
+            if written.contains_key(&*event.id) {
+                continue;
+            }
+            if local.add(std::slice::from_ref(event)).is_err() {
+                break;
+            }
+            written.insert(event.id.to_string(), 0);
+        }
+    }
+
+    /// IndexedDB has `events` now: their copies in `localStorage` go.
+    fn drop_written_ahead(&self, events: &[StoredEvent]) {
+        let mut written = self.inner.written_ahead.borrow_mut();
+        if written.is_empty() {
+            return;
+        }
+        let Some(share) = &self.inner.share else { return };
+        let local = LocalEvents::new(Rc::clone(share));
+        for event in events {
+            if written.remove(&*event.id).is_some() {
+                local.delete(std::slice::from_ref(&event.id));
+            }
+        }
     }
 
     /// Runs the storage task unless it runs already: writes what is unwritten, in order, then
@@ -211,8 +278,14 @@ impl Client {
             let changes = self.inner.unwritten.borrow_mut().take_first(WRITES_PER_TRANSACTION);
             if !changes.is_empty() {
                 let records = records(&changes.added);
-                match backend.write(&changes, &records).await {
+                self.inner.writing.borrow_mut().clone_from(&changes.added);
+                let written = backend.write(&changes, &records).await;
+                self.inner.writing.borrow_mut().clear();
+                match written {
                     Ok(()) => {
+                        if let Backend::IndexedDb(..) = backend {
+                            self.drop_written_ahead(&changes.added);
+                        }
                         let follower = self.with_engine(|engine| engine.outbox_role()) == Some(Role::Follower);
                         if follower && records.length() > 0 {
                             self.post(&Message::added(&records));
@@ -241,7 +314,7 @@ impl Client {
 
     /// `backend` could not write `failed`: the next storage takes them and what follows.
     fn fall_back(&self, backend: &Backend, reason: String, failed: OutboxChanges) {
-        let (next, fallbacks) = backend.next(&self.inner.window, &self.inner.write_key, reason);
+        let (next, fallbacks) = backend.next(reason, self.inner.share.as_ref());
         self.put_back(failed);
         if !matches!(next, Backend::Memory) {
             // Another storage, another set of tabs: this one waits for its verdict there.
@@ -252,38 +325,51 @@ impl Client {
         self.report_fallbacks(fallbacks);
     }
 
-    /// The page is going away: what is not written yet is written now, in a transaction begun
-    /// before the handler returns, rather than after writes still waiting to finish. With no
-    /// storage open yet, this page keeps and sends its own events, as a page alone does.
-    pub(super) fn write_before_leaving(&self) {
+    /// The page is hidden, perhaps going away: every event not committed to storage yet is
+    /// made to last now. With IndexedDB (or none open yet) each is copied to `localStorage`;
+    /// with `localStorage` alone the waiting writes are made at once. A tab that does not send
+    /// posts them to the one that does; before it knows who sends, it sends them itself in
+    /// requests that outlive the page. Returns what is left of the browser's budget for those
+    /// requests.
+    pub(super) fn write_before_leaving(&self) -> usize {
         let store = self.inner.outbox_store.borrow().clone();
-        let Some(backend) = store else {
-            let unwritten = std::mem::take(&mut *self.inner.unwritten.borrow_mut());
-            self.with_engine(|engine| {
-                engine.set_outbox_role(Role::Alone);
-                engine.restore_outbox(unwritten.added, None, now());
-            });
-            return;
-        };
-        let changes = std::mem::take(&mut *self.inner.unwritten.borrow_mut());
-        if changes.is_empty() {
-            return;
-        }
-        let client = self.clone();
-        tasks::spawn(async move {
-            if let Err(reason) = backend.write(&changes, &records(&changes.added)).await {
-                // Too late for another storage; put them back for the storage task.
-                warn(&format!("could not write the last events to {}: {reason}", backend.name()));
-                client.put_back(changes);
+        let mut pending = self.inner.writing.borrow().clone();
+        pending.extend(self.inner.unwritten.borrow().added.iter().cloned());
+        match store.as_deref() {
+            Some(Backend::Local(local)) => {
+                let changes = std::mem::take(&mut *self.inner.unwritten.borrow_mut());
+                if let Err(reason) = local.write(&changes) {
+                    warn(&format!("could not write the last events to localStorage: {reason}"));
+                    self.put_back(changes);
+                }
             }
-        });
+            Some(Backend::Memory) => {}
+            Some(Backend::IndexedDb(..)) | None => self.write_ahead(&pending),
+        }
+        let role = self.with_engine(|engine| engine.outbox_role());
+        if pending.is_empty() || role != Some(Role::Follower) {
+            return KEEPALIVE_MAX_BYTES;
+        }
+        if self.inner.role_known.get() {
+            // Posted again once written, if the page stays: the sender takes an event once.
+            self.post(&Message::added(&records(&pending)));
+            return KEEPALIVE_MAX_BYTES;
+        }
+        let bodies =
+            self.with_engine(|engine| engine.bodies_for(&pending, now(), KEEPALIVE_MAX_BYTES)).unwrap_or_default();
+        let mut left = KEEPALIVE_MAX_BYTES;
+        for body in bodies {
+            left = left.saturating_sub(body.len());
+            self.inner.transport.send_and_forget(body);
+        }
+        left
     }
 
     /// Changes a write failed to store go back ahead of those queued since, to be written first.
     fn put_back(&self, failed: OutboxChanges) {
         let mut unwritten = self.inner.unwritten.borrow_mut();
         let later = std::mem::replace(&mut *unwritten, failed);
-        append(&mut unwritten, later);
+        unwritten.append(later);
     }
 
     fn post(&self, message: &wasm_bindgen::JsValue) {

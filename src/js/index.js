@@ -92,6 +92,10 @@ function trackQueue() {
       onFailure = failed;
       if (calls.length) schedule();
     },
+    /** Notes a call made on an earlier page, with its properties' JSON and its time. */
+    noteEarlier(event, snapshot, time) {
+      calls.push(event, snapshot, time);
+    },
     /** Notes a call; false when it is not one to note (the SDK checks it at once instead). */
     note(event, properties) {
       if (typeof event !== 'string') return false;
@@ -187,6 +191,26 @@ function requestConfig(options) {
 }
 
 /**
+ * `track` calls an earlier page queued before its SDK was ready, kept by the loader when that
+ * page went away (see uptake.js): noted now, with their times, and deleted.
+ */
+function takeStashedCalls(writeKey, queued) {
+  try {
+    const prefix = 'uptake:' + writeKey + ':queued:';
+    for (const key of Object.keys(localStorage)) {
+      if (!key.startsWith(prefix)) continue;
+      const stashed = JSON.parse(localStorage.getItem(key));
+      localStorage.removeItem(key);
+      for (const [event, snapshot, time] of Array.isArray(stashed) ? stashed : []) {
+        if (typeof event === 'string') queued.noteEarlier(event, typeof snapshot === 'string' ? snapshot : null, time);
+      }
+    }
+  } catch (_) {
+    // No storage, or a value that is not ours: nothing to take.
+  }
+}
+
+/**
  * Starts the SDK. Resolves to the API once the WebAssembly is ready; never rejects: if the SDK
  * cannot start, the API it resolves to ignores every call.
  */
@@ -201,6 +225,7 @@ export async function load(options) {
     const configRequest = requestConfig(options);
     await initWasm({ module_or_path: wasmResponse });
     instance = startWasm(Object.assign({}, options, { takeInNoted: queued.takeInAllGuarded, configRequest }));
+    if (instance && typeof options.writeKey === 'string') takeStashedCalls(options.writeKey, queued);
   } catch (error) {
     warn('could not start; calls to the SDK are ignored on this page', error);
   }

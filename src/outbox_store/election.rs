@@ -11,20 +11,11 @@ use js_sys::{Function, Object, Promise, Reflect};
 use uptake_core::outbox::lease::{self, LEASE_CHECK_EVERY, Lease};
 use uptake_core::time::Timestamp;
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+use crate::locks::{LockManager, lock_manager};
 use crate::tasks;
-
-// `web-sys` has `LockManager` only behind its unstable flag.
-#[wasm_bindgen]
-extern "C" {
-    type LockManager;
-
-    #[wasm_bindgen(method, js_name = request)]
-    fn request(this: &LockManager, name: &str, options: &Object, callback: &Function) -> Promise;
-}
 
 /// Keeps this tab in the election while it lives: dropping it gives the role up.
 pub(crate) struct Election {
@@ -79,9 +70,8 @@ pub(crate) fn enter(
 ) -> (Election, Method) {
     let on_role: Rc<dyn Fn(bool)> = Rc::new(on_role);
     let lock = Rc::new(LockHold::default());
-    let locks = Reflect::get(&window.navigator(), &JsValue::from_str("locks")).unwrap_or(JsValue::UNDEFINED);
-    if locks.is_object() {
-        request_lock(locks.unchecked_into(), name.to_owned(), true, on_role, lock.clone());
+    if let Some(locks) = lock_manager(window) {
+        request_lock(locks, name.to_owned(), true, on_role, lock.clone());
         return (Election { lock, _lease_check: None }, Method::WebLocks);
     }
     let Ok(Some(storage)) = window.local_storage() else {

@@ -7,17 +7,20 @@ mod election;
 mod indexed_db;
 mod local;
 
+use std::rc::Rc;
+
 use gloo_timers::future::TimeoutFuture;
 use js_sys::{Array, Object, Reflect};
 use uptake_core::outbox::{DropCounts, OutboxChanges, StoredEvent};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::json;
+use crate::local_share::LocalShare;
 
 pub(crate) use election::{Election, Method, enter as enter_election};
 pub(crate) use indexed_db::records;
 use indexed_db::{IndexedDb, events_from_records};
-use local::LocalEvents;
+pub(crate) use local::LocalEvents;
 
 /// The drops not yet reported, as either storage keeps them (`DropCounts::to_json_text`).
 fn unreported_drops(text: &str) -> Option<DropCounts> {
@@ -40,8 +43,8 @@ const LOCAL_STORAGE: &str = "localStorage";
 const MEMORY: &str = "memory";
 
 pub(crate) enum Backend {
-    /// With `localStorage` where it works, to take in events a page left there when it had to
-    /// fall back.
+    /// With `localStorage` where it works, to take in events a page left there (when it had to
+    /// fall back, or wrote them ahead before its IndexedDB was open or as it went away).
     IndexedDb(IndexedDb, Option<LocalEvents>),
     Local(LocalEvents),
     /// Nothing survives the page: this tab keeps and sends its own events.
@@ -65,35 +68,34 @@ impl Backend {
     }
 
     /// The best storage that works, and the fallbacks taken to reach it.
-    pub(crate) async fn open(window: &web_sys::Window, write_key: &str) -> (Backend, Vec<Fallback>) {
+    pub(crate) async fn open(
+        window: &web_sys::Window,
+        write_key: &str,
+        share: Option<&Rc<LocalShare>>,
+    ) -> (Backend, Vec<Fallback>) {
         match IndexedDb::open(window, &format!("uptake:{write_key}")).await {
             Ok(database) => {
                 // Only read and deleted from: no test write on every page load.
-                let leftovers = window.local_storage().ok().flatten().map(|local| LocalEvents::new(local, write_key));
+                let leftovers = share.map(|share| LocalEvents::new(Rc::clone(share)));
                 (Backend::IndexedDb(database, leftovers), Vec::new())
             }
-            Err(reason) => Backend::after(INDEXED_DB, reason, window, write_key),
+            Err(reason) => Backend::after(INDEXED_DB, reason, share),
         }
     }
 
     /// The storage to use after this one failed to write, with the fallbacks taken.
-    pub(crate) fn next(&self, window: &web_sys::Window, write_key: &str, reason: String) -> (Backend, Vec<Fallback>) {
-        Backend::after(self.name(), reason, window, write_key)
+    pub(crate) fn next(&self, reason: String, share: Option<&Rc<LocalShare>>) -> (Backend, Vec<Fallback>) {
+        Backend::after(self.name(), reason, share)
     }
 
     /// The storage below `failed` that works: localStorage after IndexedDB, then memory; and
     /// each fallback taken on the way.
-    fn after(
-        failed: &'static str,
-        reason: String,
-        window: &web_sys::Window,
-        write_key: &str,
-    ) -> (Backend, Vec<Fallback>) {
+    fn after(failed: &'static str, reason: String, share: Option<&Rc<LocalShare>>) -> (Backend, Vec<Fallback>) {
         if failed != INDEXED_DB {
             return (Backend::Memory, vec![Fallback { from: failed, to: MEMORY, reason }]);
         }
         let to_local = Fallback { from: INDEXED_DB, to: LOCAL_STORAGE, reason };
-        match LocalEvents::open(window, write_key) {
+        match LocalEvents::open(share) {
             Ok(local) => (Backend::Local(local), vec![to_local]),
             Err(reason) => (Backend::Memory, vec![to_local, Fallback { from: LOCAL_STORAGE, to: MEMORY, reason }]),
         }
@@ -103,7 +105,14 @@ impl Backend {
     /// to the sending tab).
     pub(crate) async fn write(&self, changes: &OutboxChanges, records: &Array) -> Result<(), String> {
         match self {
-            Backend::IndexedDb(database, _) => database.write(changes, records).await,
+            Backend::IndexedDb(database, leftovers) => {
+                database.write(changes, records).await?;
+                // A copy written ahead to localStorage goes with the event.
+                if let Some(leftovers) = leftovers {
+                    leftovers.delete(&changes.removed);
+                }
+                Ok(())
+            }
             Backend::Local(local) => {
                 let written = local.write(changes);
                 // localStorage writes synchronously: other tasks run before the next part.
@@ -128,7 +137,7 @@ impl Backend {
                         for event in moved.added {
                             removed.push(event.id);
                         }
-                        local.write(&OutboxChanges { removed, ..OutboxChanges::default() })?;
+                        local.delete(&removed);
                     }
                 }
                 database.read().await

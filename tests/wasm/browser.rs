@@ -74,7 +74,13 @@ async fn usage_is_persisted_and_restored_by_the_next_page() {
     let anonymous_id = first.anonymous_id();
     drop(first);
 
-    let stored = local_storage().get_item("uptake:persisted:state:anonymous").unwrap().unwrap();
+    // The tab's part of the visitor's state: `uptake:<write key>:tab:<tab id>:state:anonymous`.
+    let parts: Vec<String> = (0..local_storage().length().unwrap())
+        .filter_map(|index| local_storage().key(index).unwrap())
+        .filter(|key| key.starts_with("uptake:persisted:tab:") && key.ends_with(":state:anonymous"))
+        .collect();
+    assert_eq!(parts.len(), 1, "{parts:?}");
+    let stored = local_storage().get_item(&parts[0]).unwrap().unwrap();
     assert!(stored.contains("invoices.approve"), "{stored}");
 
     let next_page = start(options("persisted", None)).unwrap();

@@ -80,7 +80,7 @@ fn a_rule_starts_a_tour_that_advances_by_next_event_and_page_and_resumes_after_a
     // A reload: the state goes to storage and back, the tour resumes where it was.
     let saved = UserState::from_json(&engine.state().to_json()).unwrap();
     let mut reloaded = Engine::new(EngineOptions { user_id: Some("u-9".into()), ..options_without_config() });
-    reloaded.restore_state(saved, at(4));
+    reloaded.absorb_others(saved, at(4));
     reloaded.load_config(config(), at(4));
     reloaded.page(None, page("/"), at(4));
     assert_eq!(reloaded.tour_view().unwrap().step, 2);

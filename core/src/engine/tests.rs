@@ -55,7 +55,7 @@ fn demo_config() -> Config {
 fn reloaded(engine: &Engine, user: &str, now: Timestamp) -> Engine {
     let stored = UserState::parse(&engine.state().to_text(serde_float)).unwrap();
     let mut reloaded = Engine::new(EngineOptions { user_id: Some(user.into()), ..options() });
-    reloaded.restore_state(stored, now);
+    reloaded.absorb_others(stored, now);
     reloaded.load_config(demo_config(), now);
     reloaded.page(None, Map::new(), now);
     reloaded
@@ -368,9 +368,9 @@ fn changed_state_and_identity_are_handed_out_once() {
     assert!(engine.take_changed_identity().is_none());
     engine.load_config(demo_config(), at(0));
     approve(&mut engine, 1, at(1));
-    let stored = engine.take_changed_state().unwrap().to_json();
+    let stored = engine.take_changed_part().unwrap().to_json();
     assert_eq!(stored["f"]["invoices.approve"]["n"], 1);
-    assert!(engine.take_changed_state().is_none());
+    assert!(engine.take_changed_part().is_none());
 }
 
 #[test]

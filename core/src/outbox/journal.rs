@@ -46,8 +46,10 @@ pub struct StoredEvent {
     pub body: Arc<str>,
 }
 
-/// What to write to the device's storage since the last `take_changes`, in this order: the
-/// events to add, the ids to delete, and the drops not yet reported when they changed.
+/// What to write to the device's storage since the last `take_changes`: the ids to delete, the
+/// events to add, and the drops not yet reported when they changed. No event is both added and
+/// deleted: one deleted before it was written is simply not added (`delete`), so deletions can
+/// be written first, and storage never holds both an event and what replaced it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OutboxChanges {
     pub added: Vec<StoredEvent>,
@@ -60,22 +62,47 @@ impl OutboxChanges {
         self.added.is_empty() && self.removed.is_empty() && self.unreported.is_none()
     }
 
-    /// Takes the first `at_most` writes (additions, then deletions, the drops with the last of
+    /// Deletes the event `id`: if it is still to be added, it is not added at all.
+    pub fn delete(&mut self, id: Arc<str>) {
+        match self.added.iter().position(|event| event.id == id) {
+            Some(at) => {
+                self.added.remove(at);
+            }
+            None => self.removed.push(id),
+        }
+    }
+
+    /// Appends `later`, the changes made after these.
+    pub fn append(&mut self, later: OutboxChanges) {
+        if self.added.is_empty() {
+            self.removed.extend(later.removed);
+        } else {
+            for id in later.removed {
+                self.delete(id);
+            }
+        }
+        self.added.extend(later.added);
+        if later.unreported.is_some() {
+            self.unreported = later.unreported;
+        }
+    }
+
+    /// Takes the first `at_most` writes (deletions, then additions, the drops with the last of
     /// them) and leaves the rest: written one after the other, the parts do what the whole
-    /// does, and none is long to write. An addition is never left behind a deletion, which
-    /// could delete an event before it is written.
+    /// does, and none is long to write. Deletions go first, so storage makes room before it
+    /// takes more.
     pub fn take_first(&mut self, at_most: usize) -> OutboxChanges {
         let at_most = at_most.max(1);
         if self.added.len() + self.removed.len() <= at_most {
             return std::mem::take(self);
         }
-        let added_count = self.added.len().min(at_most);
+        let removed_count = self.removed.len().min(at_most);
         // `split_off` and `replace`, not `drain(..).collect()`: no iterator code for either list.
-        let rest = self.added.split_off(added_count);
-        let added = std::mem::replace(&mut self.added, rest);
-        let removed_count = (at_most - added_count).min(self.removed.len());
         let rest = self.removed.split_off(removed_count);
         let removed = std::mem::replace(&mut self.removed, rest);
+        let added_count = (at_most - removed_count).min(self.added.len());
+        let rest = self.added.split_off(added_count);
+        let added = std::mem::replace(&mut self.added, rest);
         OutboxChanges { added, removed, unreported: None }
     }
 }
@@ -145,7 +172,7 @@ impl Outbox {
             if event.queued_at.plus(ttl) <= now {
                 self.count_drops(|counts| counts.expired += 1);
                 if self.role.keeps_journal() {
-                    self.changes.removed.push(event.id);
+                    self.changes.delete(event.id);
                 }
                 continue;
             }

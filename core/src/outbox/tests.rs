@@ -269,3 +269,40 @@ fn drop_counts_are_written_and_read_back_in_the_reported_shape() {
     assert_eq!(read("[]"), None);
     assert_eq!(read(r#""nope""#), None);
 }
+
+#[test]
+fn a_tighter_bound_drops_the_oldest_waiting_events_and_counts_them() {
+    let mut outbox = filled(OutboxSettings::default(), 10);
+    outbox.limit_bytes((7..=10).map(|index| body(index).len()).sum());
+    assert_eq!(outbox.queued(), 4);
+    assert_eq!(outbox.dropped().overflow, 6);
+    let batch = outbox.transmit_now(at(1)).unwrap();
+    assert_eq!(ids(&batch), ["m-7", "m-8", "m-9", "m-10"], "the newest are kept");
+    assert_eq!(parsed(&batch)["context"]["uptake"]["dropped"]["overflow"], 6, "and the drops reported");
+    push(&mut outbox, 11, at(2));
+    assert_eq!((outbox.queued(), outbox.dropped().overflow), (1, 6), "in flight, the batch is not dropped");
+}
+
+#[test]
+fn events_not_in_the_outbox_are_packed_into_bodies_within_a_budget() {
+    let outbox = Outbox::new(OutboxSettings { flush_at: 3, ..OutboxSettings::default() }, Some("dev".into()));
+    let events: Vec<StoredEvent> = (1..=8)
+        .map(|index| StoredEvent {
+            id: Arc::from(format!("m-{index}")),
+            queued_at: at(0),
+            body: Arc::from(body(index)),
+        })
+        .collect();
+    let bodies = outbox.bodies_for(&events, at(1), usize::MAX);
+    let counts: Vec<usize> = bodies
+        .iter()
+        .map(|body| serde_json::from_str::<Value>(body).unwrap()["batch"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(counts, [3, 3, 2], "batches of at most flush_at");
+    assert_eq!(serde_json::from_str::<Value>(&bodies[0]).unwrap()["writeKey"], "dev");
+    let budget = bodies[0].len() + bodies[1].len() / 2;
+    let within = outbox.bodies_for(&events, at(1), budget);
+    assert_eq!(within.len(), 2);
+    assert!(within.iter().map(String::len).sum::<usize>() <= budget, "within the budget");
+    assert_eq!(outbox.queued(), 0, "nothing was marked or kept");
+}

@@ -18,6 +18,8 @@ pub struct ShowLimits<'a> {
     pub shown_this_page_view: u32,
     /// Rules already shown in this page view: not decided again.
     pub shown_rules: &'a [usize],
+    /// Rules (by id) whose experience another tab has on screen: not shown here meanwhile.
+    pub claimed_elsewhere: &'a [String],
 }
 
 /// Everything a decision depends on besides the rules woken: the user's state, what is known
@@ -143,6 +145,7 @@ impl Program {
                 if !renderable.contains(&config_rule.show.kind())
                     || (throttled && !compiled.ambient)
                     || limits.shown_rules.contains(&rule)
+                    || limits.claimed_elsewhere.contains(&config_rule.id)
                 {
                     continue;
                 }

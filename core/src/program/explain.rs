@@ -125,6 +125,8 @@ impl Program {
             let exposure = slots.rules.get(index).and_then(|row| state.rules.at(*row));
             let verdict = if limits.shown_rules.contains(&index) {
                 "shown in this page view".to_owned()
+            } else if limits.claimed_elsewhere.contains(&rule.id) {
+                "on screen in another tab".to_owned()
             } else if !renderable.contains(&rule.show.kind()) {
                 format!(
                     "not shown: no {} can be shown now (unsupported, or one is in progress)",

@@ -157,24 +157,28 @@ fn a_sender_stepping_down_leaves_its_drops_to_storage_and_forgets_a_failed_batch
     assert_eq!(outbox.take_changes().unreported, None, "a follower writes no drops");
 }
 
-/// What storage holds after writing `changes`: additions, then deletions.
+/// What storage holds after writing `changes`: deletions, then additions.
 fn written(holding: &mut std::collections::BTreeMap<String, i64>, changes: &OutboxChanges) {
-    for event in &changes.added {
-        holding.insert(event.id.to_string(), event.queued_at.as_millis());
-    }
     for id in &changes.removed {
         holding.remove(&**id);
+    }
+    for event in &changes.added {
+        holding.insert(event.id.to_string(), event.queued_at.as_millis());
     }
 }
 
 #[test]
 fn changes_written_in_parts_do_what_the_whole_does_and_the_drops_come_last() {
-    // Event 3 is added and deleted in the same changes: it must not come back.
-    let whole = OutboxChanges {
-        added: (1..=5).map(|index| stored(index, index as i64)).collect(),
+    // Event 3 is added, then deleted before it was written: it is never written.
+    let mut whole =
+        OutboxChanges { added: (1..=5).map(|index| stored(index, index as i64)).collect(), ..OutboxChanges::default() };
+    whole.append(OutboxChanges {
         removed: vec![Arc::from("m-3"), Arc::from("m-0"), Arc::from("m-9")],
         unreported: Some(DropCounts { overflow: 2, ..DropCounts::default() }),
-    };
+        ..OutboxChanges::default()
+    });
+    assert_eq!(whole.added.len(), 4, "the deleted addition is gone");
+    assert_eq!(whole.removed, [Arc::from("m-0"), Arc::from("m-9")], "only written events are deleted");
     let mut at_once = std::collections::BTreeMap::from([("m-0".to_owned(), 0), ("m-9".to_owned(), 9)]);
     let mut in_parts = at_once.clone();
     written(&mut at_once, &whole);
@@ -188,11 +192,11 @@ fn changes_written_in_parts_do_what_the_whole_does_and_the_drops_come_last() {
     }
     assert_eq!(in_parts, at_once);
     assert_eq!(
-        parts.iter().map(|part| part.added.len() + part.removed.len()).collect::<Vec<_>>(),
-        [2, 2, 2, 2],
-        "at most two writes each"
+        parts.iter().map(|part| (part.removed.len(), part.added.len())).collect::<Vec<_>>(),
+        [(2, 0), (0, 2), (0, 2)],
+        "deletions first, at most two writes each"
     );
-    assert!(parts[..3].iter().all(|part| part.unreported.is_none()));
-    assert_eq!(parts[3].unreported, whole.unreported, "the drops with the last part");
+    assert!(parts[..2].iter().all(|part| part.unreported.is_none()));
+    assert_eq!(parts[2].unreported, whole.unreported, "the drops with the last part");
     assert_eq!(whole.clone().take_first(100), whole, "small enough: all of it");
 }
