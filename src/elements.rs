@@ -2,7 +2,10 @@
 //! roots too, as experiences find their targets): checked when the config loads, on
 //! each page view, and after the DOM changes (a MutationObserver, at most every 250 ms), and
 //! reported to the engine. A selector the browser cannot parse is reported once and counts as
-//! absent.
+//! absent. The DOM watched is the document's and, once a search had to look into them (a
+//! selector or a tour's target not found outside), that of every open shadow root (at most as
+//! many as a search looks into, `TargetSearch`), so an element a web component renders later is
+//! seen too.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -11,7 +14,7 @@ use gloo_timers::callback::Timeout;
 use uptake_core::quote::quoted;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
-use web_sys::{Document, MutationObserver, MutationObserverInit};
+use web_sys::{Document, MutationObserver, MutationObserverInit, ShadowRoot};
 
 use crate::console::warn;
 use crate::tasks;
@@ -21,9 +24,9 @@ use crate::ui::TargetSearch;
 const CHECK_DELAY_MS: u32 = 250;
 
 /// Whether each selector matches an element on screen (in the document or an open shadow root,
-/// and rendered: what the SDK can point at); a selector the browser refuses is absent.
-pub(crate) fn present(document: &Document, selectors: &[String], warned: &Cell<bool>) -> Vec<bool> {
-    let search = TargetSearch::new(document);
+/// and rendered: what the SDK can point at), found with `search`; a selector the browser refuses
+/// is absent.
+pub(crate) fn present(search: &TargetSearch<'_>, selectors: &[String], warned: &Cell<bool>) -> Vec<bool> {
     let mut present = Vec::with_capacity(selectors.len());
     for selector in selectors {
         present.push(match search.find(selector) {
@@ -64,14 +67,27 @@ impl ElementWatch {
             *scheduled.borrow_mut() = Some(timer);
         });
         let observer = MutationObserver::new(callback.as_ref().unchecked_ref()).ok()?;
-        let options = MutationObserverInit::new();
-        options.set_child_list(true);
-        options.set_subtree(true);
-        options.set_attributes(true);
         let root = document.document_element()?;
-        observer.observe_with_options(&root, &options).ok()?;
+        observer.observe_with_options(&root, &changes()).ok()?;
         Some(ElementWatch { observer, _callback: callback, _pending: pending })
     }
+
+    /// Watches the DOM of these shadow roots too (those a search listed); one already watched
+    /// is watched once.
+    pub(crate) fn watch_shadow_roots(&self, roots: &[ShadowRoot]) {
+        for root in roots {
+            let _ = self.observer.observe_with_options(root, &changes());
+        }
+    }
+}
+
+/// The changes that may show or hide an element: nodes added or removed, attributes.
+fn changes() -> MutationObserverInit {
+    let options = MutationObserverInit::new();
+    options.set_child_list(true);
+    options.set_subtree(true);
+    options.set_attributes(true);
+    options
 }
 
 impl Drop for ElementWatch {

@@ -28,8 +28,8 @@ use crate::strings::strings;
 use crate::tasks;
 use crate::ui::{
     Anchor, ChecklistAction, ChecklistItemTexts, ChecklistTexts, ChecklistView, Choice, Content, FloatingOptions,
-    FloatingView, HotspotLabels, HotspotView, ModalView, SurveyAnswerChoice, SurveyTexts, SurveyView, UiRoot,
-    find_target, scroll_into_view, top_layer_ancestor,
+    FloatingView, HotspotLabels, HotspotView, ModalView, SurveyAnswerChoice, SurveyTexts, SurveyView, Target, UiRoot,
+    scroll_into_view, top_layer_ancestor,
 };
 
 #[derive(Default)]
@@ -246,7 +246,7 @@ impl Client {
                     .map(|view| Box::new(view) as Surface)
             }
             Display::Tooltip(anchor) => {
-                let target = find_target(&self.inner.document, &anchor.target).ok().flatten()?;
+                let target = self.find_target(&anchor.target).ok().flatten()?;
                 scroll_into_view(&self.inner.window, &self.inner.document, &target);
                 let root = self.root_for(Some(&target))?;
                 let options = FloatingOptions {
@@ -255,6 +255,7 @@ impl Client {
                     take_focus: true,
                     id: "uptake-tooltip",
                 };
+                let target = Target::new(target, &anchor.target);
                 FloatingView::open(&root, &content, Anchor::Target(target), options, on_choice)
                     .map(|view| Box::new(view) as Surface)
             }
@@ -410,7 +411,7 @@ impl Client {
             // Already on its element (a preview of a hotspot its rule showed too).
             return;
         }
-        let Some(target) = find_target(&self.inner.document, &hotspot.target).ok().flatten() else { return };
+        let Some(target) = self.find_target(&hotspot.target).ok().flatten() else { return };
         let Some(root) = self.root_for(Some(&target)) else { return };
         let (locale, default) = self.locale();
         let words = strings(&locale);
@@ -426,7 +427,7 @@ impl Client {
             &self.inner.document,
             &self.inner.window,
             &root,
-            target,
+            Target::new(target, &hotspot.target),
             hotspot.badge,
             HotspotLabels { badge: words.new_badge, accessible: &label },
             on_open,
@@ -449,15 +450,13 @@ impl Client {
         }
         let found = {
             let ui = self.inner.ui.borrow();
-            ui.hotspots.iter().find(|h| h.reference.id == id).map(|h| (h.prompt.clone(), h.view.target().clone()))
+            ui.hotspots.iter().find(|h| h.reference.id == id).map(|h| (h.prompt.clone(), h.view.target()))
         };
         let Some((prompt, target)) = found else { return };
+        let Display::Hotspot(hotspot) = &prompt.display else { return };
+        let (selector, placement) = (hotspot.target.clone(), hotspot.placement);
         let Some(root) = self.root_for(Some(&target)) else { return };
         let content = self.prompt_content(&prompt);
-        let placement = match &prompt.display {
-            Display::Hotspot(hotspot) => hotspot.placement,
-            _ => Default::default(),
-        };
         let weak = self.weak();
         let hotspot_id = id.to_owned();
         let on_choice: Rc<dyn Fn(Choice)> = Rc::new(move |choice| {
@@ -466,7 +465,7 @@ impl Client {
             }
         });
         let options = FloatingOptions { placement, spotlight: false, take_focus: true, id: "uptake-hotspot" };
-        match FloatingView::open(&root, &content, Anchor::Target(target), options, on_choice) {
+        match FloatingView::open(&root, &content, Anchor::Target(Target::new(target, &selector)), options, on_choice) {
             Ok(tooltip) => {
                 if let Some(hotspot) = self.inner.ui.borrow_mut().hotspots.iter_mut().find(|h| h.reference.id == id) {
                     hotspot.tooltip = Some(tooltip);
@@ -498,7 +497,7 @@ impl Client {
         let (action, outcome) = button_choice(Some(&hotspot.prompt), choice);
         self.with_engine(|engine| engine.experience_closed(&hotspot.reference, outcome, now()));
         // The badge goes away with its tooltip: focus goes to the element it marked.
-        let target = hotspot.view.target().clone();
+        let target = hotspot.view.target();
         drop(hotspot);
         if let Some(target) = target.dyn_ref::<web_sys::HtmlElement>() {
             let _ = target.focus();
@@ -583,7 +582,7 @@ impl Client {
                 TourShown { key, target: None, _view: card, _click: None, _recheck: None }
             }
             StepPlace::Anchored(selector) => {
-                let target = match find_target(&self.inner.document, selector) {
+                let target = match self.find_target(selector) {
                     Ok(found) => found,
                     Err(_) => {
                         warn(&format!("the tour's selector {} is not valid CSS", quoted(selector)));
@@ -596,7 +595,7 @@ impl Client {
                         scroll_into_view(&self.inner.window, &self.inner.document, &target);
                         let click =
                             (view.content.advance == Advance::Click).then(|| self.advance_on_click(&target)).flatten();
-                        let card = self.open_step(&view, Anchor::Target(target.clone()));
+                        let card = self.open_step(&view, Anchor::Target(Target::new(target.clone(), selector)));
                         TourShown { key, target: Some(target), _view: card, _click: click, _recheck: None }
                     }
                     (Some(TargetVerdict::Wait { until }), _) => {
@@ -658,7 +657,7 @@ impl Client {
             progress_label: format!("{step} {} {steps}", words.of),
         };
         let target = match &anchor {
-            Anchor::Target(target) => Some(target.clone()),
+            Anchor::Target(target) => Some(target.element()),
             Anchor::Centered => None,
         };
         let root = self.root_for(target.as_ref())?;

@@ -36,6 +36,7 @@ use crate::options::Options;
 use crate::storage::Storage;
 use crate::tasks;
 use crate::transport::Transport;
+use crate::ui::TargetSearch;
 use crate::{autocapture, context, lifecycle};
 use experiences::Ui;
 
@@ -425,8 +426,26 @@ impl Client {
         if selectors.is_empty() {
             return None;
         }
-        let present = elements::present(&self.inner.document, &selectors, &self.inner.warned_selector);
+        let search = TargetSearch::new(&self.inner.document);
+        let present = elements::present(&search, &selectors, &self.inner.warned_selector);
+        self.watch_shadow_roots(&search);
         Some(self.with_engine(|engine| engine.set_elements(&present, now())).flatten())
+    }
+
+    /// The first rendered element matching `selector`, in the document or its open shadow
+    /// roots; the roots searched are watched from then on, so the element is seen when it
+    /// appears there.
+    fn find_target(&self, selector: &str) -> Result<Option<web_sys::Element>, wasm_bindgen::JsValue> {
+        let search = TargetSearch::new(&self.inner.document);
+        let found = search.find(selector);
+        self.watch_shadow_roots(&search);
+        found
+    }
+
+    fn watch_shadow_roots(&self, search: &TargetSearch<'_>) {
+        if let Some(watch) = self.inner.element_watch.borrow().as_ref() {
+            watch.watch_shadow_roots(search.listed_roots());
+        }
     }
 
     /// Shows what an evaluation decided, and explains the rules when debugging.

@@ -3,7 +3,7 @@
 //! that dims the page around it without blocking it. Placed by `uptake_core::layout` and kept in
 //! place as the page scrolls (in any container), resizes, or the element or card change size.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use uptake_core::config::Placement;
@@ -14,55 +14,86 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlElement, KeyboardEvent, MutationObserver, MutationObserverInit, ResizeObserver, Window};
 
 use super::card::{self, Choice, Content};
-use super::targets::{target_rect, viewport, visible_rect};
+use super::targets::{Target, shadow_roots_around, target_rect, viewport, visible_rect};
 use super::{FocusReturn, UiRoot, element, focus_main_button};
 use crate::listener::EventListener;
 
 /// Where a card goes.
 pub(crate) enum Anchor {
-    Target(Element),
+    /// Next to an element, found again by its selector if the page replaces it.
+    Target(Target),
     Centered,
 }
 
 /// Calls `update` whenever `watched` elements may have moved: a scroll anywhere (captured at
 /// the window), a resize of the window, of the elements or of the page, and any change to the
-/// page's DOM (content added above a target moves it without resizing it), at most once per
-/// frame for the last. Stops when dropped.
+/// page's DOM or to the shadow roots the elements are in (content added above a target moves it
+/// without resizing it; a re-render replaces it), at most once per frame for the last. `update`
+/// returns the element it follows from now on when the page replaced the one it followed, which
+/// is then watched too. Stops when dropped.
 pub(crate) struct Follow {
     window: Window,
     frame_request: Rc<Cell<Option<i32>>>,
     _listeners: Vec<EventListener>,
-    resize: Option<ResizeObserver>,
-    mutations: Option<MutationObserver>,
+    observers: Rc<RefCell<Observers>>,
     _on_resize: Closure<dyn FnMut()>,
     _on_mutation: Closure<dyn FnMut()>,
     _on_frame: Rc<Closure<dyn FnMut()>>,
 }
 
-impl Follow {
-    pub(crate) fn start(window: &Window, watched: &[&Element], update: Rc<dyn Fn()>) -> Follow {
-        let mut listeners = Vec::new();
-        let on_scroll = Rc::clone(&update);
-        listeners.extend(EventListener::new(window, "scroll", true, move |_| on_scroll()));
-        let on_window_resize = Rc::clone(&update);
-        listeners.extend(EventListener::new(window, "resize", false, move |_| on_window_resize()));
+#[derive(Default)]
+struct Observers {
+    resize: Option<ResizeObserver>,
+    mutations: Option<MutationObserver>,
+}
 
-        let on_resize_update = Rc::clone(&update);
-        let on_resize = Closure::<dyn FnMut()>::new(move || on_resize_update());
-        let resize = ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok();
-        let page = window.document().and_then(|document| document.document_element());
-        if let Some(observer) = &resize {
-            for element in watched.iter().copied().chain(page.as_ref()) {
-                observer.observe(element);
+impl Observers {
+    /// Watches `element`'s size, and the DOM of the shadow roots it is in.
+    fn watch(&self, element: &Element) {
+        if let Some(observer) = &self.resize {
+            observer.observe(element);
+        }
+        if let Some(observer) = &self.mutations {
+            for root in shadow_roots_around(element) {
+                let _ = observer.observe_with_options(&root, &dom_changes());
             }
         }
+    }
+}
 
+/// Any change to a DOM tree: what is added or removed, attributes, text.
+fn dom_changes() -> MutationObserverInit {
+    let options = MutationObserverInit::new();
+    options.set_child_list(true);
+    options.set_subtree(true);
+    options.set_attributes(true);
+    options.set_character_data(true);
+    options
+}
+
+impl Follow {
+    pub(crate) fn start(window: &Window, watched: &[&Element], update: Rc<dyn Fn() -> Option<Element>>) -> Follow {
+        let observers: Rc<RefCell<Observers>> = Rc::default();
+        let run_observers = Rc::clone(&observers);
+        let run: Rc<dyn Fn()> = Rc::new(move || {
+            if let Some(replaced) = update() {
+                run_observers.borrow().watch(&replaced);
+            }
+        });
+        let mut listeners = Vec::new();
+        let on_scroll = Rc::clone(&run);
+        listeners.extend(EventListener::new(window, "scroll", true, move |_| on_scroll()));
+        let on_window_resize = Rc::clone(&run);
+        listeners.extend(EventListener::new(window, "resize", false, move |_| on_window_resize()));
+
+        let on_resize_run = Rc::clone(&run);
+        let on_resize = Closure::<dyn FnMut()>::new(move || on_resize_run());
         // The frame requested, if any: cancelled on drop, so the browser never calls a freed closure.
         let frame_request: Rc<Cell<Option<i32>>> = Rc::new(Cell::new(None));
         let frame_done = Rc::clone(&frame_request);
         let on_frame = Rc::new(Closure::<dyn FnMut()>::new(move || {
             frame_done.set(None);
-            update();
+            run();
         }));
         let frame_window = window.clone();
         let frame = Rc::clone(&on_frame);
@@ -72,21 +103,29 @@ impl Follow {
                 requested.set(frame_window.request_animation_frame((*frame).as_ref().unchecked_ref()).ok());
             }
         });
-        let mutations = MutationObserver::new(on_mutation.as_ref().unchecked_ref()).ok();
-        if let (Some(observer), Some(page)) = (&mutations, &page) {
-            let options = MutationObserverInit::new();
-            options.set_child_list(true);
-            options.set_subtree(true);
-            options.set_attributes(true);
-            options.set_character_data(true);
-            let _ = observer.observe_with_options(page, &options);
+        {
+            let mut observing = observers.borrow_mut();
+            observing.resize = ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok();
+            observing.mutations = MutationObserver::new(on_mutation.as_ref().unchecked_ref()).ok();
+        }
+        let page = window.document().and_then(|document| document.document_element());
+        {
+            let observing = observers.borrow();
+            if let (Some(observer), Some(page)) = (&observing.mutations, &page) {
+                let _ = observer.observe_with_options(page, &dom_changes());
+            }
+            if let (Some(observer), Some(page)) = (&observing.resize, &page) {
+                observer.observe(page);
+            }
+            for element in watched {
+                observing.watch(element);
+            }
         }
         Follow {
             window: window.clone(),
             frame_request,
             _listeners: listeners,
-            resize,
-            mutations,
+            observers,
             _on_resize: on_resize,
             _on_mutation: on_mutation,
             _on_frame: on_frame,
@@ -96,10 +135,11 @@ impl Follow {
 
 impl Drop for Follow {
     fn drop(&mut self) {
-        if let Some(observer) = &self.resize {
+        let observers = self.observers.borrow();
+        if let Some(observer) = &observers.resize {
             observer.disconnect();
         }
-        if let Some(observer) = &self.mutations {
+        if let Some(observer) = &observers.mutations {
             observer.disconnect();
         }
         if let Some(request) = self.frame_request.take() {
@@ -125,7 +165,9 @@ fn set_px(element: &HtmlElement, property: &str, value: f64) {
 const SPOTLIGHT_PADDING: f64 = 6.0;
 
 impl Placed {
-    fn place(&self) {
+    /// Places the card; returns the element it points at now when the page replaced the one it
+    /// pointed at.
+    fn place(&self) -> Option<Element> {
         let viewport = viewport(&self.window);
         let bounds = self.card.get_bounding_client_rect();
         let size = Rect { x: 0.0, y: 0.0, width: bounds.width(), height: bounds.height() };
@@ -137,16 +179,18 @@ impl Placed {
                 set_px(&self.card, "top", y);
                 let _ = self.card.set_attribute("data-side", "none");
                 let _ = style.set_property("visibility", "visible");
-            }
-            Anchor::Target(target) if !target.is_connected() => {
-                let _ = style.set_property("visibility", "hidden");
-                if let Some(spotlight) = &self.spotlight {
-                    let _ = spotlight.style().set_property("visibility", "hidden");
-                }
+                None
             }
             Anchor::Target(target) => {
-                let rect = target_rect(target);
-                let visible = visible_rect(&self.window, target);
+                let Some((target, replaced)) = target.current() else {
+                    let _ = style.set_property("visibility", "hidden");
+                    if let Some(spotlight) = &self.spotlight {
+                        let _ = spotlight.style().set_property("visibility", "hidden");
+                    }
+                    return None;
+                };
+                let rect = target_rect(&target);
+                let visible = visible_rect(&self.window, &target);
                 let position =
                     layout::compute_position(rect, size, viewport, visible, self.placement, LayoutOptions::default());
                 set_px(&self.card, "left", position.x);
@@ -165,6 +209,7 @@ impl Placed {
                     set_px(spotlight, "height", rect.height + 2.0 * SPOTLIGHT_PADDING);
                     let _ = spotlight.style().set_property("visibility", hidden);
                 }
+                replaced.then_some(target)
             }
         }
     }
@@ -228,10 +273,12 @@ impl FloatingView {
         });
         placed.place();
         let follow_placed = Rc::clone(&placed);
+        let target = match &placed.anchor {
+            Anchor::Target(target) => Some(target.element()),
+            Anchor::Centered => None,
+        };
         let mut watched: Vec<&Element> = vec![card.as_ref()];
-        if let Anchor::Target(target) = &placed.anchor {
-            watched.push(target);
-        }
+        watched.extend(target.as_ref());
         let follow = Follow::start(window, &watched, Rc::new(move || follow_placed.place()));
         let click_choice = Rc::clone(&on_choice);
         let on_click = EventListener::new(&card, "click", false, move |event| {

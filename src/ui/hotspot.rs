@@ -10,7 +10,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, Window};
 
 use super::floating::Follow;
-use super::targets::{target_rect, visible_rect};
+use super::targets::{Target, target_rect, visible_rect};
 use super::{UiRoot, element};
 use crate::listener::EventListener;
 
@@ -24,7 +24,7 @@ pub(crate) struct HotspotLabels<'a> {
 
 pub(crate) struct HotspotView {
     badge: HtmlElement,
-    target: Element,
+    target: Rc<Target>,
     _follow: Follow,
     _listener: EventListener,
 }
@@ -32,11 +32,13 @@ pub(crate) struct HotspotView {
 /// The badge's distance inside the element's top-right corner.
 const INSET: f64 = 4.0;
 
-fn place(window: &Window, badge: &HtmlElement, target: &Element) {
-    if !target.is_connected() {
+/// Places the badge on its element; returns the element when the page replaced the one it was on.
+fn place(window: &Window, badge: &HtmlElement, target: &Target) -> Option<Element> {
+    let Some((target, replaced)) = target.current() else {
         let _ = badge.style().set_property("visibility", "hidden");
-        return;
-    }
+        return None;
+    };
+    let target = &target;
     let rect = target_rect(target);
     let size = badge.get_bounding_client_rect();
     let style = badge.style();
@@ -44,6 +46,7 @@ fn place(window: &Window, badge: &HtmlElement, target: &Element) {
     let _ = style.set_property("top", &format!("{}px", fixed(rect.y - size.height() / 2.0 + INSET, 1)));
     let hidden = rect.is_outside(&visible_rect(window, target));
     let _ = style.set_property("visibility", if hidden { "hidden" } else { "visible" });
+    replaced.then(|| target.clone())
 }
 
 impl HotspotView {
@@ -51,7 +54,7 @@ impl HotspotView {
         document: &Document,
         window: &Window,
         root: &UiRoot,
-        target: Element,
+        target: Target,
         badge: Badge,
         labels: HotspotLabels<'_>,
         on_open: Rc<dyn Fn()>,
@@ -65,17 +68,22 @@ impl HotspotView {
         button.set_attribute("aria-label", labels.accessible)?;
         button.set_attribute("aria-haspopup", "dialog")?;
         root.shadow().append_child(&button)?;
+        let target = Rc::new(target);
         place(window, &button, &target);
-        let (follow_window, follow_badge, follow_target) = (window.clone(), button.clone(), target.clone());
-        let follow =
-            Follow::start(window, &[&target], Rc::new(move || place(&follow_window, &follow_badge, &follow_target)));
+        let (follow_window, follow_badge, follow_target) = (window.clone(), button.clone(), Rc::clone(&target));
+        let follow = Follow::start(
+            window,
+            &[&target.element()],
+            Rc::new(move || place(&follow_window, &follow_badge, &follow_target)),
+        );
         let listener = EventListener::new(&button, "click", false, move |_| on_open())
             .ok_or_else(|| JsValue::from_str("could not listen to the hotspot"))?;
         Ok(HotspotView { badge: button, target, _follow: follow, _listener: listener })
     }
 
-    pub(crate) fn target(&self) -> &Element {
-        &self.target
+    /// The element the badge is on.
+    pub(crate) fn target(&self) -> Element {
+        self.target.element()
     }
 
     /// Marks the badge as having its tooltip open, or not.

@@ -22,7 +22,7 @@ pub(crate) use floating::{Anchor, FloatingOptions, FloatingView};
 pub(crate) use hotspot::{HotspotLabels, HotspotView};
 pub(crate) use modal::ModalView;
 pub(crate) use survey::{SurveyAnswerChoice, SurveyTexts, SurveyView};
-pub(crate) use targets::{TargetSearch, find_target, scroll_into_view, top_layer_ancestor};
+pub(crate) use targets::{Target, TargetSearch, scroll_into_view, top_layer_ancestor};
 
 /// `styles.css` without its comments and spare whitespace (the build script writes it).
 const STYLES: &str = include_str!(concat!(env!("OUT_DIR"), "/styles.css"));

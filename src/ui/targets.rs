@@ -1,9 +1,10 @@
-//! The elements experiences point at: found through open shadow roots, their top-layer
-//! ancestor (a host's open modal dialog or popover, which the SDK must render inside), scrolled
-//! into view below any fixed or sticky header, and the area in which they can be seen (the
-//! viewport clipped by their scroll containers).
+//! The elements experiences point at: found through open shadow roots, found again when the
+//! page replaces them (`Target`: a framework's re-render), their top-layer ancestor (a host's
+//! open modal dialog or popover, which the SDK must render inside), scrolled into view below any
+//! fixed or sticky header, and the area in which they can be seen (the viewport clipped by their
+//! scroll containers).
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 
 use uptake_core::layout::Rect;
 use wasm_bindgen::{JsCast, JsValue};
@@ -63,6 +64,11 @@ impl<'d> TargetSearch<'d> {
         })
     }
 
+    /// The open shadow roots listed, if a search had to look into them.
+    pub(crate) fn listed_roots(&self) -> &[ShadowRoot] {
+        self.roots.get().map_or(&[], Vec::as_slice)
+    }
+
     /// The first rendered element matching `selector`; `Err` when the browser cannot parse the
     /// selector. A hidden match is not found: a step waits for its target to be shown.
     pub(crate) fn find(&self, selector: &str) -> Result<Option<Element>, JsValue> {
@@ -81,6 +87,48 @@ impl<'d> TargetSearch<'d> {
 /// The first rendered element matching `selector`, in the document or its open shadow roots.
 pub(crate) fn find_target(document: &Document, selector: &str) -> Result<Option<Element>, JsValue> {
     TargetSearch::new(document).find(selector)
+}
+
+/// The element an experience points at, by its selector: when the page replaces it (a
+/// framework renders it again), the element matching the selector then.
+pub(crate) struct Target {
+    element: RefCell<Element>,
+    selector: String,
+}
+
+impl Target {
+    pub(crate) fn new(element: Element, selector: &str) -> Target {
+        Target { element: RefCell::new(element), selector: selector.to_owned() }
+    }
+
+    /// The element, as found last.
+    pub(crate) fn element(&self) -> Element {
+        self.element.borrow().clone()
+    }
+
+    /// The element now, and whether it is another than before (the page replaced it); `None`
+    /// while the page has none.
+    pub(crate) fn current(&self) -> Option<(Element, bool)> {
+        let element = self.element();
+        if element.is_connected() {
+            return Some((element, false));
+        }
+        let document = element.owner_document()?;
+        let found = find_target(&document, &self.selector).ok().flatten()?;
+        *self.element.borrow_mut() = found.clone();
+        Some((found, true))
+    }
+}
+
+/// The shadow roots `element` is inside, innermost first.
+pub(crate) fn shadow_roots_around(element: &Element) -> Vec<ShadowRoot> {
+    let mut roots = Vec::new();
+    let mut root = element.get_root_node();
+    while let Ok(shadow) = root.dyn_into::<ShadowRoot>() {
+        root = shadow.host().get_root_node();
+        roots.push(shadow);
+    }
+    roots
 }
 
 /// The parent of `node`, crossing out of a shadow root to its host.
