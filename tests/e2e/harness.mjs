@@ -14,7 +14,13 @@ import { chromium } from 'playwright-core';
 import { COLLECTOR, compileConfig } from '../../scripts/compile-config.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const ARTIFACTS = join(ROOT, 'tests', 'artifacts');
+/**
+ * Where screenshots go: a folder git ignores, so that running the tests changes no tracked file;
+ * `UPTAKE_REFRESH_SCREENSHOTS=1 scripts/test e2e` writes the committed ones in tests/artifacts.
+ */
+export const ARTIFACTS = process.env.UPTAKE_REFRESH_SCREENSHOTS === '1'
+  ? join(ROOT, 'tests', 'artifacts')
+  : join(ROOT, 'target', 'e2e-screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 /**
