@@ -9,7 +9,7 @@ use crate::tour::{StepPlace, TargetVerdict};
 
 const SECOND: i64 = 1000;
 
-fn at(seconds: i64) -> Timestamp {
+pub(super) fn at(seconds: i64) -> Timestamp {
     Timestamp::from_millis(1_795_000_000_000 + seconds * SECOND)
 }
 

@@ -4,14 +4,9 @@
 
 use serde_json::json;
 
+use super::experience_tests::at;
 use super::tests::options;
 use super::*;
-
-const SECOND: i64 = 1000;
-
-fn at(seconds: i64) -> Timestamp {
-    Timestamp::from_millis(1_795_000_000_000 + seconds * SECOND)
-}
 
 fn config() -> Config {
     Config::from_json(&json!({
