@@ -173,17 +173,17 @@ impl LocalShare {
         }
     }
 
-    /// Another tab changed one of the SDK's keys (a `storage` event): its size is counted.
-    /// `None` for the key when the storage was cleared.
-    pub(crate) fn observe(&self, key: Option<&str>, old: Option<&str>, new: Option<&str>) {
-        match key {
-            Some(key) if key.starts_with(&self.prefix) => {
-                let size = |value: Option<&str>| value.map_or(0, |value| key.len() + value.len());
-                self.count(size(old), size(new));
-            }
-            Some(_) => {}
-            None => self.used.set(None),
-        }
+    /// Another tab changed a key (a `storage` event; `None` for the key when the storage was
+    /// cleared): one of the SDK's is counted, and its name returned.
+    pub(crate) fn observe<'k>(&self, key: Option<&'k str>, old: Option<&str>, new: Option<&str>) -> Option<&'k str> {
+        let Some(key) = key else {
+            self.used.set(None);
+            return None;
+        };
+        let name = key.strip_prefix(&self.prefix)?;
+        let size = |value: Option<&str>| value.map_or(0, |value| key.len() + value.len());
+        self.count(size(old), size(new));
+        Some(name)
     }
 }
 

@@ -38,7 +38,8 @@ pub(crate) fn base_name(user_id: Option<&str>) -> String {
     }
 }
 
-fn part_name(tab: &str, user_id: Option<&str>) -> String {
+/// The name of a tab's part of a user's state.
+pub(crate) fn part_name(tab: &str, user_id: Option<&str>) -> String {
     format!("tab:{tab}:{}", base_name(user_id))
 }
 
@@ -173,9 +174,9 @@ impl Storage {
         others
     }
 
-    /// This tab's part of a user, if it saved one (when it switched to another user).
+    /// This tab's part of a user, if it saved one.
     pub(crate) fn load_own_part(&self, tab: &str, user_id: Option<&str>) -> Option<TabPart> {
-        read(&self.get(&part_name(tab, user_id))?, TabPart::from_json).ok()
+        self.load_part(&part_name(tab, user_id)).ok()
     }
 
     /// A part as another tab wrote it (the new value of a `storage` event); `None` when it was
@@ -208,6 +209,21 @@ impl Storage {
     }
 
     pub(crate) fn remove_part_named(&self, name: &str) {
+        self.remove(name);
+    }
+
+    /// Folds `part`, stored under `name` by `tab`, into the base named `base`: the base is
+    /// written first, listing the tab (and no longer the folded tabs whose parts are gone from
+    /// `parts`, every part's name), then the part deleted. A base that cannot be read is left,
+    /// and the part with it.
+    pub(crate) fn fold_into_base(&self, name: &str, tab: &str, base: &str, part: &TabPart, parts: &[String]) {
+        let Ok(mut folded) = self.load_base_named(base).map(Option::unwrap_or_default) else { return };
+        if folded.fold(tab, part) {
+            folded.forget_folded(|folded| {
+                parts.iter().any(|other| other != name && part_of(other) == Some((folded, base)))
+            });
+            self.save_base(base, &folded);
+        }
         self.remove(name);
     }
 

@@ -346,12 +346,11 @@ impl Engine {
     }
 
     /// Starts a new part for this tab (a page restored from the back-forward cache, whose old
-    /// part was saved as it left and is now another tab's): the state is what the others
-    /// recorded, that old part among them, and this tab has recorded nothing yet.
-    pub fn restart_part(&mut self, others: UserState, now: Timestamp) {
-        self.state = others.clone();
-        self.others = others;
-        self.bind_state(now);
+    /// part was saved as it left and is now another tab's): this tab has recorded nothing yet,
+    /// and knows nothing of the others until it absorbs them again (`absorb_others`).
+    pub fn start_new_part(&mut self) {
+        self.state = UserState::default();
+        self.others = UserState::default();
     }
 
     /// Batch bodies for events of this tab not yet in storage as its page goes away; see

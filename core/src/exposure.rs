@@ -3,7 +3,7 @@
 //! From it and the rule's `frequency`, whether the rule is over for this user or resting.
 
 use crate::config::{Frequency, StopWhen};
-use crate::merge::{Combine, earlier, later};
+use crate::merge::{Combine, earlier};
 use crate::time::{Duration, Timestamp};
 
 /// Which group of a rule with a holdout the user is in.
@@ -104,12 +104,12 @@ impl RuleExposure {
     pub fn merge(&mut self, other: &RuleExposure, how: Combine) {
         self.shows = how.count_u32(self.shows, other.shows);
         self.first_exposed_at = earlier(self.first_exposed_at, other.first_exposed_at);
-        self.last_shown = later(self.last_shown, other.last_shown);
-        self.dismissed_at = later(self.dismissed_at, other.dismissed_at);
-        self.clicked_at = later(self.clicked_at, other.clicked_at);
-        self.snoozed_until = later(self.snoozed_until, other.snoozed_until);
+        self.last_shown = self.last_shown.max(other.last_shown);
+        self.dismissed_at = self.dismissed_at.max(other.dismissed_at);
+        self.clicked_at = self.clicked_at.max(other.clicked_at);
+        self.snoozed_until = self.snoozed_until.max(other.snoozed_until);
         self.goal_reached_at = earlier(self.goal_reached_at, other.goal_reached_at);
-        self.variant = later(self.variant, other.variant);
+        self.variant = self.variant.max(other.variant);
     }
 
     /// This record without `part`'s shows, added to it before.

@@ -89,6 +89,12 @@ struct ChecklistState {
 /// How long the thanks of a survey stay on screen.
 const THANKS_MS: u32 = 2_000;
 
+/// The rule whose experience `reference` is, which the tab claims while it shows it (see
+/// `tabs`): none for a preview, or an experience no rule showed.
+fn claimed_rule(reference: &ExperienceRef) -> Option<&str> {
+    reference.rule_id.as_deref().filter(|_| !reference.preview)
+}
+
 /// The action of the button a choice pressed, if any, and what closing with it means.
 fn button_choice(prompt: Option<&Prompt>, choice: Choice) -> (Option<ButtonAction>, Outcome) {
     let pressed = match (choice, prompt) {
@@ -220,11 +226,11 @@ impl Client {
         self.inner.opening.set(false);
         match opened {
             Some((prompt, surface)) => {
-                let rule_id = reference.rule_id.clone().filter(|_| !reference.preview);
+                let claimed = claimed_rule(&reference).is_some();
                 self.inner.ui.borrow_mut().interruption =
                     Some(Interruption { reference, prompt, answered: false, _view: surface });
-                if let Some(rule_id) = rule_id {
-                    self.set_shown_rule(&rule_id, true);
+                if claimed {
+                    self.claims_changed();
                 }
             }
             None => self.show_next_waiting(),
@@ -341,8 +347,11 @@ impl Client {
             }
         };
         if let Some(open) = open {
-            self.release_shown_rule(&open.reference);
+            let claimed = claimed_rule(&open.reference).is_some();
             drop(open);
+            if claimed {
+                self.claims_changed();
+            }
             self.show_next_waiting();
         }
     }
@@ -350,14 +359,12 @@ impl Client {
     /// The rule of the prompt or survey on screen, if a rule (not a preview) showed it.
     pub(super) fn shown_interruption_rule(&self) -> Option<String> {
         let ui = self.inner.ui.borrow();
-        let reference = &ui.interruption.as_ref()?.reference;
-        reference.rule_id.clone().filter(|_| !reference.preview)
+        claimed_rule(&ui.interruption.as_ref()?.reference).map(str::to_owned)
     }
 
-    fn release_shown_rule(&self, reference: &ExperienceRef) {
-        if let Some(rule_id) = reference.rule_id.as_deref().filter(|_| !reference.preview) {
-            self.set_shown_rule(rule_id, false);
-        }
+    /// Whether the tour's step is on screen here.
+    pub(super) fn shows_tour_step(&self) -> bool {
+        self.inner.ui.borrow().tour.as_ref().is_some_and(|shown| shown._view.is_some())
     }
 
     fn show_next_waiting(&self) {
@@ -377,7 +384,9 @@ impl Client {
         if !open.answered {
             self.with_engine(|engine| engine.experience_closed(&open.reference, outcome, now()));
         }
-        self.release_shown_rule(&open.reference);
+        if claimed_rule(&open.reference).is_some() {
+            self.inner.part_changed.set(true);
+        }
         // Closing moves focus back into the page, which may run the host's listeners.
         drop(open);
         self.save_now();
@@ -543,14 +552,22 @@ impl Client {
     }
 
     /// Shows the tour's current step where it goes, unless the page is hidden or another tab
-    /// shows the tour: one tab at a time has it on screen.
+    /// shows the tour: one tab at a time has it on screen, and the other tabs learn whether
+    /// this one does.
     fn render_tour(&self) {
+        let showed = self.shows_tour_step();
+        self.render_tour_step();
+        if self.shows_tour_step() != showed {
+            self.claims_changed();
+        }
+    }
+
+    fn render_tour_step(&self) {
         let key = self.with_engine(|engine| engine.tour_key()).flatten();
         let hidden = self.inner.document.visibility_state() == web_sys::VisibilityState::Hidden;
         if hidden || (key.is_some() && self.tour_shown_elsewhere()) {
             let old = self.inner.ui.borrow_mut().tour.take();
             drop(old);
-            self.set_shows_tour(false);
             return;
         }
         let unchanged = {
@@ -571,10 +588,7 @@ impl Client {
         let old = self.inner.ui.borrow_mut().tour.take();
         drop(old);
         let view = self.with_engine(|engine| engine.tour_view()).flatten();
-        let (Some(view), Some(key)) = (view, key) else {
-            self.set_shows_tour(false);
-            return;
-        };
+        let (Some(view), Some(key)) = (view, key) else { return };
         let shown = match &view.place {
             StepPlace::Elsewhere => TourShown { key, target: None, _view: None, _click: None, _recheck: None },
             StepPlace::Centered => {
@@ -611,12 +625,11 @@ impl Client {
                     // Shown centred, skipped or aborted: the engine moved on; show what it says now.
                     _ => {
                         self.after_change();
-                        return self.render_tour();
+                        return self.render_tour_step();
                     }
                 }
             }
         };
-        self.set_shows_tour(shown._view.is_some());
         self.inner.ui.borrow_mut().tour = Some(shown);
         self.after_change();
     }

@@ -74,11 +74,10 @@ struct Inner {
     part_writable: Cell<bool>,
     /// Whether what this tab shows changed since its part was written.
     part_changed: Cell<bool>,
+    /// Whether the page was left: its part then says it shows nothing.
+    left: Cell<bool>,
     /// What the other tabs and the closed ones stored of this user, as last read.
     others: RefCell<OtherParts>,
-    /// The rules whose prompt or survey this tab shows, and whether it shows the tour.
-    shown_rules: RefCell<Vec<String>>,
-    shows_tour: Cell<bool>,
     /// Whether the parts of closed tabs are being folded, and when that last began.
     folding: Cell<bool>,
     last_fold: Cell<f64>,
@@ -207,9 +206,8 @@ impl Client {
                 tab_lock: RefCell::new(None),
                 part_writable: Cell::new(false),
                 part_changed: Cell::new(false),
+                left: Cell::new(false),
                 others: RefCell::new(OtherParts::default()),
-                shown_rules: RefCell::new(Vec::new()),
-                shows_tour: Cell::new(false),
                 folding: Cell::new(false),
                 last_fold: Cell::new(f64::NEG_INFINITY),
                 written_ahead: RefCell::new(IdMap::default()),
@@ -533,7 +531,6 @@ impl Client {
                 let tab = self.inner.tab.borrow().clone();
                 let part = uptake_core::state::TabPart { state: *previous_state, ..Default::default() };
                 self.inner.storage.save_part(&tab, Some(&previous_user), &part);
-                self.release_claims();
                 self.restore_state(Some(user_id));
                 self.take_back_own_part(user_id);
                 self.save_now();
@@ -762,7 +759,7 @@ impl Client {
     /// the tabs' election and gives its lock up, so another page of the app does not evict it
     /// from the cache.
     fn on_page_left(&self, entering_cache: bool) {
-        self.release_claims();
+        self.leave_screen();
         self.on_page_hidden();
         self.fold_own_part_without_locks();
         if entering_cache {

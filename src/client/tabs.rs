@@ -18,7 +18,7 @@ use super::{Client, now};
 use crate::console::warn_with;
 use crate::listener::EventListener;
 use crate::locks::{self, lock_manager};
-use crate::storage::{Storage, base_name, part_of};
+use crate::storage::{Storage, base_name, part_name, part_of};
 use crate::tasks;
 
 /// How long after the start the parts of closed tabs are folded: off the page's start.
@@ -105,13 +105,11 @@ impl Client {
     /// Another tab changed a key of the SDK's: its share counts it, and a part or the base of
     /// this tab's user is taken in.
     pub(super) fn on_storage_event(&self, event: &web_sys::StorageEvent) {
-        let key = event.key();
-        let new_value = event.new_value();
-        if let Some(share) = &self.inner.share {
-            share.observe(key.as_deref(), event.old_value().as_deref(), new_value.as_deref());
-        }
-        let prefix = format!("uptake:{}:", self.inner.write_key);
-        let Some(name) = key.as_deref().and_then(|key| key.strip_prefix(&prefix)) else { return };
+        let Some(share) = &self.inner.share else { return };
+        let (key, new_value) = (event.key(), event.new_value());
+        let Some(name) = share.observe(key.as_deref(), event.old_value().as_deref(), new_value.as_deref()) else {
+            return;
+        };
         if name.starts_with("event:") && new_value.is_some() {
             self.take_in_events_left();
             return;
@@ -155,36 +153,21 @@ impl Client {
             return;
         };
         let Some(state) = state else { return };
+        // What it shows, as the screen has it; nothing once the page is left.
+        let shown = !self.inner.left.get();
         let part = TabPart {
             state,
-            shown_rules: self.inner.shown_rules.borrow().clone(),
-            shows_tour: self.inner.shows_tour.get(),
+            shown_rules: self.shown_interruption_rule().filter(|_| shown).into_iter().collect(),
+            shows_tour: shown && self.shows_tour_step(),
         };
         self.inner.storage.save_part(&self.inner.tab.borrow(), user_id.as_deref(), &part);
     }
 
-    /// This tab shows (or stopped showing) a rule's prompt or survey: the others learn it now.
-    pub(super) fn set_shown_rule(&self, rule_id: &str, shown: bool) {
-        let mut rules = self.inner.shown_rules.borrow_mut();
-        let known = rules.iter().position(|rule| rule == rule_id);
-        match (known, shown) {
-            (None, true) => rules.push(rule_id.to_owned()),
-            (Some(at), false) => {
-                rules.remove(at);
-            }
-            _ => return,
-        }
-        drop(rules);
+    /// What this tab shows changed (a prompt or survey of a rule, the tour's step): the other
+    /// tabs learn it now.
+    pub(super) fn claims_changed(&self) {
         self.inner.part_changed.set(true);
         self.save_now();
-    }
-
-    /// This tab shows (or stopped showing) the tour.
-    pub(super) fn set_shows_tour(&self, shows: bool) {
-        if self.inner.shows_tour.replace(shows) != shows {
-            self.inner.part_changed.set(true);
-            self.save_now();
-        }
     }
 
     /// Whether another tab shows the tour now. Its holder may be gone without a word (a
@@ -206,47 +189,30 @@ impl Client {
         let storage = &self.inner.storage;
         let user_id = self.user_id();
         let tab = self.inner.tab.borrow().clone();
-        let (Some(part), Ok(base)) =
-            (storage.load_own_part(&tab, user_id.as_deref()), storage.load_base(user_id.as_deref()))
-        else {
-            return;
-        };
-        let mut base = base.unwrap_or_default();
-        let name = base_name(user_id.as_deref());
-        let parts = storage.all_parts();
-        base.forget_folded(|folded| parts.iter().any(|part| part_of(part) == Some((folded, name.as_str()))));
-        if base.fold(&tab, &part) {
-            storage.save_base(&name, &base);
+        if let Some(part) = storage.load_own_part(&tab, user_id.as_deref()) {
+            let name = part_name(&tab, user_id.as_deref());
+            storage.fold_into_base(&name, &tab, &base_name(user_id.as_deref()), &part, &storage.all_parts());
         }
-        storage.remove_part(&tab, user_id.as_deref());
     }
 
-    /// The page leaves (or goes into the back-forward cache): it shows nothing any more.
-    pub(super) fn release_claims(&self) {
-        self.inner.shown_rules.borrow_mut().clear();
-        self.inner.shows_tour.set(false);
+    /// The page leaves (or goes into the back-forward cache): its part says it shows nothing.
+    pub(super) fn leave_screen(&self) {
+        self.inner.left.set(true);
         self.inner.part_changed.set(true);
     }
 
     /// The page came back from the back-forward cache: its old part, saved as it left, may have
     /// been folded meanwhile, so it is another tab's now; this tab starts a new one, under a new
-    /// id and lock, and claims again what it still shows.
+    /// id and lock, which claims again what it still shows.
     pub(super) fn start_new_part(&self) {
         let tab = self.with_engine(|engine| engine.random_id()).unwrap_or_default();
         *self.inner.tab.borrow_mut() = tab;
         self.inner.part_writable.set(false);
+        self.inner.left.set(false);
+        self.inner.part_changed.set(true);
+        self.with_engine(|engine| engine.start_new_part());
         let user_id = self.user_id();
-        let base = self.inner.storage.load_base(user_id.as_deref()).ok().flatten().unwrap_or_default();
-        let others = self.inner.storage.load_others(user_id.as_deref(), &self.inner.tab.borrow(), base);
-        let (sum, shown) = (others.sum(), others.shown_rules());
-        *self.inner.others.borrow_mut() = others;
-        self.with_engine(|engine| {
-            engine.restart_part(sum, now());
-            engine.set_claimed_elsewhere(shown);
-        });
-        if let Some(rule_id) = self.shown_interruption_rule() {
-            self.inner.shown_rules.borrow_mut().push(rule_id);
-        }
+        self.restore_state(user_id.as_deref());
         self.hold_tab_lock();
         self.refresh_experiences();
     }
@@ -291,14 +257,7 @@ impl Client {
                     continue;
                 }
             };
-            let Ok(mut folded) = storage.load_base_named(base).map(Option::unwrap_or_default) else { continue };
-            if folded.fold(tab, &part) {
-                let still_stored =
-                    |folded: &str| parts.iter().any(|other| other != name && part_of(other) == Some((folded, base)));
-                folded.forget_folded(still_stored);
-                storage.save_base(base, &folded);
-            }
-            storage.remove_part_named(name);
+            storage.fold_into_base(name, tab, base, &part, &parts);
         }
         // The base just written, and the part deletions, reach this tab too.
         let user_id = self.user_id();

@@ -100,7 +100,8 @@ fn a_new_part_after_the_back_forward_cache_starts_from_the_others() {
     let mut engine = tab(1);
     approve(&mut engine, at(1));
     let old_part = engine.own_part();
-    engine.restart_part(old_part, at(2));
+    engine.start_new_part();
+    engine.absorb_others(old_part, at(2));
     assert_eq!(approvals(&engine), 1);
     assert!(engine.own_part().features.get("approve").is_none_or(|usage| usage.count == 0), "nothing of its own yet");
     approve(&mut engine, at(3));

@@ -11,7 +11,7 @@ pub use active_days::{ActiveDays, DayMask, TRACKED_DAYS};
 pub use event_history::{EventHistory, EventRetention};
 pub use sequence::{Run, SequenceProgress, SequenceRetention};
 
-use crate::merge::{Combine, earlier, later};
+use crate::merge::{Combine, earlier};
 use crate::time::{DayOffset, Timestamp};
 
 /// The most features one user's state keeps. Catalog features are few; the cap stops a page
@@ -62,7 +62,7 @@ impl FeatureUsage {
     pub fn merge(&mut self, other: &FeatureUsage, how: Combine) {
         self.count = how.count(self.count, other.count);
         self.first_used = earlier(self.first_used, other.first_used);
-        self.last_used = later(self.last_used, other.last_used);
+        self.last_used = self.last_used.max(other.last_used);
         self.days.merge(&other.days);
         self.entry_seen_at = earlier(self.entry_seen_at, other.entry_seen_at);
     }
