@@ -178,7 +178,8 @@ impl Uptake {
         }
     }
 
-    /// This device's record of a feature: `{count, firstUsed, lastUsed, activeDays}`, or null.
+    /// This device's record of a feature: `{count, firstUsed, lastUsed, activeDays, entrySeen,
+    /// frequency, barrier}`, or null for a feature neither in the catalog nor recorded.
     #[wasm_bindgen(js_name = featureUsage)]
     pub fn feature_usage(&self, feature: JsValue) -> JsValue {
         let Some(feature) = convert::string(&feature) else { return JsValue::NULL };

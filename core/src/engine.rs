@@ -7,25 +7,30 @@
 use serde_json::{Map, Value};
 
 use crate::checklist::ChecklistRun;
-use crate::config::{Checklist, Config, ExperienceKind, Prompt, Rule, Show, Survey, Tour};
+use crate::config::{Checklist, Config, ExperienceKind, ModelSettings, Prompt, Rule, Show, Survey, Tour};
 use crate::event::{Event, EventType};
 use crate::exposure::{Outcome, RuleExposure, Variant};
 use crate::ids::IdGenerator;
 use crate::json_writer::FloatWriter;
 use crate::merge::Combine;
-use crate::model::{UserMetrics, applies_to};
+use crate::model::{FeatureFigures, UserMetrics, applies_to};
 use crate::outbox::{
     BatchId, Delivery, DropCounts, Outbox, OutboxChanges, OutboxSettings, OutgoingBatch, Role, StoredEvent,
 };
 use crate::program::{Choice, Facts, Program, Scratch, ShowLimits, Situation, Slots};
 use crate::state::UserState;
-use crate::time::Timestamp;
+use crate::time::{DayOffset, Timestamp};
 use crate::usage::FeatureUsage;
 
 /// Names of the events the SDK itself tracks.
 pub mod sdk_events {
     /// A click on an element marked `data-uptake-feature`; property `feature`.
     pub const FEATURE_USED: &str = "feature_used";
+    /// A catalog feature's entry point, given as a selector, was on the page for the first time
+    /// for this user (once per feature and user: not again on a later page or in another tab
+    /// whose state has it); property `feature`. An entry point given as an event needs none:
+    /// the collector sees that event itself.
+    pub const FEATURE_ENTRY_SEEN: &str = "feature_entry_seen";
     pub const EXPERIENCE_SHOWN: &str = "experience_shown";
     pub const EXPERIENCE_DISMISSED: &str = "experience_dismissed";
     pub const EXPERIENCE_SNOOZED: &str = "experience_snoozed";
@@ -285,6 +290,26 @@ impl Engine {
     /// This device's record of a feature.
     pub fn feature_usage(&self, feature: &str) -> Option<&FeatureUsage> {
         self.state.features.get(feature).filter(|usage| !usage.is_empty())
+    }
+
+    /// A feature as the host app asks about it (`featureUsage`): this device's record of it,
+    /// with its frequency class and barrier as of `now`, by the config's day offset and model
+    /// settings (the defaults before a config has loaded). A catalog feature the user has not
+    /// met yet is unaware; `None` for a feature neither in the catalog nor recorded.
+    pub fn feature_figures(&self, feature: &str, now: Timestamp) -> Option<FeatureFigures> {
+        let config = self.config();
+        let in_catalog = config.is_some_and(|config| config.features.iter().any(|known| known.id == feature));
+        let recorded = self.feature_usage(feature);
+        if recorded.is_none() && !in_catalog {
+            return None;
+        }
+        let defaults = ModelSettings::default();
+        let (model, offset) = match config {
+            Some(config) => (&config.settings.model, config.settings.day_offset()),
+            None => (&defaults, DayOffset::default()),
+        };
+        let usage = recorded.cloned().unwrap_or_default();
+        Some(FeatureFigures::as_of(usage, now.day(offset), model, offset))
     }
 
     /// Where the user stands in the adoption model now (needs a config).
@@ -748,7 +773,8 @@ impl Engine {
         self.evaluate(now)
     }
 
-    /// Which of `selectors()` are on the page now (in the same order).
+    /// Which of `selectors()` are on the page now (in the same order). A catalog feature's entry
+    /// point seen for the first time is recorded, and sent (`feature_entry_seen`).
     pub fn set_elements(&mut self, present: &[bool], now: Timestamp) -> Option<Decision> {
         let loaded = self.loaded.as_mut()?;
         if loaded.elements.as_slice() == present || present.len() != loaded.elements.len() {
@@ -756,10 +782,24 @@ impl Engine {
         }
         loaded.elements.copy_from_slice(present);
         loaded.program.record_elements(&mut self.state, &loaded.slots, present, now, &mut self.scratch);
-        if !self.scratch.entries_seen.is_empty() {
+        let features = &loaded.program.config().features;
+        let first_seen: Vec<String> = self
+            .scratch
+            .entries_seen
+            .iter()
+            .filter_map(|index| features.get(*index))
+            .map(|feature| feature.id.clone())
+            .collect();
+        loaded.program.wake_for_elements(&mut self.scratch);
+        if !first_seen.is_empty() {
             self.state_changed = true;
         }
-        loaded.program.wake_for_elements(&mut self.scratch);
+        // Tracked after the wake-up, which starts afresh: the rules these events wake are added.
+        for feature in first_seen {
+            let mut properties = Map::new();
+            properties.insert("feature".to_owned(), Value::from(feature));
+            self.track_event(sdk_events::FEATURE_ENTRY_SEEN, properties, now);
+        }
         self.decide(now)
     }
 

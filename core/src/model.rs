@@ -1,7 +1,7 @@
 //! The adoption model of PRODUCT.md, computed the same way on the device and on the collector:
-//! per feature, frequency class and barrier; per user, depth, recency and adoption level; and
-//! the derived tenure and the features that apply to a user. Every threshold comes from
-//! `settings.model`.
+//! per feature, frequency class and barrier (with the usage they come from, `FeatureFigures`);
+//! per user, depth, recency and adoption level; and the derived tenure and the features that
+//! apply to a user. Every threshold comes from `settings.model`.
 
 use serde_json::{Map, Value};
 
@@ -18,6 +18,20 @@ pub enum FrequencyClass {
     /// Used before, not in the last 28 days.
     Lapsed,
     Never,
+}
+
+impl FrequencyClass {
+    /// The class as the SDK's `featureUsage` writes it: "daily", "weekly", "monthly", "lapsed"
+    /// or "never".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FrequencyClass::Daily => "daily",
+            FrequencyClass::Weekly => "weekly",
+            FrequencyClass::Monthly => "monthly",
+            FrequencyClass::Lapsed => "lapsed",
+            FrequencyClass::Never => "never",
+        }
+    }
 }
 
 /// Days in the last 4 weeks.
@@ -61,6 +75,24 @@ pub fn barrier(usage: &FeatureUsage, today: DayNumber, settings: &ModelSettings,
     }
 }
 
+/// One user's record of one feature, with where they stand with it as of a day: its frequency
+/// class and barrier.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FeatureFigures {
+    pub usage: FeatureUsage,
+    pub frequency: FrequencyClass,
+    pub barrier: Barrier,
+}
+
+impl FeatureFigures {
+    /// The figures of `usage` as of `today`.
+    pub fn as_of(usage: FeatureUsage, today: DayNumber, settings: &ModelSettings, offset: DayOffset) -> FeatureFigures {
+        let frequency = frequency_class(&usage, today, settings);
+        let barrier = barrier(&usage, today, settings, offset);
+        FeatureFigures { usage, frequency, barrier }
+    }
+}
+
 /// Whether a string trait, or a string of a list trait, passes `test`.
 fn any_trait_string(traits: &Map<String, Value>, name: &str, test: impl Fn(&str) -> bool) -> bool {
     match property(traits, name) {
@@ -99,9 +131,15 @@ pub fn applies_to(
 /// The sign-up traits tenure is counted from, in order.
 const SIGNUP_TRAITS: [&str; 3] = ["signed_up_at", "created_at", "createdAt"];
 
+/// When the user (or, from an account's traits, the account) signed up: the first readable
+/// trait of `signed_up_at`, `created_at` and `createdAt`.
+pub fn signed_up_at(traits: &Map<String, Value>) -> Option<Timestamp> {
+    SIGNUP_TRAITS.iter().find_map(|name| traits.get(*name).and_then(as_instant))
+}
+
 /// Whole days since the user signed up; `None` without a readable sign-up date.
 pub fn tenure_days(traits: &Map<String, Value>, now: Timestamp) -> Option<u32> {
-    let signed_up = SIGNUP_TRAITS.iter().find_map(|name| traits.get(*name).and_then(as_instant))?;
+    let signed_up = signed_up_at(traits)?;
     let days = (now.as_millis() - signed_up.as_millis()).div_euclid(Duration::from_days(1).as_millis());
     u32::try_from(days.max(0)).ok()
 }

@@ -634,10 +634,12 @@ impl Client {
         delivery
     }
 
-    /// Usage of one feature on this device, for the host app: count, first and last use, days.
+    /// Usage of one feature on this device, for the host app: count, first and last use, days,
+    /// whether its entry point was seen, and its frequency class and barrier today.
     pub(crate) fn feature_usage(&self, feature: &str) -> Option<Value> {
         self.with_engine(|engine| {
-            let usage = engine.feature_usage(feature)?;
+            let figures = engine.feature_figures(feature, now())?;
+            let usage = &figures.usage;
             let date = |at: Option<Timestamp>| at.map_or(Value::Null, |at| Value::from(format_timestamp(at)));
             let mut view = Map::new();
             view.insert("count".to_owned(), Value::from(usage.count));
@@ -645,6 +647,8 @@ impl Client {
             view.insert("lastUsed".to_owned(), date(usage.last_used));
             view.insert("activeDays".to_owned(), Value::from(usage.days.total()));
             view.insert("entrySeen".to_owned(), Value::from(usage.entry_seen_at.is_some()));
+            view.insert("frequency".to_owned(), Value::from(figures.frequency.as_str()));
+            view.insert("barrier".to_owned(), Value::from(figures.barrier.as_str()));
             Some(Value::Object(view))
         })
         .flatten()

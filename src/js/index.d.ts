@@ -25,16 +25,29 @@ export interface UptakeOptions {
   wasmUrl?: string | URL;
 }
 
-/** This device's record of one feature. */
+/**
+ * This device's record of one feature, and where the user stands with it today. The day offset
+ * and the thresholds are the config's `settings` (the defaults below before it has loaded).
+ */
 export interface FeatureUsage {
   count: number;
-  /** ISO 8601 timestamps; null when the feature was not used yet (its entry point was seen). */
+  /** ISO 8601 timestamps; null when the feature was not used yet. */
   firstUsed: string | null;
   lastUsed: string | null;
   /** Days on which the feature was used. */
   activeDays: number;
   /** Whether the feature's entry point was seen. */
   entrySeen: boolean;
+  /**
+   * Over the last 28 days: used on at least 12 of them (daily), else in at least 3 of the 4 weeks
+   * (weekly), else at least once (monthly); lapsed: used before, not in 28 days; never used.
+   */
+  frequency: 'daily' | 'weekly' | 'monthly' | 'lapsed' | 'never';
+  /**
+   * What stands between the user and the feature: never used and its entry point never seen
+   * (unaware); seen, never used (stuck); used, not in the last 30 days (unconvinced); none.
+   */
+  barrier: 'unaware' | 'stuck' | 'unconvinced' | 'none';
 }
 
 /** Where the user stands in the adoption model. */
@@ -64,6 +77,7 @@ export interface Uptake {
    * sending tab has been asked to send them.
    */
   flush(): Promise<void>;
+  /** Null for a feature neither in the config's catalog nor recorded on this device. */
   featureUsage(featureId: string): FeatureUsage | null;
   /** Null until the config has loaded. */
   adoption(): Adoption | null;

@@ -123,8 +123,8 @@ test('the main button leads to Automations, where a marked button records use wi
     AND COALESCE(json_extract(body, '$.properties.rule_id'), 'automate-approvals') = 'automate-approvals'
     AND event NOT LIKE 'checklist_%' AND event NOT LIKE 'tour_%'`);
   assert.deepEqual(rows.map((row) => row[0]).sort(),
-    ['automation.created', 'experience_action', 'experience_shown', 'feature_used', 'goal_reached'],
-    'using the feature after the prompt reaches the rule\'s goal');
+    ['automation.created', 'experience_action', 'experience_shown', 'feature_entry_seen', 'feature_used', 'goal_reached'],
+    'using the feature after the prompt reaches the rule\'s goal (its entry point seen on the way)');
   assert.deepEqual(rows.find((row) => row[0] === 'experience_action').slice(1, 2), [0]);
   assert.deepEqual(rows.find((row) => row[0] === 'feature_used').slice(2), ['workflow.automation']);
   assert.deepEqual(page.uncaughtErrors, []);

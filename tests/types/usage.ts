@@ -16,6 +16,11 @@ export async function start(): Promise<Uptake> {
   uptake.push(['track', 'invoice.opened', { invoice_id: 'INV-2' }]);
   const usage: FeatureUsage | null = uptake.featureUsage('invoices.approve');
   const count: number | undefined = usage?.count;
+  const frequency: 'daily' | 'weekly' | 'monthly' | 'lapsed' | 'never' | undefined = usage?.frequency;
+  if (usage?.barrier === 'stuck') uptake.track('hint.shown', { feature: 'invoices.approve', frequency });
+  // @ts-expect-error a barrier is one of four
+  const barrier: 'confused' | undefined = usage?.barrier;
+  void barrier;
   const anonymous: string = uptake.anonymousId();
   const adoption: Adoption | null = uptake.adoption();
   const level: number | undefined = adoption?.level;

@@ -89,6 +89,17 @@ async fn usage_is_persisted_and_restored_by_the_next_page() {
     assert_eq!(uses(&next_page, "workflow.automation"), 1.0);
     let usage = next_page.feature_usage("invoices.approve".into());
     assert_eq!(Reflect::get(&usage, &"activeDays".into()).unwrap().as_f64(), Some(1.0));
+    let text = |usage: &JsValue, key: &str| Reflect::get(usage, &key.into()).unwrap().as_string();
+    assert_eq!(text(&usage, "frequency").as_deref(), Some("monthly"));
+    assert_eq!(text(&usage, "barrier").as_deref(), Some("none"));
+    // A catalog feature the user has not met: no use, no entry point seen.
+    let unmet = next_page.feature_usage("invoices.open".into());
+    assert_eq!(Reflect::get(&unmet, &"count".into()).unwrap().as_f64(), Some(0.0));
+    assert_eq!(
+        (text(&unmet, "frequency").as_deref(), text(&unmet, "barrier").as_deref()),
+        (Some("never"), Some("unaware"))
+    );
+    assert!(next_page.feature_usage("nowhere".into()).is_null(), "neither in the catalog nor recorded");
 }
 
 #[wasm_bindgen_test]

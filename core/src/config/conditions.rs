@@ -214,6 +214,18 @@ pub enum Barrier {
     None,
 }
 
+impl Barrier {
+    /// The barrier as the config writes it: "unaware", "stuck", "unconvinced" or "none".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Barrier::Unaware => "unaware",
+            Barrier::Stuck => "stuck",
+            Barrier::Unconvinced => "unconvinced",
+            Barrier::None => "none",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(any(test, feature = "schema"), derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
@@ -439,6 +451,13 @@ const BARRIER_EXPECTED: &str = "\"unaware\", \"stuck\", \"unconvinced\" or \"non
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn barriers_are_written_as_the_config_reads_them() {
+        for (name, barrier) in BARRIERS {
+            assert_eq!(barrier.as_str(), *name);
+        }
+    }
 
     #[test]
     fn trait_conditions_take_every_value_operator() {

@@ -5,7 +5,9 @@
 use serde_json::json;
 
 use super::*;
+use crate::config::Barrier;
 use crate::json_writer::serde_float;
+use crate::model::FrequencyClass;
 use crate::outbox::{Delivery, OutgoingBatch};
 
 const MINUTE: i64 = 60_000;
@@ -270,6 +272,86 @@ fn an_entry_point_seen_on_the_page_is_recorded() {
     assert!(engine.set_elements(&[true], at(1)).is_none());
     assert_eq!(engine.state().features.get("workflow.automation").unwrap().entry_seen_at, Some(at(1)));
     assert!(engine.set_elements(&[true, false], at(2)).is_none(), "a list of the wrong length is ignored");
+}
+
+/// `demo_config` with a feature whose entry point is an event: opening the reports.
+fn config_with_an_event_entry_point() -> Config {
+    let mut json = serde_json::to_value(demo_config()).unwrap();
+    json["features"].as_array_mut().unwrap().push(json!({
+        "id": "reports.export",
+        "name": "Export a report",
+        "events": ["report.exported"],
+        "entry_point": {"event": "reports.opened"}
+    }));
+    Config::from_json(&json).unwrap()
+}
+
+#[test]
+fn an_entry_point_first_seen_on_the_page_is_sent_once_per_user() {
+    let mut engine = Engine::new(options());
+    engine.identify("u-42", Map::new(), at(0)).unwrap();
+    engine.load_config(config_with_an_event_entry_point(), at(0));
+    assert_eq!(engine.selectors(), ["#new-automation"]);
+    engine.set_elements(&[true], at(1));
+    engine.set_elements(&[false], at(2));
+    engine.set_elements(&[true], at(3));
+    engine.track("reports.opened", Map::new(), at(4)).unwrap();
+    assert_eq!(engine.state().features.get("reports.export").unwrap().entry_seen_at, Some(at(4)));
+    let events = sent_events(&mut engine, at(5));
+    let seen = named(&events, sdk_events::FEATURE_ENTRY_SEEN);
+    assert_eq!(seen.len(), 1, "a second sighting sends nothing; an entry event is its own record: {seen:?}");
+    assert_eq!(seen[0].properties, props(json!({"feature": "workflow.automation"})));
+    assert_eq!((seen[0].timestamp, seen[0].user_id.as_deref()), (at(1), Some("u-42")));
+
+    // A later page (or another tab) of the same user, whose state has the sighting.
+    let mut next_page = reloaded(&engine, "u-42", on_day(1, 0));
+    next_page.set_elements(&[true], on_day(1, 1));
+    assert!(named(&sent_events(&mut next_page, on_day(1, 2)), sdk_events::FEATURE_ENTRY_SEEN).is_empty());
+    // Another user sees it for the first time.
+    let mut other_user = engine_for("u-7");
+    other_user.set_elements(&[true], at(1));
+    assert_eq!(named(&sent_events(&mut other_user, at(2)), sdk_events::FEATURE_ENTRY_SEEN).len(), 1);
+}
+
+#[test]
+fn feature_figures_are_the_model_as_of_now_by_the_config_settings() {
+    let mut config = demo_config();
+    config.settings.day_offset_minutes = 60;
+    let mut engine = Engine::new(options());
+    engine.identify("u-42", Map::new(), at(0)).unwrap();
+    engine.load_config(config.clone(), at(0));
+    let figures = |engine: &Engine, now: Timestamp| {
+        let figures = engine.feature_figures("workflow.automation", now).unwrap();
+        (figures.frequency, figures.barrier)
+    };
+    assert!(engine.feature_figures("nowhere", at(0)).is_none(), "neither in the catalog nor recorded");
+    assert_eq!(figures(&engine, at(0)), (FrequencyClass::Never, Barrier::Unaware), "in the catalog, not met yet");
+    engine.set_elements(&[true], at(1));
+    assert_eq!(figures(&engine, at(1)), (FrequencyClass::Never, Barrier::Stuck));
+    // Used at 11:06 UTC on day 0: the config's day starts at 01:00 UTC.
+    engine.track("automation.created", Map::new(), at(2)).unwrap();
+    let used = engine.feature_figures("workflow.automation", at(3)).unwrap();
+    assert_eq!((used.frequency, used.barrier), (FrequencyClass::Monthly, Barrier::None));
+    assert_eq!((used.usage.count, used.usage.entry_seen_at), (1, Some(at(1))));
+    // 23:36 UTC on day 27 is day 28 of the config: the use is 28 days old, out of the 4 weeks.
+    let late_on_day_27 = on_day(27, 12 * 60 + 30);
+    assert_eq!(figures(&engine, on_day(27, 0)), (FrequencyClass::Monthly, Barrier::None));
+    assert_eq!(figures(&engine, late_on_day_27), (FrequencyClass::Lapsed, Barrier::None));
+    // And 23:36 UTC on day 29, day 30 of the config: not used in the last 30 days.
+    let late_on_day_29 = on_day(29, 12 * 60 + 30);
+    assert_eq!(figures(&engine, late_on_day_29), (FrequencyClass::Lapsed, Barrier::Unconvinced));
+
+    // The config's model thresholds: one day of use in four weeks is daily.
+    config.settings.model.daily_min_days = 1;
+    engine.load_config(config, at(3));
+    assert_eq!(figures(&engine, at(3)).0, FrequencyClass::Daily);
+
+    // Before a config has loaded: the stored record, by the default settings (UTC days).
+    let mut no_config = Engine::new(EngineOptions { user_id: Some("u-42".into()), ..options() });
+    no_config.absorb_others(UserState::parse(&engine.state().to_text(serde_float)).unwrap(), at(3));
+    assert_eq!(figures(&no_config, late_on_day_27), (FrequencyClass::Monthly, Barrier::None));
+    assert_eq!(figures(&no_config, late_on_day_29), (FrequencyClass::Lapsed, Barrier::None));
+    assert!(no_config.feature_figures("invoices.open", at(3)).is_none(), "no catalog yet, nothing recorded");
 }
 
 #[test]

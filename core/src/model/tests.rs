@@ -58,6 +58,30 @@ fn barriers_tell_unaware_stuck_unconvinced_and_none() {
     assert_eq!(barrier(&used(&[30]), today(), &defaults(), utc()), Barrier::Unconvinced);
 }
 
+#[test]
+fn feature_figures_carry_the_usage_with_its_class_and_barrier() {
+    let figures = FeatureFigures::as_of(used(&[0, 7, 14]), today(), &defaults(), utc());
+    assert_eq!((figures.frequency, figures.barrier), (FrequencyClass::Weekly, Barrier::None));
+    assert_eq!(figures.usage, used(&[0, 7, 14]));
+    let lapsed = FeatureFigures::as_of(used(&[40]), today(), &defaults(), utc());
+    assert_eq!((lapsed.frequency, lapsed.barrier), (FrequencyClass::Lapsed, Barrier::Unconvinced));
+    let lenient = ModelSettings { unconvinced_after_days: 60, ..defaults() };
+    assert_eq!(FeatureFigures::as_of(used(&[40]), today(), &lenient, utc()).barrier, Barrier::None);
+}
+
+#[test]
+fn frequency_classes_are_written_in_lower_case() {
+    let names = [
+        FrequencyClass::Daily,
+        FrequencyClass::Weekly,
+        FrequencyClass::Monthly,
+        FrequencyClass::Lapsed,
+        FrequencyClass::Never,
+    ]
+    .map(FrequencyClass::as_str);
+    assert_eq!(names, ["daily", "weekly", "monthly", "lapsed", "never"]);
+}
+
 fn feature(activation: bool, roles: &[&str], plans: &[&str]) -> FeatureDefinition {
     serde_json::from_value(json!({
         "id": "f", "name": "F", "activation": activation, "roles": roles, "plans": plans
