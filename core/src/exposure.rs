@@ -7,7 +7,8 @@ use crate::merge::{Combine, earlier};
 use crate::time::{Duration, Timestamp};
 
 /// Which group of a rule with a holdout the user is in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Variant {
     Treatment,
     Holdout,

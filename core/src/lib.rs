@@ -5,6 +5,7 @@
 //! of its own: callers pass time in and perform the effects it returns, so everything here is
 //! tested natively, in milliseconds, on a simulated clock.
 
+pub mod analytics;
 pub mod checklist;
 pub mod config;
 pub mod decimal;

@@ -10,6 +10,7 @@ mod compile;
 mod condition;
 mod decide;
 mod explain;
+mod tag;
 
 use serde_json::{Map, Value};
 
@@ -23,6 +24,7 @@ pub(crate) use condition::Cond;
 pub use condition::Facts;
 pub use decide::{Choice, ShowLimits, Situation};
 pub use explain::RuleExplanation;
+pub use tag::{EventTags, ExperienceStep, ExperienceTag};
 
 /// An event, with the `where` its properties must pass.
 #[derive(Clone, Debug)]

@@ -122,6 +122,37 @@ impl ActiveDays {
         DayMask(aligned.bits)
     }
 
+    /// The days of use up to `day`: those after it left out (the newest day becomes the last
+    /// day of use up to `day`). Older days than the bitmap keep their count.
+    pub fn until(&self, day: DayNumber) -> ActiveDays {
+        match self.newest {
+            Some(newest) if newest > day => {}
+            _ => return self.clone(),
+        }
+        let DayMask(bits) = self.as_of(day);
+        let Some(age) = bits
+            .iter()
+            .enumerate()
+            .find(|(_, word)| **word != 0)
+            .map(|(index, word)| index as u32 * 64 + word.trailing_zeros())
+        else {
+            return ActiveDays { newest: None, bits: [0; WORDS], older_days: self.older_days };
+        };
+        let (word_shift, bit_shift) = ((age / 64) as usize, age % 64);
+        let mut shifted = [0u64; WORDS];
+        for (index, slot) in shifted.iter_mut().enumerate() {
+            let Some(&low) = bits.get(index + word_shift) else { continue };
+            let mut value = low >> bit_shift;
+            if bit_shift > 0
+                && let Some(&high) = bits.get(index + word_shift + 1)
+            {
+                value |= high << (64 - bit_shift);
+            }
+            *slot = value;
+        }
+        ActiveDays { newest: Some(DayNumber(day.0 - age as i32)), bits: shifted, older_days: self.older_days }
+    }
+
     fn tracked_count(&self) -> u32 {
         self.bits.iter().map(|word| word.count_ones()).sum()
     }
@@ -324,6 +355,22 @@ mod tests {
             prop_assert!(days.total() >= set.len() as u32);
             let start = newest - 27;
             prop_assert_eq!(days.count_between(DayNumber(start), DayNumber(newest)), set.range(start..).count() as u32);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn until_keeps_exactly_the_days_up_to_a_day(days in prop::collection::btree_set(0..399i32, 0..40), cut in 0..420i32) {
+            let mut recorded = ActiveDays::default();
+            for day in &days {
+                recorded.record(DayNumber(*day));
+            }
+            let kept = recorded.until(DayNumber(cut));
+            let mut expected = ActiveDays::default();
+            for day in days.iter().filter(|day| **day <= cut) {
+                expected.record(DayNumber(*day));
+            }
+            prop_assert_eq!(kept, expected);
         }
     }
 }

@@ -12,7 +12,7 @@ pub use event_history::{EventHistory, EventRetention};
 pub use sequence::{Run, SequenceProgress, SequenceRetention};
 
 use crate::merge::{Combine, earlier};
-use crate::time::{DayOffset, Timestamp};
+use crate::time::{DayNumber, DayOffset, Duration, Timestamp};
 
 /// The most features one user's state keeps. Catalog features are few; the cap stops a page
 /// with endless `data-uptake-feature` values from growing the state without bound.
@@ -67,6 +67,34 @@ impl FeatureUsage {
         self.entry_seen_at = earlier(self.entry_seen_at, other.entry_seen_at);
     }
 
+    /// The record as it stood at the end of `day`, for figures computed "as of" a past day.
+    /// Uses after it are left out: first and last use, the days, the entry point. The last use
+    /// becomes the start of the last day of use up to `day` (every figure counts days, not
+    /// instants; one beyond the 400 days kept falls back to the first use), and the count, when
+    /// later uses are left out, the days of use up to `day` (a lower bound: only whether a
+    /// feature was used counts in the model). A record with nothing after `day` is unchanged.
+    pub fn as_of(&self, day: DayNumber, offset: DayOffset) -> FeatureUsage {
+        let after = |at: Option<Timestamp>| at.is_some_and(|at| at.day(offset) > day);
+        if !after(self.last_used) && !after(self.entry_seen_at) {
+            return self.clone();
+        }
+        let entry_seen_at = self.entry_seen_at.filter(|seen| seen.day(offset) <= day);
+        if after(self.first_used) || self.first_used.is_none() {
+            return FeatureUsage { entry_seen_at, ..FeatureUsage::default() };
+        }
+        if !after(self.last_used) {
+            return FeatureUsage { entry_seen_at, ..self.clone() };
+        }
+        let days = self.days.until(day);
+        let day_start = |day: DayNumber| {
+            let start = i64::from(day.0) * Duration::from_days(1).as_millis();
+            Timestamp::from_millis(start - i64::from(offset.minutes()) * 60_000)
+        };
+        let last_used = days.newest().map(day_start).or(self.first_used);
+        let count = u64::from(days.total().max(1));
+        FeatureUsage { count, first_used: self.first_used, last_used, days, entry_seen_at }
+    }
+
     /// This record without `part`'s uses, added to it before: what the rest of the replicas
     /// recorded. Dates and days are kept whole (merging them again changes nothing).
     pub fn without(&self, part: &FeatureUsage) -> FeatureUsage {
@@ -104,6 +132,22 @@ mod tests {
         let tokyo = DayOffset::from_minutes(540).unwrap();
         usage.record_use(Timestamp::from_millis(DAY - 3_600_000), tokyo);
         assert!(usage.days.contains(DayNumber(1)));
+    }
+
+    #[test]
+    fn a_record_as_of_a_past_day_leaves_out_what_came_after() {
+        let utc = DayOffset::default();
+        let mut usage = FeatureUsage::default();
+        for day in [5, 7, 12, 12] {
+            usage.record_use(Timestamp::from_millis(day * DAY + 3_600_000), utc);
+        }
+        usage.record_entry_seen(Timestamp::from_millis(10 * DAY));
+        let then = usage.as_of(DayNumber(8), utc);
+        assert_eq!((then.count, then.days.total(), then.entry_seen_at), (2, 2, None));
+        assert_eq!(then.first_used, usage.first_used);
+        assert_eq!(then.last_used, Some(Timestamp::from_millis(7 * DAY)), "the start of day 7");
+        assert_eq!(usage.as_of(DayNumber(4), utc), FeatureUsage::default());
+        assert_eq!(usage.as_of(DayNumber(12), utc), usage, "nothing after day 12");
     }
 
     #[test]
