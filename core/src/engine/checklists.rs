@@ -122,6 +122,10 @@ impl Engine {
         if complete {
             let mut properties = Map::new();
             properties.insert("checklist_id".to_owned(), Value::from(checklist_id));
+            // The collector counts a completed checklist on its rule, as the engine does.
+            if let Some(rule_id) = &reference.rule_id {
+                properties.insert("rule_id".to_owned(), Value::from(rule_id.as_str()));
+            }
             self.track_event(sdk_events::CHECKLIST_COMPLETED, properties, now);
             self.record_outcome(&reference, Outcome::Clicked { button: 0 }, now);
         }

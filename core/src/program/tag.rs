@@ -61,13 +61,21 @@ pub enum ExperienceStep {
 }
 
 impl ExperienceStep {
-    fn of_event(name: &str) -> Option<ExperienceStep> {
+    /// The step an SDK event reports, as the engine records it on the rule: a tour completed, a
+    /// survey answered or a checklist completed count as a click, a tour closed as a dismissal.
+    fn of_event(name: &str, properties: &Map<String, Value>) -> Option<ExperienceStep> {
         Some(match name {
             sdk_events::EXPERIENCE_SHOWN => ExperienceStep::Shown,
             sdk_events::EXPERIENCE_HELD_OUT => ExperienceStep::HeldOut,
             sdk_events::EXPERIENCE_DISMISSED => ExperienceStep::Dismissed,
             sdk_events::EXPERIENCE_SNOOZED => ExperienceStep::Snoozed,
-            sdk_events::EXPERIENCE_ACTION => ExperienceStep::Clicked,
+            sdk_events::EXPERIENCE_ACTION
+            | sdk_events::TOUR_COMPLETED
+            | sdk_events::SURVEY_ANSWERED
+            | sdk_events::CHECKLIST_COMPLETED => ExperienceStep::Clicked,
+            sdk_events::TOUR_ABANDONED if properties.get("reason").and_then(Value::as_str) == Some("closed") => {
+                ExperienceStep::Dismissed
+            }
             _ => return None,
         })
     }
@@ -132,7 +140,7 @@ impl Program {
         if let Some(rule) = rule {
             if name == sdk_events::GOAL_REACHED {
                 push_once(&mut tags.goals, rule);
-            } else if let Some(step) = ExperienceStep::of_event(name) {
+            } else if let Some(step) = ExperienceStep::of_event(name, properties) {
                 let variant = match properties.get("variant").and_then(Value::as_str) {
                     Some("treatment") => Some(Variant::Treatment),
                     Some("holdout") => Some(Variant::Holdout),
@@ -224,6 +232,24 @@ mod tests {
         assert_eq!(tag("goal_reached", json!({"rule_id": "automate"})).goals, ["automate"]);
         assert!(tag("experience_shown", json!({"rule_id": "automate", "preview": true})).is_empty(), "a preview");
         assert!(tag("experience_shown", json!({"rule_id": "gone"})).is_empty(), "not a rule of this config");
+    }
+
+    #[test]
+    fn the_ends_of_tours_surveys_and_checklists_count_as_the_engine_counts_them() {
+        let step = |name: &str, properties: serde_json::Value| tag(name, properties).experience.map(|x| x.step);
+        let rule = |extra: serde_json::Value| {
+            let mut properties = json!({"rule_id": "automate"});
+            for (key, value) in extra.as_object().into_iter().flatten() {
+                properties[key] = value.clone();
+            }
+            properties
+        };
+        assert_eq!(step("tour_completed", rule(json!({}))), Some(ExperienceStep::Clicked));
+        assert_eq!(step("tour_abandoned", rule(json!({"reason": "closed"}))), Some(ExperienceStep::Dismissed));
+        assert_eq!(step("tour_abandoned", rule(json!({"reason": "target_missing"}))), None);
+        assert_eq!(step("survey_answered", rule(json!({"score": 9}))), Some(ExperienceStep::Clicked));
+        assert_eq!(step("checklist_completed", rule(json!({}))), Some(ExperienceStep::Clicked));
+        assert_eq!(step("tour_completed", json!({"tour_id": "t"})), None, "a tour no rule started");
     }
 
     #[test]
