@@ -5,7 +5,8 @@
 //! memory.
 //!
 //! `cargo bench -p uptake-collector --bench load` (options after `--`: `--seconds N`,
-//! `--clients N`).
+//! `--clients N`; `--baseline PATH --rounds N` runs another build of the collector, such as the
+//! release before, in turns with this one and prints both medians and their ratio).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,8 +20,12 @@ use common::Collector;
 const EVENTS_PER_BATCH: usize = 50;
 
 fn option(name: &str, default: u64) -> u64 {
+    text_option(name).and_then(|value| value.parse().ok()).unwrap_or(default)
+}
+
+fn text_option(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
-    args.windows(2).find(|pair| pair[0] == name).and_then(|pair| pair[1].parse().ok()).unwrap_or(default)
+    args.windows(2).find(|pair| pair[0] == name).map(|pair| pair[1].clone())
 }
 
 /// A batch of distinct events, shaped like the SDK's.
@@ -43,10 +48,49 @@ fn percentile(sorted: &[Duration], share: f64) -> Duration {
     sorted.get(((sorted.len() as f64 - 1.0) * share).round() as usize).copied().unwrap_or_default()
 }
 
+/// What one run measured.
+struct Run {
+    per_second: f64,
+    p50: Duration,
+    p99: Duration,
+    memory_mib: f64,
+}
+
 fn main() {
     let seconds = option("--seconds", 10);
     let clients = option("--clients", 16);
-    let collector = Collector::start_with(&["--rate-limit", "0"]);
+    let Some(baseline) = text_option("--baseline") else {
+        let run = load(common::BINARY, seconds, clients);
+        println!("| sustained events per second | p50 per batch | p99 per batch | collector peak memory |");
+        println!("| ---: | ---: | ---: | ---: |");
+        println!(
+            "| {:.0} | {:.2} ms | {:.2} ms | {:.0} MiB |",
+            run.per_second,
+            run.p50.as_secs_f64() * 1e3,
+            run.p99.as_secs_f64() * 1e3,
+            run.memory_mib
+        );
+        return;
+    };
+    let rounds = option("--rounds", 3);
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        theirs.push(load(&baseline, seconds, clients).per_second);
+        ours.push(load(common::BINARY, seconds, clients).per_second);
+    }
+    let median = |runs: &mut Vec<f64>| {
+        runs.sort_by(f64::total_cmp);
+        runs[runs.len() / 2]
+    };
+    let (ours, theirs) = (median(&mut ours), median(&mut theirs));
+    println!("| build | median events per second ({rounds} runs each, in turns) |");
+    println!("| --- | ---: |");
+    println!("| {baseline} | {theirs:.0} |");
+    println!("| this build | {ours:.0} ({:.2}x) |", ours / theirs);
+}
+
+fn load(binary: &str, seconds: u64, clients: u64) -> Run {
+    let collector = Collector::start_binary(binary, &["--rate-limit", "0"]);
     let batch_url = format!("{}/v1/batch", collector.url);
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -80,22 +124,16 @@ fn main() {
         let _ = thread.join();
     }
     let elapsed = started.elapsed();
-    let memory = collector.peak_memory_kib() as f64 / 1024.0;
+    let memory_mib = collector.peak_memory_kib() as f64 / 1024.0;
     // Every acknowledged batch is committed: the clients have their answers.
     let events = collector.count();
     let mut latencies = latencies.lock().unwrap_or_else(|e| e.into_inner()).clone();
     latencies.sort();
     let per_second = events as f64 / elapsed.as_secs_f64();
     println!(
-        "load: {clients} clients, batches of {EVENTS_PER_BATCH}, {:.1} s: {events} events stored, {} failed batches",
+        "load ({binary}): {clients} clients, batches of {EVENTS_PER_BATCH}, {:.1} s: {events} events stored, {} failed batches, {per_second:.0} events/s",
         elapsed.as_secs_f64(),
         failures.lock().unwrap_or_else(|e| e.into_inner())
     );
-    println!("| sustained events per second | p50 per batch | p99 per batch | collector peak memory |");
-    println!("| ---: | ---: | ---: | ---: |");
-    println!(
-        "| {per_second:.0} | {:.2} ms | {:.2} ms | {memory:.0} MiB |",
-        percentile(&latencies, 0.5).as_secs_f64() * 1e3,
-        percentile(&latencies, 0.99).as_secs_f64() * 1e3
-    );
+    Run { per_second, p50: percentile(&latencies, 0.5), p99: percentile(&latencies, 0.99), memory_mib }
 }

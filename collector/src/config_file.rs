@@ -9,6 +9,9 @@ use uptake_core::config::{Config, ConfigErrors};
 /// A config file that passed every check, compiled as served to SDKs.
 #[derive(Debug, Clone)]
 pub struct ConfigFile {
+    pub config: Config,
+    /// The file's text.
+    pub source: String,
     pub compiled: String,
 }
 
@@ -30,6 +33,6 @@ impl ConfigFile {
             std::fs::read_to_string(path).map_err(|source| ConfigFileError::Read { path: path.to_owned(), source })?;
         let config = Config::from_json_text(&text)
             .map_err(|errors| ConfigFileError::Invalid { path: path.to_owned(), errors })?;
-        Ok(ConfigFile { compiled: config.to_compact_json() })
+        Ok(ConfigFile { compiled: config.to_compact_json(), config, source: text })
     }
 }

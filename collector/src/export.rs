@@ -2,8 +2,7 @@
 //! order they were stored, streamed page by page so an export of millions of events needs no
 //! memory for them. Filters: `since` and `until` (ISO 8601 or milliseconds since the epoch, on
 //! the event's timestamp), `event`, `user` (user id or anonymous id) and `write_key`. Protected
-//! by the admin key (`Authorization: Bearer <key>`), which is not a write key: whoever can send
-//! events cannot read them.
+//! by the admin key (`admin`).
 
 use std::sync::Arc;
 
@@ -15,6 +14,7 @@ use serde::Deserialize;
 use tokio_stream::wrappers::ReceiverStream;
 use uptake_core::iso8601::parse_timestamp;
 
+use crate::admin::refusal;
 use crate::routes::{AppState, message};
 use crate::store::{EventReader, ExportFilter};
 
@@ -53,29 +53,13 @@ impl ExportQuery {
     }
 }
 
-/// Compares in time independent of where the strings differ.
-fn same_secret(given: &[u8], expected: &[u8]) -> bool {
-    given.len() == expected.len() && given.iter().zip(expected).fold(0, |diff, (a, b)| diff | (a ^ b)) == 0
-}
-
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-}
-
 pub async fn export(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     query: Result<Query<ExportQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let Some(admin_key) = &state.admin_key else {
-        return message(StatusCode::NOT_FOUND, "export is off: start the collector with --admin-key");
-    };
-    if !bearer(&headers).is_some_and(|given| same_secret(given.as_bytes(), admin_key.as_bytes())) {
-        let mut response = message(StatusCode::UNAUTHORIZED, "send the admin key as `Authorization: Bearer <key>`");
-        response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
-        return response;
+    if let Some(refusal) = refusal(state.admin_key.as_deref(), &headers, "export") {
+        return refusal;
     }
     let filter = match query.map_err(|rejection| rejection.body_text()).and_then(|Query(query)| query.filter()) {
         Ok(filter) => filter,

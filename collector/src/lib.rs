@@ -2,10 +2,14 @@
 //! batches and stores each event once, in SQLite. The binary (`main.rs`) is its command line;
 //! the modules are a library so that tests and the fuzz target reach the batch reader.
 
+pub mod admin;
 pub mod batch;
 pub mod body;
 pub mod config_file;
+pub mod derived;
 pub mod export;
+pub mod live_config;
+pub mod metrics;
 pub mod rate_limit;
 pub mod routes;
 pub mod served_config;

@@ -1,6 +1,8 @@
-//! The HTTP interface: `GET /v1/config` serves the compiled config, `POST /v1/batch` stores events,
-//! `GET /v1/export` reads them back (admin key), and everything else is static files: the SDK
-//! under `/uptake/` (in the compressed form the browser accepts), the demo app at the root. The
+//! The HTTP interface: `GET /v1/config` serves the compiled config (`PUT` changes it, admin
+//! key), `POST /v1/batch` stores events,
+//! `GET /v1/export` reads them back and `/v1/metrics/` computes the figures (admin key), and
+//! everything else is static files: the SDK under `/uptake/` (in the compressed form the browser
+//! accepts), the dashboard under `/dashboard/`, the demo app at the root. The
 //! API answers cross-origin requests from the configured app origins only.
 
 use std::path::PathBuf;
@@ -22,17 +24,18 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::batch::{BatchError, Limits, read_batch};
 use crate::body::{self, BodyError};
 use crate::export::export;
+use crate::live_config::{LiveConfig, put_config};
 use crate::rate_limit::WriteKeyRateLimit;
-use crate::served_config::ServedConfig;
 use crate::store::Database;
 use crate::store::writer::Writer;
 
 pub struct AppState {
-    /// The config as SDKs read it (`uptake_core::config::compact`), as it is served.
-    pub config: ServedConfig,
+    /// The config: as SDKs read it (`uptake_core::config::compact`), as it is served, and as
+    /// events are tagged and the metrics' records built under it.
+    pub live: Arc<LiveConfig>,
     pub write_keys: Vec<String>,
     pub writer: Writer,
-    /// The database, opened by exports for reading.
+    /// The database, opened by exports and metrics for reading.
     pub database: Database,
     /// The key `GET /v1/export` asks for; no export without one.
     pub admin_key: Option<String>,
@@ -42,6 +45,8 @@ pub struct AppState {
 
 pub struct StaticDirs {
     pub www: PathBuf,
+    /// The dashboard's files, served at `/dashboard/` (its data comes from `/v1/metrics/`).
+    pub dashboard: PathBuf,
     pub sdk: PathBuf,
 }
 
@@ -62,9 +67,10 @@ pub fn router(state: AppState, dirs: StaticDirs, allowed_origins: Vec<HeaderValu
     // once decompressed.
     let body_limit = DefaultBodyLimit::max(state.limits.batch_bytes);
     let api = Router::new()
-        .route("/v1/config", get(serve_config))
+        .route("/v1/config", get(serve_config).put(put_config))
         .route("/v1/batch", post(receive_batch).layer(body_limit))
         .route("/v1/export", get(export))
+        .merge(crate::metrics::routes())
         .with_state(Arc::new(state))
         // Browsers send batches as simple `text/plain` requests: no preflight, but the answer
         // must allow the page's origin to read it.
@@ -75,11 +81,20 @@ pub fn router(state: AppState, dirs: StaticDirs, allowed_origins: Vec<HeaderValu
     let sdk = Router::new()
         .fallback_service(ServeDir::new(dirs.sdk).precompressed_br().precompressed_gzip())
         .layer(CorsLayer::new().allow_origin(Any).allow_methods([Method::GET, Method::HEAD]));
-    Router::new().merge(api).nest("/uptake", sdk).fallback_service(ServeDir::new(dirs.www)).layer(no_cache)
+    Router::new()
+        .merge(api)
+        .nest("/uptake", sdk)
+        .route_service(
+            "/dashboard",
+            axum::routing::get(|| async { axum::response::Redirect::permanent("/dashboard/") }),
+        )
+        .nest_service("/dashboard/", ServeDir::new(dirs.dashboard))
+        .fallback_service(ServeDir::new(dirs.www))
+        .layer(no_cache)
 }
 
 async fn serve_config(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    state.config.respond(&headers)
+    state.live.current().served.respond(&headers)
 }
 
 fn error_response(status: StatusCode, body: serde_json::Value) -> Response {

@@ -4,14 +4,15 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use axum::http::HeaderValue;
 
 use crate::batch::Limits;
 use crate::config_file::{ConfigFile, ConfigFileError};
+use crate::live_config::{Live, LiveConfig};
 use crate::rate_limit::WriteKeyRateLimit;
 use crate::routes::{AppState, StaticDirs, router};
-use crate::served_config::ServedConfig;
 use crate::store::writer::Writer;
 use crate::store::{Database, StoreError};
 
@@ -45,6 +46,9 @@ pub struct ServeOptions {
     /// The demo app (or any static site) served at `/`.
     #[arg(long, default_value = "www")]
     www: PathBuf,
+    /// The dashboard served at `/dashboard/`.
+    #[arg(long, default_value = "dashboard")]
+    dashboard: PathBuf,
     /// The built SDK served at `/uptake/`.
     #[arg(long, default_value = "pkg")]
     sdk: PathBuf,
@@ -82,7 +86,10 @@ pub enum ServeError {
 
 pub fn serve(options: ServeOptions) -> Result<(), ServeError> {
     let config = ConfigFile::load(&options.config)?;
-    let (writer, writer_thread) = Writer::start(options.database.open_store()?)?;
+    let live = Live::new(config.config, config.source);
+    let (writer, writer_thread) =
+        Writer::start(options.database.open_store()?, live.deriver.clone(), live.source.clone(), now_ms())?;
+    let live = Arc::new(LiveConfig::new(live, options.config.clone()));
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let served = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(options.listen)
@@ -92,8 +99,9 @@ pub fn serve(options: ServeOptions) -> Result<(), ServeError> {
         if !options.sdk.join("uptake.js").is_file() {
             eprintln!("uptake-collector: warning: no SDK build in {} (run scripts/build-sdk)", options.sdk.display());
         }
+        let following = tokio::spawn(live.clone().follow_file(writer.clone()));
         let state = AppState {
-            config: ServedConfig::new(config.compiled),
+            live,
             write_keys: options.write_keys,
             writer,
             database: options.database.clone(),
@@ -101,19 +109,30 @@ pub fn serve(options: ServeOptions) -> Result<(), ServeError> {
             limits: Limits { batch_bytes: options.max_batch_bytes, event_bytes: options.max_event_bytes },
             rate_limit: WriteKeyRateLimit::new(options.rate_limit),
         };
-        let app = router(state, StaticDirs { www: options.www, sdk: options.sdk }, options.allowed_origins);
+        let app = router(
+            state,
+            StaticDirs { www: options.www, dashboard: options.dashboard, sdk: options.sdk },
+            options.allowed_origins,
+        );
         println!(
             "uptake-collector listening on http://{address}/ (config {}, database {})",
             options.config.display(),
             options.database
         );
-        axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
-        Ok(())
+        let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
+        // Its handle to the writer goes with it, so that the writer can finish.
+        following.abort();
+        let _ = following.await;
+        Ok(served?)
     });
     // The router, and with it the last handle to the writer, is gone: the writer commits what
     // it was handed and stops.
     writer_thread.join();
     served
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |since| since.as_millis() as i64)
 }
 
 async fn shutdown_signal() {

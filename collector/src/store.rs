@@ -4,13 +4,18 @@
 //! Writes come from one thread (`writer`), which commits the batches of many requests together;
 //! exports read page by page from their own connections.
 
+mod columns;
 pub mod postgres;
+mod rebuild;
 pub mod sqlite;
 pub mod writer;
 
 use std::path::PathBuf;
 
+use uptake_core::analytics::{AccountRecord, UserRecord};
 use uptake_core::event::Event;
+
+use crate::derived::{Deriver, Person};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -61,12 +66,53 @@ pub struct ExportFilter {
 pub trait EventStore: Send {
     /// Stores several batches `(write key, events)` in one transaction, with one outcome per
     /// batch: events whose message id is already stored for the write key are counted as
-    /// duplicates and left alone. Returns once the transaction is durable.
+    /// duplicates and left alone. Each event is stored with its tags, and the new ones are taken
+    /// into the records by `deriver` in the same transaction. Returns once it is durable.
     fn insert_batches(
         &mut self,
         batches: &[(&str, &[IncomingEvent])],
         received_at_ms: i64,
+        deriver: &Deriver,
     ) -> Result<Vec<StoreOutcome>, StoreError>;
+
+    /// Records that config `version` (its JSON `source`) went live at `at_ms`, unless it is the
+    /// latest version recorded already.
+    fn record_config(&mut self, version: &str, source: &str, at_ms: i64) -> Result<(), StoreError>;
+
+    /// Which config the records were built under, and how far their rebuild has come; `None`
+    /// before any.
+    fn derived_state(&mut self) -> Result<Option<DerivedState>, StoreError>;
+
+    /// Starts rebuilding the records under config `version`: they are cleared, and the events
+    /// stored so far are to be taken in again (`rebuild_step`). Events stored from now on are
+    /// taken in as they come, under the new config.
+    fn begin_rebuild(&mut self, version: &str) -> Result<DerivedState, StoreError>;
+
+    /// Tags again and takes into the records the next `limit` events of the rebuild, in one
+    /// transaction.
+    fn rebuild_step(&mut self, deriver: &Deriver, limit: u32) -> Result<DerivedState, StoreError>;
+}
+
+/// A config version, and when it went live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigVersion {
+    pub version: String,
+    pub live_from_ms: i64,
+}
+
+/// The config the records are built under, and the rebuild's progress: the events up to row
+/// `rebuilt_through` are taken in; those after `rebuild_until` were stored under it already.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DerivedState {
+    pub version: String,
+    pub rebuilt_through: i64,
+    pub rebuild_until: i64,
+}
+
+impl DerivedState {
+    pub fn is_complete(&self) -> bool {
+        self.rebuilt_through >= self.rebuild_until
+    }
 }
 
 /// Reading stored events back.
@@ -75,6 +121,25 @@ pub trait EventReader: Send {
     /// in the order they were stored: `(row, JSON as received)`. No transaction stays open
     /// between pages, so a long export never holds the writer back.
     fn export_page(&mut self, filter: &ExportFilter, after: i64, limit: u32) -> Result<Vec<(i64, String)>, StoreError>;
+
+    /// Every user record (of one app, or all), one at a time.
+    fn users(&mut self, write_key: Option<&str>, each: &mut dyn FnMut(StoredUser)) -> Result<(), StoreError>;
+
+    /// Every account record (of one app, or all): `(write key, account id, record)`.
+    fn accounts(&mut self, write_key: Option<&str>) -> Result<Vec<(String, String, AccountRecord)>, StoreError>;
+
+    /// Every config version, oldest first.
+    fn config_versions(&mut self) -> Result<Vec<ConfigVersion>, StoreError>;
+
+    /// Which config the records were built under, and how far their rebuild has come.
+    fn built_under(&mut self) -> Result<Option<DerivedState>, StoreError>;
+}
+
+/// A user's record as the metrics read it.
+pub struct StoredUser {
+    pub write_key: String,
+    pub person: Person,
+    pub record: UserRecord,
 }
 
 /// The database named by `--database`: a `postgres://` (or `postgresql://`) URL, else the path

@@ -11,9 +11,9 @@ use proptest::prelude::*;
 use serde_json::json;
 use tower::ServiceExt;
 use uptake_collector::batch::Limits;
+use uptake_collector::live_config::{Live, LiveConfig};
 use uptake_collector::rate_limit::WriteKeyRateLimit;
 use uptake_collector::routes::{AppState, StaticDirs, router};
-use uptake_collector::served_config::ServedConfig;
 use uptake_collector::store::Database;
 use uptake_collector::store::writer::Writer;
 
@@ -29,9 +29,11 @@ fn harness() -> &'static Harness {
         let dir = tempfile::tempdir().unwrap();
         let database = Database::Sqlite(dir.path().join("events.db"));
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let (writer, _thread) = Writer::start(database.open_store().unwrap()).unwrap();
+        let live = Live::new(Default::default(), "{}".into());
+        let (writer, _thread) =
+            Writer::start(database.open_store().unwrap(), live.deriver.clone(), live.source.clone(), 0).unwrap();
         let state = AppState {
-            config: ServedConfig::new("[]".into()),
+            live: std::sync::Arc::new(LiveConfig::new(live, dir.path().join("config.json"))),
             write_keys: vec!["dev".into()],
             writer,
             database,
@@ -39,7 +41,7 @@ fn harness() -> &'static Harness {
             limits: Limits { batch_bytes: 16 * 1024, event_bytes: 2 * 1024 },
             rate_limit: WriteKeyRateLimit::new(0),
         };
-        let dirs = StaticDirs { www: dir.path().into(), sdk: dir.path().into() };
+        let dirs = StaticDirs { www: dir.path().into(), dashboard: dir.path().into(), sdk: dir.path().into() };
         let router = router(state, dirs, vec![HeaderValue::from_static("https://app.example.com")]);
         Harness { runtime, router, _dir: dir }
     })

@@ -6,7 +6,9 @@
 mod common;
 
 use serde_json::json;
+use uptake_collector::derived::{Deriver, Person};
 use uptake_collector::store::{Database, EventStore, ExportFilter, IncomingEvent, StoreOutcome};
+use uptake_core::config::Config;
 use uptake_core::event::Event;
 
 /// A database for one test, removed afterwards.
@@ -75,8 +77,17 @@ fn approval(message_id: &str) -> IncomingEvent {
     incoming(message_id, "invoice.approved", "a-1", "2026-11-24T09:30:00.000Z")
 }
 
+/// The config events are tagged under: one feature, used by an approval.
+fn deriver() -> Deriver {
+    let config = json!({
+        "version": 1,
+        "features": [{"id": "approve", "name": "Approve invoices", "events": ["invoice.approved"]}]
+    });
+    Deriver::new(Config::from_json(&config).unwrap())
+}
+
 fn insert(store: &mut dyn EventStore, write_key: &str, events: &[IncomingEvent]) -> StoreOutcome {
-    store.insert_batches(&[(write_key, events)], 0).unwrap()[0]
+    store.insert_batches(&[(write_key, events)], 0, &deriver()).unwrap()[0]
 }
 
 fn exported_ids(database: &Database, filter: &ExportFilter) -> Vec<String> {
@@ -113,7 +124,7 @@ fn batches_committed_together_each_get_their_own_outcome() {
     for backend in backends("together") {
         let mut store = backend.database.open_store().unwrap();
         let (first, second) = ([approval("t-1"), approval("t-2")], [approval("t-2"), approval("t-3")]);
-        let outcomes = store.insert_batches(&[("dev", &first[..]), ("dev", &second[..])], 0).unwrap();
+        let outcomes = store.insert_batches(&[("dev", &first[..]), ("dev", &second[..])], 0, &deriver()).unwrap();
         assert_eq!(
             outcomes,
             [StoreOutcome { stored: 2, duplicates: 0 }, StoreOutcome { stored: 1, duplicates: 1 }],
@@ -197,4 +208,42 @@ fn the_collector_serves_with_a_postgres_database() {
     let exported = collector.fetch("/v1/export", &[("authorization", "Bearer k")]);
     assert_eq!(exported.status, 200);
     assert!(exported.text.contains("\"messageId\":\"p-1\""), "{}", exported.text);
+}
+
+fn event(value: serde_json::Value) -> IncomingEvent {
+    IncomingEvent { body: value.to_string(), event: Event::from_json(value).unwrap() }
+}
+
+#[test]
+fn records_follow_the_events_stored_in_the_same_transaction() {
+    for backend in backends("records") {
+        let mut store = backend.database.open_store().unwrap();
+        let at = "2026-11-24T09:30:00.000Z";
+        let visit = [
+            approval("r-1"),
+            event(json!({"messageId": "r-2", "type": "identify", "userId": "u-1", "anonymousId": "a-1",
+                         "traits": {"role": "admin"}, "timestamp": at})),
+            event(json!({"messageId": "r-3", "type": "group", "userId": "u-1", "anonymousId": "a-1",
+                         "groupId": "acme", "traits": {"seats": 12}, "timestamp": at})),
+        ];
+        insert(store.as_mut(), "dev", &visit);
+        // Sent again with a new use: the copies count nothing; the visitor's later use counts
+        // for the user.
+        let later = [approval("r-1"), approval("r-4")];
+        assert_eq!(insert(store.as_mut(), "dev", &later), StoreOutcome { stored: 1, duplicates: 1 });
+        let mut reader = backend.database.open_reader().unwrap();
+        let mut users = Vec::new();
+        reader.users(Some("dev"), &mut |user| users.push(user)).unwrap();
+        assert_eq!(users.len(), 1, "the visitor's record joined the user's ({})", backend.database);
+        let user = &users[0];
+        assert_eq!(user.person, Person::User("u-1".into()));
+        assert_eq!(user.record.state.features.get("approve").map(|usage| usage.count), Some(2));
+        assert_eq!((user.record.account.as_deref(), &user.record.traits["role"]), (Some("acme"), &json!("admin")));
+        let accounts = reader.accounts(None).unwrap();
+        assert_eq!(accounts.len(), 1);
+        assert_eq!((accounts[0].1.as_str(), &accounts[0].2.traits["seats"]), ("acme", &json!(12)));
+        let mut other_app = 0;
+        reader.users(Some("other"), &mut |_| other_app += 1).unwrap();
+        assert_eq!(other_app, 0);
+    }
 }

@@ -2,14 +2,23 @@
 //! `ON CONFLICT DO NOTHING` on `(write_key, message_id)`. A batch goes in as one statement
 //! (arrays unnested), and a commit returns once the server has made it durable
 //! (`synchronous_commit` is on by default). The schema version lives in `uptake_schema`, and
-//! concurrent collectors migrate one at a time (an advisory lock).
+//! concurrent collectors migrate one at a time (an advisory lock). Each event keeps its tags;
+//! the records the metrics read (`derived`) are updated in the transaction that stores them.
 
-use postgres::{Client, NoTls, Statement};
+use std::collections::HashSet;
 
-use super::{EventReader, EventStore, ExportFilter, IncomingEvent, StoreError, StoreOutcome};
+use postgres::{Client, NoTls, Statement, Transaction};
+use uptake_core::analytics::{AccountRecord, UserRecord};
+
+use super::columns::{UserColumns, account_record, traits_text};
+use super::{
+    ConfigVersion, DerivedState, EventReader, EventStore, ExportFilter, IncomingEvent, StoreError, StoreOutcome,
+    StoredUser,
+};
+use crate::derived::{Deriver, NewEvent, Person, Records};
 
 /// The schema this code writes.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 /// Any number, the same in every collector: the lock migrations take.
 const MIGRATION_LOCK: i64 = 0x7570_7461_6b65;
@@ -30,6 +39,47 @@ CREATE TABLE events (
     UNIQUE (write_key, message_id)
 );
 CREATE INDEX events_by_time ON events (write_key, timestamp_ms);
+";
+
+/// Version 2: the tags of each event, and the records the metrics read.
+const SCHEMA_V2: &str = "
+ALTER TABLE events ADD COLUMN tags TEXT;
+CREATE TABLE users (
+    write_key TEXT NOT NULL,
+    anonymous BOOLEAN NOT NULL,
+    user_key TEXT NOT NULL,
+    account TEXT,
+    first_seen_ms BIGINT,
+    last_seen_ms BIGINT,
+    traits TEXT NOT NULL,
+    state TEXT NOT NULL,
+    PRIMARY KEY (write_key, anonymous, user_key)
+);
+CREATE TABLE aliases (
+    write_key TEXT NOT NULL,
+    anonymous_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    PRIMARY KEY (write_key, anonymous_id)
+);
+CREATE TABLE accounts (
+    write_key TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    first_seen_ms BIGINT,
+    traits TEXT NOT NULL,
+    PRIMARY KEY (write_key, account_id)
+);
+CREATE TABLE config_versions (
+    id BIGSERIAL PRIMARY KEY,
+    version TEXT NOT NULL,
+    source TEXT NOT NULL,
+    live_from_ms BIGINT NOT NULL
+);
+CREATE TABLE derived_state (
+    only_row INTEGER PRIMARY KEY CHECK (only_row = 1),
+    version TEXT NOT NULL,
+    rebuilt_through BIGINT NOT NULL,
+    rebuild_until BIGINT NOT NULL
+);
 ";
 
 impl From<postgres::Error> for StoreError {
@@ -94,11 +144,13 @@ impl PostgresStore {
         migrate(&mut client)?;
         let insert = client.prepare(
             "INSERT INTO events
-             (write_key, message_id, type, event, user_id, anonymous_id, group_id, timestamp_ms, received_at_ms, body)
-             SELECT $1, m, t, e, u, a, g, ts, $2, b
-             FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[])
-                  AS incoming (m, t, e, u, a, g, ts, b)
-             ON CONFLICT (write_key, message_id) DO NOTHING",
+             (write_key, message_id, type, event, user_id, anonymous_id, group_id, timestamp_ms, received_at_ms, body, tags)
+             SELECT $1, m, t, e, u, a, g, ts, $2, b, x
+             FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[],
+                         $11::text[])
+                  AS incoming (m, t, e, u, a, g, ts, b, x)
+             ON CONFLICT (write_key, message_id) DO NOTHING
+             RETURNING message_id",
         )?;
         Ok(PostgresStore { client, insert })
     }
@@ -113,8 +165,11 @@ fn migrate(client: &mut Client) -> Result<(), StoreError> {
     if version > SCHEMA_VERSION {
         return Err(StoreError::NewerSchema { found: version, known: SCHEMA_VERSION });
     }
-    if version < 1 {
-        transaction.batch_execute(SCHEMA_V1)?;
+    if version < SCHEMA_VERSION {
+        if version < 1 {
+            transaction.batch_execute(SCHEMA_V1)?;
+        }
+        transaction.batch_execute(SCHEMA_V2)?;
         transaction.execute("DELETE FROM uptake_schema", &[])?;
         transaction.execute("INSERT INTO uptake_schema (version) VALUES ($1)", &[&SCHEMA_VERSION])?;
     }
@@ -127,10 +182,16 @@ impl EventStore for PostgresStore {
         &mut self,
         batches: &[(&str, &[IncomingEvent])],
         received_at_ms: i64,
+        deriver: &Deriver,
     ) -> Result<Vec<StoreOutcome>, StoreError> {
         let mut transaction = self.client.transaction()?;
         let mut outcomes = Vec::with_capacity(batches.len());
-        for (write_key, events) in batches {
+        let tags: Vec<Vec<_>> = batches
+            .iter()
+            .map(|(_, events)| events.iter().map(|incoming| deriver.tag(&incoming.event)).collect())
+            .collect();
+        let mut new_events = Vec::new();
+        for ((write_key, events), tags) in batches.iter().zip(&tags) {
             let column = |field: fn(&IncomingEvent) -> Option<&str>| events.iter().map(field).collect::<Vec<_>>();
             let message_ids = column(|incoming| Some(incoming.event.message_id.as_str()));
             let types = column(|incoming| Some(incoming.event.event_type.as_str()));
@@ -140,7 +201,8 @@ impl EventStore for PostgresStore {
             let groups = column(|incoming| incoming.event.group_id.as_deref());
             let timestamps: Vec<i64> = events.iter().map(|incoming| incoming.event.timestamp.as_millis()).collect();
             let bodies = column(|incoming| Some(incoming.body.as_str()));
-            let stored = transaction.execute(
+            let tag_texts: Vec<Option<String>> = tags.iter().map(super::rebuild::tags_text).collect();
+            let rows = transaction.query(
                 &self.insert,
                 &[
                     write_key,
@@ -153,12 +215,193 @@ impl EventStore for PostgresStore {
                     &groups,
                     &timestamps,
                     &bodies,
+                    &tag_texts,
                 ],
-            )? as usize;
-            outcomes.push(StoreOutcome { stored, duplicates: events.len() - stored });
+            )?;
+            let inserted: HashSet<String> = rows.iter().map(|row| row.get(0)).collect();
+            // A message id twice in one batch is inserted once: its first copy is the new one.
+            let mut taken = HashSet::new();
+            for (incoming, tags) in events.iter().zip(tags) {
+                let id = incoming.event.message_id.as_str();
+                if inserted.contains(id) && taken.insert(id) {
+                    new_events.push(NewEvent { write_key, event: &incoming.event, tags });
+                }
+            }
+            outcomes.push(StoreOutcome { stored: inserted.len(), duplicates: events.len() - inserted.len() });
         }
+        deriver.apply(&mut PostgresRecords(&mut transaction), &new_events)?;
         transaction.commit()?;
         Ok(outcomes)
+    }
+
+    fn record_config(&mut self, version: &str, source: &str, at_ms: i64) -> Result<(), StoreError> {
+        let mut transaction = self.client.transaction()?;
+        transaction.execute("LOCK TABLE config_versions IN EXCLUSIVE MODE", &[])?;
+        let latest = transaction.query_opt("SELECT version FROM config_versions ORDER BY id DESC LIMIT 1", &[])?;
+        if latest.map(|row| row.get::<_, String>(0)).as_deref() != Some(version) {
+            transaction.execute(
+                "INSERT INTO config_versions (version, source, live_from_ms) VALUES ($1, $2, $3)",
+                &[&version, &source, &at_ms],
+            )?;
+        }
+        transaction.commit()?;
+        Ok(())
+    }
+
+    fn derived_state(&mut self) -> Result<Option<DerivedState>, StoreError> {
+        read_derived_state(&mut self.client)
+    }
+
+    fn begin_rebuild(&mut self, version: &str) -> Result<DerivedState, StoreError> {
+        let mut transaction = self.client.transaction()?;
+        transaction.batch_execute("DELETE FROM users; DELETE FROM aliases; DELETE FROM accounts;")?;
+        let until: i64 = transaction.query_one("SELECT COALESCE(MAX(id), 0) FROM events", &[])?.get(0);
+        let state = DerivedState { version: version.to_owned(), rebuilt_through: 0, rebuild_until: until };
+        write_derived_state(&mut transaction, &state)?;
+        transaction.commit()?;
+        Ok(state)
+    }
+
+    fn rebuild_step(&mut self, deriver: &Deriver, limit: u32) -> Result<DerivedState, StoreError> {
+        let mut transaction = self.client.transaction()?;
+        let Some(mut state) = read_derived_state(&mut transaction)? else {
+            return Err(StoreError::Database("no rebuild was started".into()));
+        };
+        let rows: Vec<(i64, String, String)> = transaction
+            .query(
+                "SELECT id, write_key, body FROM events WHERE id > $1 AND id <= $2 ORDER BY id LIMIT $3",
+                &[&state.rebuilt_through, &state.rebuild_until, &i64::from(limit)],
+            )?
+            .iter()
+            .map(|row| (row.get(0), row.get(1), row.get(2)))
+            .collect();
+        let events = super::rebuild::read_events(&rows)?;
+        let tags: Vec<_> = events.iter().map(|(_, _, event)| deriver.tag(event)).collect();
+        let ids: Vec<i64> = events.iter().map(|(id, _, _)| *id).collect();
+        let tag_texts: Vec<Option<String>> = tags.iter().map(super::rebuild::tags_text).collect();
+        transaction.execute(
+            "UPDATE events SET tags = incoming.x FROM UNNEST($1::bigint[], $2::text[]) AS incoming (i, x)
+             WHERE events.id = incoming.i",
+            &[&ids, &tag_texts],
+        )?;
+        let new_events: Vec<NewEvent<'_>> =
+            events.iter().zip(&tags).map(|((_, write_key, event), tags)| NewEvent { write_key, event, tags }).collect();
+        deriver.apply(&mut PostgresRecords(&mut transaction), &new_events)?;
+        state.rebuilt_through = match rows.last() {
+            Some((last, _, _)) if rows.len() == limit as usize => *last,
+            _ => state.rebuild_until,
+        };
+        write_derived_state(&mut transaction, &state)?;
+        transaction.commit()?;
+        Ok(state)
+    }
+}
+
+fn read_derived_state(client: &mut impl postgres::GenericClient) -> Result<Option<DerivedState>, StoreError> {
+    let row = client.query_opt("SELECT version, rebuilt_through, rebuild_until FROM derived_state", &[])?;
+    Ok(row.map(|row| DerivedState { version: row.get(0), rebuilt_through: row.get(1), rebuild_until: row.get(2) }))
+}
+
+fn write_derived_state(client: &mut impl postgres::GenericClient, state: &DerivedState) -> Result<(), StoreError> {
+    client.execute(
+        "INSERT INTO derived_state (only_row, version, rebuilt_through, rebuild_until) VALUES (1, $1, $2, $3)
+         ON CONFLICT (only_row) DO UPDATE SET version = EXCLUDED.version,
+             rebuilt_through = EXCLUDED.rebuilt_through, rebuild_until = EXCLUDED.rebuild_until",
+        &[&state.version, &state.rebuilt_through, &state.rebuild_until],
+    )?;
+    Ok(())
+}
+
+/// The records, read and written inside the writer's transaction.
+struct PostgresRecords<'c, 't>(&'c mut Transaction<'t>);
+
+impl Records for PostgresRecords<'_, '_> {
+    fn user(&mut self, write_key: &str, person: &Person) -> Result<Option<UserRecord>, StoreError> {
+        let row = self.0.query_opt(
+            "SELECT account, first_seen_ms, last_seen_ms, traits, state FROM users
+             WHERE write_key = $1 AND anonymous = $2 AND user_key = $3",
+            &[&write_key, &person.is_anonymous(), &person.id()],
+        )?;
+        row.map(|row| {
+            UserColumns {
+                account: row.get(0),
+                first_seen_ms: row.get(1),
+                last_seen_ms: row.get(2),
+                traits: row.get(3),
+                state: row.get(4),
+            }
+            .record()
+        })
+        .transpose()
+    }
+
+    fn save_user(&mut self, write_key: &str, person: &Person, record: &UserRecord) -> Result<(), StoreError> {
+        let columns = UserColumns::of(record);
+        self.0.execute(
+            "INSERT INTO users (write_key, anonymous, user_key, account, first_seen_ms, last_seen_ms, traits, state)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (write_key, anonymous, user_key) DO UPDATE SET account = EXCLUDED.account,
+                 first_seen_ms = EXCLUDED.first_seen_ms, last_seen_ms = EXCLUDED.last_seen_ms,
+                 traits = EXCLUDED.traits, state = EXCLUDED.state",
+            &[
+                &write_key,
+                &person.is_anonymous(),
+                &person.id(),
+                &columns.account,
+                &columns.first_seen_ms,
+                &columns.last_seen_ms,
+                &columns.traits,
+                &columns.state,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn delete_user(&mut self, write_key: &str, person: &Person) -> Result<(), StoreError> {
+        self.0.execute(
+            "DELETE FROM users WHERE write_key = $1 AND anonymous = $2 AND user_key = $3",
+            &[&write_key, &person.is_anonymous(), &person.id()],
+        )?;
+        Ok(())
+    }
+
+    fn alias(&mut self, write_key: &str, anonymous_id: &str) -> Result<Option<String>, StoreError> {
+        let row = self.0.query_opt(
+            "SELECT user_id FROM aliases WHERE write_key = $1 AND anonymous_id = $2",
+            &[&write_key, &anonymous_id],
+        )?;
+        Ok(row.map(|row| row.get(0)))
+    }
+
+    fn save_alias(&mut self, write_key: &str, anonymous_id: &str, user_id: &str) -> Result<(), StoreError> {
+        self.0.execute(
+            "INSERT INTO aliases (write_key, anonymous_id, user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            &[&write_key, &anonymous_id, &user_id],
+        )?;
+        Ok(())
+    }
+
+    fn account(&mut self, write_key: &str, account_id: &str) -> Result<Option<AccountRecord>, StoreError> {
+        let row = self.0.query_opt(
+            "SELECT first_seen_ms, traits FROM accounts WHERE write_key = $1 AND account_id = $2",
+            &[&write_key, &account_id],
+        )?;
+        row.map(|row| account_record(row.get(0), row.get(1))).transpose()
+    }
+
+    fn save_account(&mut self, write_key: &str, account_id: &str, record: &AccountRecord) -> Result<(), StoreError> {
+        self.0.execute(
+            "INSERT INTO accounts (write_key, account_id, first_seen_ms, traits) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (write_key, account_id) DO UPDATE SET first_seen_ms = EXCLUDED.first_seen_ms,
+                 traits = EXCLUDED.traits",
+            &[
+                &write_key,
+                &account_id,
+                &record.first_seen.map(uptake_core::time::Timestamp::as_millis),
+                &traits_text(record),
+            ],
+        )?;
+        Ok(())
     }
 }
 
@@ -177,6 +420,50 @@ impl EventReader for PostgresReader {
             ],
         )?;
         Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
+    }
+
+    fn users(&mut self, write_key: Option<&str>, each: &mut dyn FnMut(StoredUser)) -> Result<(), StoreError> {
+        let mut transaction = self.client.transaction()?;
+        let portal = transaction.bind(
+            "SELECT write_key, anonymous, user_key, account, first_seen_ms, last_seen_ms, traits, state FROM users
+             WHERE $1::text IS NULL OR write_key = $1",
+            &[&write_key],
+        )?;
+        loop {
+            let rows = transaction.query_portal(&portal, 1_000)?;
+            for row in &rows {
+                let user_key: String = row.get(2);
+                let person = if row.get(1) { Person::Anonymous(user_key) } else { Person::User(user_key) };
+                let columns = UserColumns {
+                    account: row.get(3),
+                    first_seen_ms: row.get(4),
+                    last_seen_ms: row.get(5),
+                    traits: row.get(6),
+                    state: row.get(7),
+                };
+                each(StoredUser { write_key: row.get(0), person, record: columns.record()? });
+            }
+            if rows.len() < 1_000 {
+                return Ok(());
+            }
+        }
+    }
+
+    fn accounts(&mut self, write_key: Option<&str>) -> Result<Vec<(String, String, AccountRecord)>, StoreError> {
+        let rows = self.client.query(
+            "SELECT write_key, account_id, first_seen_ms, traits FROM accounts WHERE $1::text IS NULL OR write_key = $1",
+            &[&write_key],
+        )?;
+        rows.iter().map(|row| Ok((row.get(0), row.get(1), account_record(row.get(2), row.get(3))?))).collect()
+    }
+
+    fn config_versions(&mut self) -> Result<Vec<ConfigVersion>, StoreError> {
+        let rows = self.client.query("SELECT version, live_from_ms FROM config_versions ORDER BY id", &[])?;
+        Ok(rows.iter().map(|row| ConfigVersion { version: row.get(0), live_from_ms: row.get(1) }).collect())
+    }
+
+    fn built_under(&mut self) -> Result<Option<DerivedState>, StoreError> {
+        read_derived_state(&mut self.client)
     }
 }
 

@@ -1,15 +1,23 @@
 //! Events in one SQLite file, in WAL mode with every commit synced. The schema carries a
-//! version (`PRAGMA user_version`) and is migrated on open. Exports read from their own
-//! read-only connections, which never wait for the writer.
+//! version (`PRAGMA user_version`) and is migrated on open. Exports and metrics read from their
+//! own read-only connections, which never wait for the writer. Each event keeps the tags it was
+//! given; the records the metrics read (`derived`) are updated in the transaction that stores
+//! the events.
 
 use std::path::Path;
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use uptake_core::analytics::{AccountRecord, UserRecord};
 
-use super::{EventReader, EventStore, ExportFilter, IncomingEvent, StoreError, StoreOutcome};
+use super::columns::{UserColumns, account_record, traits_text};
+use super::{
+    ConfigVersion, DerivedState, EventReader, EventStore, ExportFilter, IncomingEvent, StoreError, StoreOutcome,
+    StoredUser,
+};
+use crate::derived::{Deriver, NewEvent, Person, Records};
 
 /// The schema this code writes.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA_V1: &str = "
 CREATE TABLE events (
@@ -27,6 +35,47 @@ CREATE TABLE events (
     UNIQUE (write_key, message_id)
 );
 CREATE INDEX events_by_time ON events (write_key, timestamp_ms);
+";
+
+/// Version 2: the tags of each event, and the records the metrics read.
+const SCHEMA_V2: &str = "
+ALTER TABLE events ADD COLUMN tags TEXT;
+CREATE TABLE users (
+    write_key TEXT NOT NULL,
+    anonymous INTEGER NOT NULL,
+    user_key TEXT NOT NULL,
+    account TEXT,
+    first_seen_ms INTEGER,
+    last_seen_ms INTEGER,
+    traits TEXT NOT NULL,
+    state TEXT NOT NULL,
+    PRIMARY KEY (write_key, anonymous, user_key)
+) WITHOUT ROWID;
+CREATE TABLE aliases (
+    write_key TEXT NOT NULL,
+    anonymous_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    PRIMARY KEY (write_key, anonymous_id)
+) WITHOUT ROWID;
+CREATE TABLE accounts (
+    write_key TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    first_seen_ms INTEGER,
+    traits TEXT NOT NULL,
+    PRIMARY KEY (write_key, account_id)
+) WITHOUT ROWID;
+CREATE TABLE config_versions (
+    id INTEGER PRIMARY KEY,
+    version TEXT NOT NULL,
+    source TEXT NOT NULL,
+    live_from_ms INTEGER NOT NULL
+);
+CREATE TABLE derived_state (
+    only INTEGER PRIMARY KEY CHECK (only = 1),
+    version TEXT NOT NULL,
+    rebuilt_through INTEGER NOT NULL,
+    rebuild_until INTEGER NOT NULL
+);
 ";
 
 pub struct SqliteStore {
@@ -56,9 +105,12 @@ impl SqliteStore {
         if version > SCHEMA_VERSION {
             return Err(StoreError::NewerSchema { found: version, known: SCHEMA_VERSION });
         }
-        if version < 1 {
+        if version < SCHEMA_VERSION {
             let transaction = self.connection.transaction()?;
-            transaction.execute_batch(SCHEMA_V1)?;
+            if version < 1 {
+                transaction.execute_batch(SCHEMA_V1)?;
+            }
+            transaction.execute_batch(SCHEMA_V2)?;
             transaction.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             transaction.commit()?;
         }
@@ -80,20 +132,27 @@ impl EventStore for SqliteStore {
         &mut self,
         batches: &[(&str, &[IncomingEvent])],
         received_at_ms: i64,
+        deriver: &Deriver,
     ) -> Result<Vec<StoreOutcome>, StoreError> {
         let transaction = self.connection.transaction()?;
         let mut outcomes = Vec::with_capacity(batches.len());
+        let tags: Vec<Vec<_>> = batches
+            .iter()
+            .map(|(_, events)| events.iter().map(|incoming| deriver.tag(&incoming.event)).collect())
+            .collect();
+        let mut new_events = Vec::new();
         {
             let mut insert = transaction.prepare_cached(
                 "INSERT OR IGNORE INTO events
-                 (write_key, message_id, type, event, user_id, anonymous_id, group_id, timestamp_ms, received_at_ms, body)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                 (write_key, message_id, type, event, user_id, anonymous_id, group_id, timestamp_ms, received_at_ms, body, tags)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?;
-            for (write_key, events) in batches {
+            for ((write_key, events), tags) in batches.iter().zip(&tags) {
                 let mut stored = 0;
-                for incoming in *events {
+                for (incoming, tags) in events.iter().zip(tags) {
                     let event = &incoming.event;
-                    stored += insert.execute(params![
+                    let tags_text = super::rebuild::tags_text(tags);
+                    let inserted = insert.execute(params![
                         write_key,
                         event.message_id,
                         event.event_type.as_str(),
@@ -104,13 +163,185 @@ impl EventStore for SqliteStore {
                         event.timestamp.as_millis(),
                         received_at_ms,
                         incoming.body,
+                        tags_text,
                     ])?;
+                    if inserted == 1 {
+                        new_events.push(NewEvent { write_key, event, tags });
+                    }
+                    stored += inserted;
                 }
                 outcomes.push(StoreOutcome { stored, duplicates: events.len() - stored });
             }
         }
+        deriver.apply(&mut SqliteRecords(&transaction), &new_events)?;
         transaction.commit()?;
         Ok(outcomes)
+    }
+
+    fn record_config(&mut self, version: &str, source: &str, at_ms: i64) -> Result<(), StoreError> {
+        let latest: Option<String> = self
+            .connection
+            .query_row("SELECT version FROM config_versions ORDER BY id DESC LIMIT 1", [], |row| row.get(0))
+            .optional()?;
+        if latest.as_deref() != Some(version) {
+            self.connection.execute(
+                "INSERT INTO config_versions (version, source, live_from_ms) VALUES (?1, ?2, ?3)",
+                params![version, source, at_ms],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn derived_state(&mut self) -> Result<Option<DerivedState>, StoreError> {
+        read_derived_state(&self.connection)
+    }
+
+    fn begin_rebuild(&mut self, version: &str) -> Result<DerivedState, StoreError> {
+        let transaction = self.connection.transaction()?;
+        transaction.execute_batch("DELETE FROM users; DELETE FROM aliases; DELETE FROM accounts;")?;
+        let until: i64 = transaction.query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |row| row.get(0))?;
+        let state = DerivedState { version: version.to_owned(), rebuilt_through: 0, rebuild_until: until };
+        write_derived_state(&transaction, &state)?;
+        transaction.commit()?;
+        Ok(state)
+    }
+
+    fn rebuild_step(&mut self, deriver: &Deriver, limit: u32) -> Result<DerivedState, StoreError> {
+        let transaction = self.connection.transaction()?;
+        let Some(mut state) = read_derived_state(&transaction)? else {
+            return Err(StoreError::Database("no rebuild was started".into()));
+        };
+        let rows: Vec<(i64, String, String)> = transaction
+            .prepare_cached("SELECT id, write_key, body FROM events WHERE id > ?1 AND id <= ?2 ORDER BY id LIMIT ?3")?
+            .query_map(params![state.rebuilt_through, state.rebuild_until, limit], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        let events = super::rebuild::read_events(&rows)?;
+        let tags: Vec<_> = events.iter().map(|(_, _, event)| deriver.tag(event)).collect();
+        {
+            let mut update = transaction.prepare_cached("UPDATE events SET tags = ?1 WHERE id = ?2")?;
+            for ((id, _, _), tags) in events.iter().zip(&tags) {
+                update.execute(params![super::rebuild::tags_text(tags), id])?;
+            }
+        }
+        let new_events: Vec<NewEvent<'_>> =
+            events.iter().zip(&tags).map(|((_, write_key, event), tags)| NewEvent { write_key, event, tags }).collect();
+        deriver.apply(&mut SqliteRecords(&transaction), &new_events)?;
+        state.rebuilt_through = match rows.last() {
+            Some((last, _, _)) if rows.len() == limit as usize => *last,
+            _ => state.rebuild_until,
+        };
+        write_derived_state(&transaction, &state)?;
+        transaction.commit()?;
+        Ok(state)
+    }
+}
+
+fn read_derived_state(connection: &Connection) -> Result<Option<DerivedState>, StoreError> {
+    Ok(connection
+        .query_row("SELECT version, rebuilt_through, rebuild_until FROM derived_state", [], |row| {
+            Ok(DerivedState { version: row.get(0)?, rebuilt_through: row.get(1)?, rebuild_until: row.get(2)? })
+        })
+        .optional()?)
+}
+
+fn write_derived_state(connection: &Connection, state: &DerivedState) -> Result<(), StoreError> {
+    connection.execute(
+        "INSERT OR REPLACE INTO derived_state (only, version, rebuilt_through, rebuild_until) VALUES (1, ?1, ?2, ?3)",
+        params![state.version, state.rebuilt_through, state.rebuild_until],
+    )?;
+    Ok(())
+}
+
+/// The records, read and written inside the writer's transaction.
+struct SqliteRecords<'t>(&'t Transaction<'t>);
+
+impl Records for SqliteRecords<'_> {
+    fn user(&mut self, write_key: &str, person: &Person) -> Result<Option<UserRecord>, StoreError> {
+        let mut query = self.0.prepare_cached(
+            "SELECT account, first_seen_ms, last_seen_ms, traits, state FROM users
+             WHERE write_key = ?1 AND anonymous = ?2 AND user_key = ?3",
+        )?;
+        let columns = query
+            .query_row(params![write_key, person.is_anonymous(), person.id()], |row| {
+                Ok(UserColumns {
+                    account: row.get(0)?,
+                    first_seen_ms: row.get(1)?,
+                    last_seen_ms: row.get(2)?,
+                    traits: row.get(3)?,
+                    state: row.get(4)?,
+                })
+            })
+            .optional()?;
+        columns.map(UserColumns::record).transpose()
+    }
+
+    fn save_user(&mut self, write_key: &str, person: &Person, record: &UserRecord) -> Result<(), StoreError> {
+        let columns = UserColumns::of(record);
+        self.0
+            .prepare_cached(
+                "INSERT OR REPLACE INTO users
+                 (write_key, anonymous, user_key, account, first_seen_ms, last_seen_ms, traits, state)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                write_key,
+                person.is_anonymous(),
+                person.id(),
+                columns.account,
+                columns.first_seen_ms,
+                columns.last_seen_ms,
+                columns.traits,
+                columns.state,
+            ])?;
+        Ok(())
+    }
+
+    fn delete_user(&mut self, write_key: &str, person: &Person) -> Result<(), StoreError> {
+        self.0
+            .prepare_cached("DELETE FROM users WHERE write_key = ?1 AND anonymous = ?2 AND user_key = ?3")?
+            .execute(params![write_key, person.is_anonymous(), person.id()])?;
+        Ok(())
+    }
+
+    fn alias(&mut self, write_key: &str, anonymous_id: &str) -> Result<Option<String>, StoreError> {
+        let mut query =
+            self.0.prepare_cached("SELECT user_id FROM aliases WHERE write_key = ?1 AND anonymous_id = ?2")?;
+        Ok(query.query_row(params![write_key, anonymous_id], |row| row.get(0)).optional()?)
+    }
+
+    fn save_alias(&mut self, write_key: &str, anonymous_id: &str, user_id: &str) -> Result<(), StoreError> {
+        self.0
+            .prepare_cached("INSERT OR IGNORE INTO aliases (write_key, anonymous_id, user_id) VALUES (?1, ?2, ?3)")?
+            .execute(params![write_key, anonymous_id, user_id])?;
+        Ok(())
+    }
+
+    fn account(&mut self, write_key: &str, account_id: &str) -> Result<Option<AccountRecord>, StoreError> {
+        let mut query = self
+            .0
+            .prepare_cached("SELECT first_seen_ms, traits FROM accounts WHERE write_key = ?1 AND account_id = ?2")?;
+        let row = query
+            .query_row(params![write_key, account_id], |row| {
+                Ok((row.get::<_, Option<i64>>(0)?, row.get::<_, String>(1)?))
+            })
+            .optional()?;
+        row.map(|(first_seen_ms, traits)| account_record(first_seen_ms, &traits)).transpose()
+    }
+
+    fn save_account(&mut self, write_key: &str, account_id: &str, record: &AccountRecord) -> Result<(), StoreError> {
+        self.0
+            .prepare_cached(
+                "INSERT OR REPLACE INTO accounts (write_key, account_id, first_seen_ms, traits) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![
+                write_key,
+                account_id,
+                record.first_seen.map(uptake_core::time::Timestamp::as_millis),
+                traits_text(record)
+            ])?;
+        Ok(())
     }
 }
 
@@ -131,6 +362,51 @@ impl EventReader for SqliteStore {
             |row| Ok((row.get(0)?, row.get(1)?)),
         )?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn users(&mut self, write_key: Option<&str>, each: &mut dyn FnMut(StoredUser)) -> Result<(), StoreError> {
+        let mut query = self.connection.prepare_cached(
+            "SELECT write_key, anonymous, user_key, account, first_seen_ms, last_seen_ms, traits, state FROM users
+             WHERE ?1 IS NULL OR write_key = ?1",
+        )?;
+        let mut rows = query.query(params![write_key])?;
+        while let Some(row) = rows.next()? {
+            let user_key: String = row.get(2)?;
+            let person = if row.get(1)? { Person::Anonymous(user_key) } else { Person::User(user_key) };
+            let columns = UserColumns {
+                account: row.get(3)?,
+                first_seen_ms: row.get(4)?,
+                last_seen_ms: row.get(5)?,
+                traits: row.get(6)?,
+                state: row.get(7)?,
+            };
+            each(StoredUser { write_key: row.get(0)?, person, record: columns.record()? });
+        }
+        Ok(())
+    }
+
+    fn accounts(&mut self, write_key: Option<&str>) -> Result<Vec<(String, String, AccountRecord)>, StoreError> {
+        let mut query = self.connection.prepare_cached(
+            "SELECT write_key, account_id, first_seen_ms, traits FROM accounts WHERE ?1 IS NULL OR write_key = ?1",
+        )?;
+        let mut rows = query.query(params![write_key])?;
+        let mut accounts = Vec::new();
+        while let Some(row) = rows.next()? {
+            let traits: String = row.get(3)?;
+            accounts.push((row.get(0)?, row.get(1)?, account_record(row.get(2)?, &traits)?));
+        }
+        Ok(accounts)
+    }
+
+    fn config_versions(&mut self) -> Result<Vec<ConfigVersion>, StoreError> {
+        let mut query =
+            self.connection.prepare_cached("SELECT version, live_from_ms FROM config_versions ORDER BY id")?;
+        let rows = query.query_map([], |row| Ok(ConfigVersion { version: row.get(0)?, live_from_ms: row.get(1)? }))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn built_under(&mut self) -> Result<Option<DerivedState>, StoreError> {
+        read_derived_state(&self.connection)
     }
 }
 

@@ -47,13 +47,21 @@ impl Collector {
 
     /// A collector with more command-line options.
     pub fn start_with(extra: &[&str]) -> Collector {
+        Collector::start_binary(BINARY, extra)
+    }
+
+    /// A collector built elsewhere (another release, for a benchmark), with more options.
+    pub fn start_binary(binary: &str, extra: &[&str]) -> Collector {
         let dir = tempfile::tempdir().unwrap();
         let sdk = dir.path().join("sdk");
         std::fs::create_dir(&sdk).unwrap();
         std::fs::write(sdk.join("uptake.js"), "// loader").unwrap();
         std::fs::write(sdk.join("uptake_wasm_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
-        let mut command = Command::new(BINARY);
-        command.args(["serve", "--listen", "127.0.0.1:0", "--write-key", "dev", "--config"]).arg(demo_config());
+        let mut command = Command::new(binary);
+        command.args(["serve", "--listen", "127.0.0.1:0", "--write-key", "dev"]);
+        if !extra.contains(&"--config") {
+            command.arg("--config").arg(demo_config());
+        }
         if !extra.contains(&"--database") {
             command.arg("--database").arg(dir.path().join("events.db"));
         }
@@ -163,6 +171,15 @@ impl Collector {
             request = request.header(*name, *value);
         }
         answer(request.send(body).unwrap())
+    }
+
+    /// Sends `body` to `path` with another method than POST (PUT, ...).
+    pub fn send_method(&self, method: &str, path: &str, body: &[u8], headers: &[(&str, &str)]) -> Answer {
+        let mut request = ureq::http::Request::builder().method(method).uri(format!("{}{path}", self.url));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        answer(agent().run(request.body(body.to_vec()).unwrap()).unwrap())
     }
 
     /// GETs `path` with extra headers.
