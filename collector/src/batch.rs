@@ -126,18 +126,26 @@ pub fn read_batch(
     let mut events = Vec::with_capacity(items.len());
     let mut invalid = Vec::new();
     for (index, value) in items.into_iter().enumerate() {
-        let body = value.to_string();
-        if body.len() > limits.event_bytes {
-            let error = format!("the event is {} bytes; at most {} are accepted", body.len(), limits.event_bytes);
-            invalid.push(InvalidEvent { index, kind: InvalidKind::TooLarge, error });
-            continue;
-        }
-        match Event::from_json(value) {
-            Ok(event) => events.push(IncomingEvent { event, body }),
-            Err(error) => invalid.push(InvalidEvent { index, kind: InvalidKind::Invalid, error: error.to_string() }),
+        match check_event(index, value, limits) {
+            Ok(event) => events.push(event),
+            Err(refused) => invalid.push(refused),
         }
     }
     Ok(ReadBatch { write_key, events, invalid })
+}
+
+/// Checks one event as every event of a batch is checked (`import` checks each line with it):
+/// its size as compact JSON, then its shape. `index` names it in the refusal.
+pub fn check_event(index: usize, value: Value, limits: &Limits) -> Result<IncomingEvent, InvalidEvent> {
+    let body = value.to_string();
+    if body.len() > limits.event_bytes {
+        let error = format!("the event is {} bytes; at most {} are accepted", body.len(), limits.event_bytes);
+        return Err(InvalidEvent { index, kind: InvalidKind::TooLarge, error });
+    }
+    match Event::from_json(value) {
+        Ok(event) => Ok(IncomingEvent { event, body }),
+        Err(error) => Err(InvalidEvent { index, kind: InvalidKind::Invalid, error: error.to_string() }),
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,9 @@
 //! `uptake-collector`: serves the PM's config and the SDK to browsers, receives their event
 //! batches and stores each event once in SQLite. `check` validates a config file without
-//! serving it; `compile` prints the compiled form SDKs read (for an SDK given its config inline).
+//! serving it; `compile` prints the compiled form SDKs read (for an SDK given its config inline);
+//! `generate-history` writes a deterministic history of the demo app, `import` loads NDJSON
+//! events into the database as `POST /v1/batch` would, and `rebuild` recomputes the metrics'
+//! records.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,6 +34,15 @@ enum Command {
     },
     /// Print the JSON Schema of config files (committed as schema/uptake-config.schema.json).
     Schema,
+    /// Write a deterministic history of the demo app as NDJSON (the form `GET /v1/export`
+    /// writes), made by the device engine driven by simulated users (docs/history.md).
+    GenerateHistory(Box<uptake_collector::history::HistoryOptions>),
+    /// Load NDJSON events (the form `GET /v1/export` writes) through the checks and the
+    /// deduplication of `POST /v1/batch`, keeping the metrics' records up to date.
+    Import(Box<uptake_collector::import::ImportOptions>),
+    /// Recompute the metrics' records from the stored events under a config (a running
+    /// collector does it in the background when its config changes).
+    Rebuild(uptake_collector::rebuild::RebuildOptions),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +72,36 @@ fn main() -> ExitCode {
             print!("{}", uptake_core::config::config_schema_json());
             ExitCode::SUCCESS
         }
+        Command::GenerateHistory(options) => match uptake_collector::history::generate(&options) {
+            Ok(summary) => {
+                eprintln!("uptake-collector: wrote {summary}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("uptake-collector: {error}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Import(options) => match uptake_collector::import::import(*options) {
+            Ok(summary) => {
+                println!("{summary}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("uptake-collector: {error}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Rebuild(options) => match uptake_collector::rebuild::rebuild(&options) {
+            Ok(summary) => {
+                println!("{summary}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("uptake-collector: {error}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Serve(options) => match uptake_collector::server::serve(*options) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
