@@ -25,15 +25,16 @@ const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 /**
  * Starts a collector serving the demo app and the built SDK; resolves once it listens. A new
- * SQLite file and a free port unless `database` and `listen` name them (to restart one).
+ * SQLite file and a free port unless `database` and `listen` name them (to restart one);
+ * `extraArgs` are more options of `serve` (`--admin-key`, `--dashboard`, another `--write-key`).
  */
 export async function startCollector({
-  config = join(ROOT, 'www', 'uptake.config.json'), allowOrigins = [], database, listen = '127.0.0.1:0',
+  config = join(ROOT, 'www', 'uptake.config.json'), allowOrigins = [], database, listen = '127.0.0.1:0', extraArgs = [],
 } = {}) {
   database ??= join(await mkdtemp(join(tmpdir(), 'uptake-e2e-')), 'events.db');
   const args = ['serve', '--config', config, '--database', database, '--listen', listen,
     '--write-key', 'dev', '--www', join(ROOT, 'www'), '--sdk', join(ROOT, 'pkg'),
-    ...allowOrigins.flatMap((origin) => ['--allow-origin', origin])];
+    ...allowOrigins.flatMap((origin) => ['--allow-origin', origin]), ...extraArgs];
   const child = spawn(COLLECTOR, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const url = await new Promise((resolve, reject) => {
