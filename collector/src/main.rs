@@ -45,6 +45,20 @@ enum Command {
     Rebuild(uptake_collector::rebuild::RebuildOptions),
 }
 
+/// The exit of a command that prints what it did, or why it failed.
+fn finish(result: Result<impl std::fmt::Display, impl std::fmt::Display>) -> ExitCode {
+    match result {
+        Ok(summary) => {
+            println!("{summary}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("uptake-collector: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -82,26 +96,8 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Command::Import(options) => match uptake_collector::import::import(*options) {
-            Ok(summary) => {
-                println!("{summary}");
-                ExitCode::SUCCESS
-            }
-            Err(error) => {
-                eprintln!("uptake-collector: {error}");
-                ExitCode::FAILURE
-            }
-        },
-        Command::Rebuild(options) => match uptake_collector::rebuild::rebuild(&options) {
-            Ok(summary) => {
-                println!("{summary}");
-                ExitCode::SUCCESS
-            }
-            Err(error) => {
-                eprintln!("uptake-collector: {error}");
-                ExitCode::FAILURE
-            }
-        },
+        Command::Import(options) => finish(uptake_collector::import::import(*options)),
+        Command::Rebuild(options) => finish(uptake_collector::rebuild::rebuild(&options)),
         Command::Serve(options) => match uptake_collector::server::serve(*options) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {

@@ -153,22 +153,9 @@ fn a_config_change_is_checked_served_kept_and_rebuilds_the_figures_on_sqlite() {
 
 #[test]
 fn a_config_change_is_checked_served_kept_and_rebuilds_the_figures_on_postgresql() {
-    let Some(server) = std::env::var("UPTAKE_TEST_POSTGRES").ok().filter(|url| !url.is_empty()) else {
-        assert!(
-            std::env::var_os("UPTAKE_REQUIRE_POSTGRES").is_none(),
-            "UPTAKE_REQUIRE_POSTGRES is set without a server"
-        );
-        return;
-    };
-    let name = format!("uptake_config_{}", std::process::id());
-    let mut client = postgres::Client::connect(&server, postgres::NoTls).unwrap();
-    client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
-    client.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-    let (base, _) = server.rsplit_once('/').unwrap();
-    let (collector, _folder, config) = start_with_own_config(Some(&format!("{base}/{name}")));
+    let Some(database) = common::postgres_database("config") else { return };
+    let (collector, _folder, config) = start_with_own_config(Some(&database.url));
     check_config_changes(&collector, &config);
-    drop(collector);
-    let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
 }
 
 #[test]

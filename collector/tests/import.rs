@@ -102,22 +102,9 @@ fn an_imported_history_is_served_with_every_user_on_sqlite() {
 
 #[test]
 fn an_imported_history_is_served_with_every_user_on_postgresql() {
-    let Some(server) = std::env::var("UPTAKE_TEST_POSTGRES").ok().filter(|url| !url.is_empty()) else {
-        assert!(
-            std::env::var_os("UPTAKE_REQUIRE_POSTGRES").is_none(),
-            "UPTAKE_REQUIRE_POSTGRES is set without a server"
-        );
-        eprintln!("UPTAKE_TEST_POSTGRES is not set: the import is not tested on PostgreSQL");
-        return;
-    };
-    let name = format!("uptake_import_{}", std::process::id());
-    let mut client = postgres::Client::connect(&server, postgres::NoTls).unwrap();
-    client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
-    client.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-    let (base, _) = server.rsplit_once('/').unwrap();
+    let Some(database) = common::postgres_database("import") else { return };
     let dir = tempfile::tempdir().unwrap();
-    import_then_serve(&format!("{base}/{name}"), dir.path());
-    let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    import_then_serve(&database.url, dir.path());
 }
 
 #[test]

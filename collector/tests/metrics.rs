@@ -221,28 +221,22 @@ fn every_figure_matches_the_hand_computed_history_on_sqlite() {
 
 #[test]
 fn every_figure_matches_the_hand_computed_history_on_postgresql() {
-    let Some(server) = std::env::var("UPTAKE_TEST_POSTGRES").ok().filter(|url| !url.is_empty()) else {
-        assert!(
-            std::env::var_os("UPTAKE_REQUIRE_POSTGRES").is_none(),
-            "UPTAKE_REQUIRE_POSTGRES is set without a server"
-        );
-        eprintln!("UPTAKE_TEST_POSTGRES is not set: the metrics are not tested on PostgreSQL");
-        return;
-    };
-    let name = format!("uptake_metrics_{}", std::process::id());
-    let mut client = postgres::Client::connect(&server, postgres::NoTls).unwrap();
-    client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
-    client.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-    let (base, _) = server.rsplit_once('/').unwrap();
-    let collector = collector(Some(&format!("{base}/{name}")));
-    check_figures(&collector);
-    drop(collector);
-    let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    let Some(database) = common::postgres_database("metrics") else { return };
+    check_figures(&collector(Some(&database.url)));
 }
 
 #[test]
-fn the_metrics_refuse_what_they_cannot_answer() {
-    let collector = collector(None);
+fn the_metrics_refuse_what_they_cannot_answer_on_sqlite() {
+    check_refusals(&collector(None));
+}
+
+#[test]
+fn the_metrics_refuse_what_they_cannot_answer_on_postgresql() {
+    let Some(database) = common::postgres_database("refusals") else { return };
+    check_refusals(&collector(Some(&database.url)));
+}
+
+fn check_refusals(collector: &Collector) {
     let key = format!("Bearer {ADMIN}");
     let status = |path: &str, headers: &[(&str, &str)]| {
         let answer = collector.fetch(path, headers);
@@ -275,7 +269,7 @@ fn the_metrics_refuse_what_they_cannot_answer() {
         (404, "no rule with a goal named \"nope\"".into())
     );
     assert_eq!(status("/v1/metrics/revenue", &authorized).0, 404);
-    let other_app = get(&collector, "/v1/metrics/users?write_key=other");
+    let other_app = get(collector, "/v1/metrics/users?write_key=other");
     assert_eq!(other_app["total"], 0);
     let without_key = Collector::start();
     assert_eq!(without_key.fetch("/v1/metrics/users", &authorized).status, 404, "off without --admin-key");

@@ -203,3 +203,38 @@ impl Collector {
         self.database().query_row("SELECT COUNT(*) FROM events", [], |row| row.get(0)).unwrap()
     }
 }
+
+/// A fresh database on the PostgreSQL server `UPTAKE_TEST_POSTGRES` names (`scripts/test` starts
+/// one), dropped when this is dropped.
+pub struct PostgresDatabase {
+    pub url: String,
+    server: String,
+    name: String,
+}
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut client) = postgres::Client::connect(&self.server, postgres::NoTls) {
+            let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        }
+    }
+}
+
+/// A database for the test `test`, or `None` (said once) without a server; a failure when
+/// `UPTAKE_REQUIRE_POSTGRES` is set and no server is named.
+pub fn postgres_database(test: &str) -> Option<PostgresDatabase> {
+    let Some(server) = std::env::var("UPTAKE_TEST_POSTGRES").ok().filter(|url| !url.is_empty()) else {
+        assert!(
+            std::env::var_os("UPTAKE_REQUIRE_POSTGRES").is_none(),
+            "UPTAKE_REQUIRE_POSTGRES is set without a server"
+        );
+        eprintln!("UPTAKE_TEST_POSTGRES is not set: {test} is not tested on PostgreSQL");
+        return None;
+    };
+    let name = format!("uptake_{test}_{}", std::process::id());
+    let mut client = postgres::Client::connect(&server, postgres::NoTls).unwrap();
+    client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
+    client.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    let (base, _) = server.rsplit_once('/').unwrap();
+    Some(PostgresDatabase { url: format!("{base}/{name}"), server, name })
+}
