@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use serde_json::{Map, Value};
-use uptake_core::analytics::{AccountRecord, UserFigures, user_figures};
+use uptake_core::analytics::{AccountRecord, UserFigures, user_figures, user_levels};
 use uptake_core::exposure::RuleExposure;
 use uptake_core::time::DayNumber;
 
@@ -60,11 +60,7 @@ pub fn read(reader: &mut dyn EventReader, deriver: &Deriver, reading: &Reading<'
             .and_then(|account| accounts.get(&(write_key.clone(), account.clone())))
             .map_or(&no_traits, |account| &account.traits);
         let figures = user_figures(program, &record, account_traits, reading.as_of);
-        let levels = reading
-            .level_days
-            .iter()
-            .map(|&day| user_figures(program, &record, account_traits, day).metrics.level)
-            .collect();
+        let levels = user_levels(program, &record, account_traits, reading.level_days);
         let exposures = rules
             .iter()
             .enumerate()

@@ -21,7 +21,7 @@ pub use campaigns::{ArmFigures, CampaignFigures, campaign_figures};
 pub use features::{AdoptionBand, BandVerdict, FeatureFigures, feature_figures};
 pub use lift::{Interval, newcombe_difference, wilson};
 pub use record::{AccountRecord, UserRecord};
-pub use users::{FeatureStanding, UserFigures, user_figures};
+pub use users::{FeatureStanding, UserFigures, user_figures, user_levels};
 
 #[cfg(test)]
 mod tests;

@@ -419,3 +419,21 @@ fn an_anonymous_record_merges_into_the_signed_in_one() {
     assert_eq!((usage.count, usage.days.total()), (2, 2));
     assert_eq!(signed_in.first_seen, Some(at(3)));
 }
+
+#[test]
+fn levels_over_a_range_are_the_figures_level_of_each_day() {
+    let program = program(10, json!([]));
+    let uses: Vec<(usize, i64)> = (0..60).flat_map(|day| [(0, day), ((day % 10) as usize, day * 2)]).collect();
+    let record = user(&program, &uses);
+    let days: Vec<DayNumber> = (0..130).map(|back| DayNumber(TODAY.0 - back)).collect();
+    let levels = user_levels(&program, &record, &Map::new(), &days);
+    for (day, level) in days.iter().zip(&levels) {
+        let expected = if record.first_seen.is_some_and(|seen| seen.day(DayOffset::default()) > *day) {
+            0
+        } else {
+            user_figures(&program, &record, &Map::new(), *day).metrics.level
+        };
+        assert_eq!(*level, expected, "day {}", TODAY.0 - day.0);
+    }
+    assert!(levels.iter().any(|level| *level >= 3) && levels.contains(&0), "{levels:?}");
+}

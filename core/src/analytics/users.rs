@@ -2,6 +2,8 @@
 //! same function, each catalog feature's frequency class and barrier, the days of activity the
 //! account and activity figures count, and time to first value.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use super::record::UserRecord;
@@ -70,7 +72,7 @@ pub fn user_figures(
     let offset = config.settings.day_offset();
     let settings = &config.settings.model;
     let empty = FeatureUsage::default();
-    let usages: Vec<FeatureUsage> = config
+    let usages: Vec<Cow<'_, FeatureUsage>> = config
         .features
         .iter()
         .map(|feature| record.state.features.get(&feature.id).unwrap_or(&empty).as_of(as_of, offset))
@@ -109,4 +111,42 @@ pub fn user_figures(
     let first_seen = record.first_seen.map(|seen| seen.day(offset)).filter(|day| *day <= as_of);
     let signed_up = model::signed_up_at(&record.traits).map(|at| at.day(offset)).or(first_seen);
     UserFigures { metrics, active, last_active, first_active, first_seen, first_value, signed_up, features }
+}
+
+/// The user's adoption level on each of `days` (0 on a day before they were first seen, when
+/// they are not counted): the same model as `user_figures`, without the per-feature figures, the
+/// features that apply worked out once, for activity over a range.
+pub fn user_levels(
+    program: &Program,
+    record: &UserRecord,
+    account_traits: &Map<String, Value>,
+    days: &[DayNumber],
+) -> Vec<u32> {
+    let config = program.config();
+    let offset = config.settings.day_offset();
+    let empty = FeatureUsage::default();
+    let catalog: Vec<(&FeatureUsage, bool, bool)> = config
+        .features
+        .iter()
+        .map(|feature| {
+            let usage = record.state.features.get(&feature.id).unwrap_or(&empty);
+            (usage, model::applies_to(feature, &record.traits, account_traits), feature.activation)
+        })
+        .collect();
+    let first_seen = record.first_seen.map(|seen| seen.day(offset));
+    days.iter()
+        .map(|&day| {
+            if first_seen.is_none_or(|seen| seen > day) {
+                return 0;
+            }
+            let usages: Vec<Cow<'_, FeatureUsage>> =
+                catalog.iter().map(|(usage, _, _)| usage.as_of(day, offset)).collect();
+            let features = usages.iter().zip(&catalog).map(|(usage, (_, applicable, activation))| ModelFeature {
+                usage,
+                applicable: *applicable,
+                activation: *activation,
+            });
+            model::user_metrics(features, day, &config.settings.model, offset).level
+        })
+        .collect()
 }

@@ -11,6 +11,8 @@ pub use active_days::{ActiveDays, DayMask, TRACKED_DAYS};
 pub use event_history::{EventHistory, EventRetention};
 pub use sequence::{Run, SequenceProgress, SequenceRetention};
 
+use std::borrow::Cow;
+
 use crate::merge::{Combine, earlier};
 use crate::time::{DayNumber, DayOffset, Duration, Timestamp};
 
@@ -73,17 +75,17 @@ impl FeatureUsage {
     /// instants; one beyond the 400 days kept falls back to the first use), and the count, when
     /// later uses are left out, the days of use up to `day` (a lower bound: only whether a
     /// feature was used counts in the model). A record with nothing after `day` is unchanged.
-    pub fn as_of(&self, day: DayNumber, offset: DayOffset) -> FeatureUsage {
+    pub fn as_of(&self, day: DayNumber, offset: DayOffset) -> Cow<'_, FeatureUsage> {
         let after = |at: Option<Timestamp>| at.is_some_and(|at| at.day(offset) > day);
         if !after(self.last_used) && !after(self.entry_seen_at) {
-            return self.clone();
+            return Cow::Borrowed(self);
         }
         let entry_seen_at = self.entry_seen_at.filter(|seen| seen.day(offset) <= day);
         if after(self.first_used) || self.first_used.is_none() {
-            return FeatureUsage { entry_seen_at, ..FeatureUsage::default() };
+            return Cow::Owned(FeatureUsage { entry_seen_at, ..FeatureUsage::default() });
         }
         if !after(self.last_used) {
-            return FeatureUsage { entry_seen_at, ..self.clone() };
+            return Cow::Owned(FeatureUsage { entry_seen_at, ..self.clone() });
         }
         let days = self.days.until(day);
         let day_start = |day: DayNumber| {
@@ -92,7 +94,7 @@ impl FeatureUsage {
         };
         let last_used = days.newest().map(day_start).or(self.first_used);
         let count = u64::from(days.total().max(1));
-        FeatureUsage { count, first_used: self.first_used, last_used, days, entry_seen_at }
+        Cow::Owned(FeatureUsage { count, first_used: self.first_used, last_used, days, entry_seen_at })
     }
 
     /// This record without `part`'s uses, added to it before: what the rest of the replicas
@@ -142,12 +144,12 @@ mod tests {
             usage.record_use(Timestamp::from_millis(day * DAY + 3_600_000), utc);
         }
         usage.record_entry_seen(Timestamp::from_millis(10 * DAY));
-        let then = usage.as_of(DayNumber(8), utc);
+        let then = usage.as_of(DayNumber(8), utc).into_owned();
         assert_eq!((then.count, then.days.total(), then.entry_seen_at), (2, 2, None));
         assert_eq!(then.first_used, usage.first_used);
         assert_eq!(then.last_used, Some(Timestamp::from_millis(7 * DAY)), "the start of day 7");
-        assert_eq!(usage.as_of(DayNumber(4), utc), FeatureUsage::default());
-        assert_eq!(usage.as_of(DayNumber(12), utc), usage, "nothing after day 12");
+        assert_eq!(*usage.as_of(DayNumber(4), utc), FeatureUsage::default());
+        assert!(matches!(usage.as_of(DayNumber(12), utc), Cow::Borrowed(_)), "nothing after day 12");
     }
 
     #[test]
