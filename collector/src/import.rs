@@ -13,13 +13,14 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, IsTerminal};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::batch::{Limits, check_event};
 use crate::config_file::{ConfigFile, ConfigFileError};
 use crate::derived::Deriver;
+use crate::routes::now_ms;
 use crate::store::writer::{WriteError, Writer};
 use crate::store::{Database, IncomingEvent, StoreError, StoreOutcome};
 
@@ -117,10 +118,6 @@ impl std::fmt::Display for ImportSummary {
         }
         write!(formatter, ")")
     }
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| i64::try_from(since.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// A line as read: whole, or longer than any event could be (skipped to its end, not held).

@@ -9,7 +9,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -20,7 +20,7 @@ use uptake_core::config::{Config, ConfigErrors};
 
 use crate::admin::refusal;
 use crate::derived::Deriver;
-use crate::routes::{AppState, message};
+use crate::routes::{AppState, message, now_ms};
 use crate::served_config::ServedConfig;
 use crate::store::writer::Writer;
 
@@ -69,10 +69,6 @@ pub enum Changed {
     To(String),
     /// The same config as the one served.
     Unchanged(String),
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_millis() as i64)
 }
 
 /// Writes `text` to `path` whole or not at all: a reader never sees half a config.

@@ -126,7 +126,8 @@ fn too_many_requests(wait: Duration) -> Response {
     response
 }
 
-fn now_ms() -> i64 {
+/// Now, in milliseconds since the epoch.
+pub(crate) fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_millis() as i64)
 }
 

@@ -12,7 +12,7 @@ use crate::batch::Limits;
 use crate::config_file::{ConfigFile, ConfigFileError};
 use crate::live_config::{Live, LiveConfig};
 use crate::rate_limit::WriteKeyRateLimit;
-use crate::routes::{AppState, StaticDirs, router};
+use crate::routes::{AppState, StaticDirs, now_ms, router};
 use crate::store::writer::Writer;
 use crate::store::{Database, StoreError};
 
@@ -129,10 +129,6 @@ pub fn serve(options: ServeOptions) -> Result<(), ServeError> {
     // it was handed and stops.
     writer_thread.join();
     served
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |since| since.as_millis() as i64)
 }
 
 async fn shutdown_signal() {

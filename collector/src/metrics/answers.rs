@@ -9,8 +9,7 @@ use uptake_core::analytics::{
     AccountFigures, ActivityPoint, Period, UserActivity, UserFigures, account_figures, activity, campaign_figures,
     feature_figures,
 };
-use uptake_core::config::{Barrier, Config, RecencyClass};
-use uptake_core::model::FrequencyClass;
+use uptake_core::config::{Config, RecencyClass};
 use uptake_core::time::DayNumber;
 
 use super::params::day_text;
@@ -18,25 +17,6 @@ use super::snapshot::{Snapshot, UserRow};
 
 pub const FREQUENCIES: [&str; 5] = ["daily", "weekly", "monthly", "lapsed", "never"];
 pub const BARRIERS: [&str; 4] = ["unaware", "stuck", "unconvinced", "none"];
-
-fn frequency_name(class: FrequencyClass) -> &'static str {
-    match class {
-        FrequencyClass::Daily => "daily",
-        FrequencyClass::Weekly => "weekly",
-        FrequencyClass::Monthly => "monthly",
-        FrequencyClass::Lapsed => "lapsed",
-        FrequencyClass::Never => "never",
-    }
-}
-
-fn barrier_name(barrier: Barrier) -> &'static str {
-    match barrier {
-        Barrier::Unaware => "unaware",
-        Barrier::Stuck => "stuck",
-        Barrier::Unconvinced => "unconvinced",
-        Barrier::None => "none",
-    }
-}
 
 fn day_value(day: Option<DayNumber>) -> Value {
     day.map_or(Value::Null, |day| Value::from(day_text(day)))
@@ -58,7 +38,7 @@ pub fn user_row(config: &Config, user: &UserRow) -> Value {
     for (feature, standing) in config.features.iter().zip(&figures.features) {
         features.insert(
             feature.id.clone(),
-            json!({"frequency": frequency_name(standing.frequency), "barrier": barrier_name(standing.barrier), "uses": standing.count}),
+            json!({"frequency": standing.frequency.as_str(), "barrier": standing.barrier.as_str(), "uses": standing.count}),
         );
     }
     json!({

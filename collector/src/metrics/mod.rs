@@ -12,7 +12,6 @@ mod params;
 mod snapshot;
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -28,7 +27,7 @@ use self::params::{BadParameter, Common, PAGE_MAX, Params, day_text};
 use self::snapshot::{Reading, Snapshot};
 use crate::admin::refusal;
 use crate::derived::Deriver;
-use crate::routes::{AppState, message};
+use crate::routes::{AppState, message, now_ms};
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new().route("/v1/metrics/{endpoint}", get(metrics))
@@ -37,8 +36,7 @@ pub fn routes() -> Router<Arc<AppState>> {
 const ENDPOINTS: [&str; 6] = ["users", "features", "accounts", "campaigns", "activity", "versions"];
 
 fn today(deriver: &Deriver) -> DayNumber {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_millis() as i64);
-    Timestamp::from_millis(now).day(deriver.program().config().settings.day_offset())
+    Timestamp::from_millis(now_ms()).day(deriver.program().config().settings.day_offset())
 }
 
 fn bad(problem: BadParameter) -> Response {
