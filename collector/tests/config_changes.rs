@@ -130,7 +130,8 @@ fn check_config_changes(collector: &Collector, config_file: &Path) {
     let deadline = Instant::now() + Duration::from_secs(15);
     let third_version = loop {
         let versions = metrics(collector, "/v1/metrics/versions");
-        if versions["versions"].as_array().map(Vec::len) == Some(3) {
+        // The version is recorded before it is served: wait for both.
+        if versions["versions"].as_array().map(Vec::len) == Some(3) && versions["serving"] != second_version {
             break versions["serving"].as_str().unwrap().to_owned();
         }
         assert!(Instant::now() < deadline, "the edited file was not picked up: {versions}");
