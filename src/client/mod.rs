@@ -98,6 +98,8 @@ struct Inner {
     read_back_timer: RefCell<Option<Timeout>>,
     /// Whether this tab knows if it sends the events of its storage.
     role_known: Cell<bool>,
+    /// The `flush()` calls this follower passed on to the sending tab, by id, until it answers.
+    flushes_passed_on: RefCell<Vec<String>>,
     sharing: RefCell<Option<outbox::Sharing>>,
     transport: Transport,
     /// The timer that wakes the outbox, with the instant it is set for.
@@ -218,6 +220,7 @@ impl Client {
                 read_back: Cell::new(false),
                 read_back_timer: RefCell::new(None),
                 role_known: Cell::new(false),
+                flushes_passed_on: RefCell::new(Vec::new()),
                 sharing: RefCell::new(None),
                 send_timer: RefCell::new(None),
                 save_timer: RefCell::new(None),

@@ -25,6 +25,9 @@ use crate::transport::KEEPALIVE_MAX_BYTES;
 
 /// How long `flush()` waits for this tab to learn whether it sends, in steps of `WAIT_STEP_MS`.
 const ROLE_WAIT_STEPS: u32 = 300;
+/// How long a follower's `flush()` waits for the sending tab to say the collector answered, in
+/// steps of `WAIT_STEP_MS`: longer than a request may hang, since the sender may be in one.
+const FLUSH_ANSWER_WAIT_STEPS: u32 = 3_000;
 const WAIT_STEP_MS: u32 = 10;
 /// Writes (events added or deleted) per storage transaction. Each `put` into IndexedDB costs
 /// the main thread tens of microseconds or more, so a burst of events is written in several
@@ -162,6 +165,10 @@ impl Client {
     }
 
     fn on_message(&self, message: Message) {
+        if let Message::Flushed(id) = &message {
+            self.inner.flushes_passed_on.borrow_mut().retain(|waiting| waiting != id);
+            return;
+        }
         if self.with_engine(|engine| engine.outbox_role()) != Some(Role::Sender) {
             return;
         }
@@ -170,10 +177,14 @@ impl Client {
                 self.with_engine(|engine| engine.restore_outbox(events, None, now()));
                 self.after_change();
             }
-            Message::Flush => {
+            Message::Flush(id) => {
                 let client = self.clone();
-                tasks::spawn(async move { client.send_all().await });
+                tasks::spawn(async move {
+                    client.flush().await;
+                    client.post(&Message::flushed(&id));
+                });
             }
+            Message::Flushed(_) => {}
         }
     }
 
@@ -393,14 +404,29 @@ impl Client {
     }
 
     /// `flush()`: the sender sends everything now; a follower, once its events are written,
-    /// asks the sender to.
+    /// asks the sender to and waits until it says the collector answered (or this tab becomes
+    /// the sender, or the wait runs out).
     pub(crate) async fn flush(&self) {
         self.save_now();
         self.persist_outbox();
         self.storage_settled().await;
-        if self.with_engine(|engine| engine.outbox_role()) == Some(Role::Follower) {
-            self.post(&Message::flush());
-        } else {
+        let follows = || self.with_engine(|engine| engine.outbox_role()) == Some(Role::Follower);
+        let has_channel = self.inner.sharing.borrow().as_ref().is_some_and(|sharing| sharing.channel.is_some());
+        if follows() && has_channel {
+            let id = self.with_engine(|engine| engine.random_id()).unwrap_or_default();
+            self.inner.flushes_passed_on.borrow_mut().push(id.clone());
+            self.post(&Message::flush(&id));
+            let answered = || !self.inner.flushes_passed_on.borrow().contains(&id);
+            for _ in 0..FLUSH_ANSWER_WAIT_STEPS {
+                if answered() || !follows() {
+                    break;
+                }
+                TimeoutFuture::new(WAIT_STEP_MS).await;
+            }
+            self.inner.flushes_passed_on.borrow_mut().retain(|waiting| waiting != &id);
+        }
+        if !follows() {
+            self.storage_settled().await;
             self.send_all().await;
         }
     }

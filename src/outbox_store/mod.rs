@@ -157,8 +157,11 @@ impl Backend {
 pub(crate) enum Message {
     /// Events it wrote ahead, for the sending tab to take in.
     Added(Vec<StoredEvent>),
-    /// `flush()` was called there: the sending tab sends now.
-    Flush,
+    /// `flush()` was called there, under this random id: the sending tab sends now.
+    Flush(String),
+    /// The sending tab sent everything it had when the flush with this id reached it, and the
+    /// collector answered.
+    Flushed(String),
 }
 
 impl Message {
@@ -168,15 +171,27 @@ impl Message {
         message.into()
     }
 
-    pub(crate) fn flush() -> JsValue {
+    pub(crate) fn flush(id: &str) -> JsValue {
+        Self::with_id("flush", id)
+    }
+
+    pub(crate) fn flushed(id: &str) -> JsValue {
+        Self::with_id("flushed", id)
+    }
+
+    fn with_id(kind: &str, id: &str) -> JsValue {
         let message = Object::new();
-        let _ = Reflect::set(&message, &JsValue::from_str("flush"), &JsValue::TRUE);
+        let _ = Reflect::set(&message, &JsValue::from_str(kind), &JsValue::from_str(id));
         message.into()
     }
 
     pub(crate) fn read(data: &JsValue) -> Option<Message> {
-        if Reflect::get(data, &JsValue::from_str("flush")).ok()?.is_truthy() {
-            return Some(Message::Flush);
+        let id = |kind: &str| Reflect::get(data, &JsValue::from_str(kind)).ok()?.as_string();
+        if let Some(id) = id("flush") {
+            return Some(Message::Flush(id));
+        }
+        if let Some(id) = id("flushed") {
+            return Some(Message::Flushed(id));
         }
         let records: Array = Reflect::get(data, &JsValue::from_str("added")).ok()?.dyn_into().ok()?;
         Some(Message::Added(events_from_records(&records)))

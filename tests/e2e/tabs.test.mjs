@@ -164,3 +164,22 @@ test('without Web Locks, a page folds its own part as it goes: reloads leave one
   assert.deepEqual(page.uncaughtErrors, []);
   await context.close();
 });
+
+test('flush() in any tab resolves once the collector has its events, also where another tab sends', { timeout: 60_000 }, async () => {
+  const user = 'u-tabs-flush';
+  const context = await shared.browser.newContext();
+  await context.route(`${shared.collector.url}/tabs/**`, (route) => route.fulfill({ contentType: 'text/html', body: appPage(user) }));
+  const tabs = [await openTab(context, user), await openTab(context, user), await openTab(context, user)];
+  const stored = () => shared.collector.query(`SELECT count(*) FROM events WHERE event = 'invoice.approved' AND user_id = '${user}'`)[0][0];
+  let expected = 0;
+  for (const tab of [...tabs].reverse()) {
+    await tab.evaluate(async () => {
+      for (let use = 0; use < 12; use += 1) window.uptake.track('invoice.approved', {});
+      await window.uptake.flush();
+    });
+    expected += 12;
+    assert.equal(stored(), expected, 'stored when flush() resolved');
+  }
+  for (const tab of tabs) assert.deepEqual(tab.uncaughtErrors, []);
+  await context.close();
+});
