@@ -1,8 +1,9 @@
 //! The collector's per-user cost of the adoption figures, natively: reading a user's stored
 //! record (the device's stored form), their figures as of today and as of a past day (each
-//! feature's usage cut to that day), for a user of 30 catalog features with 120 days of use;
-//! and an account's and a campaign's figures over 1,000 users. A metrics answer over N users
-//! costs about N times the per-user figures.
+//! feature's usage cut to that day) and their level on each of the last 90 days, for a user of
+//! 30 catalog features with 120 days of use (and their levels with 10 of them used); and an
+//! account's and a campaign's figures over 1,000 users. A metrics answer over N users costs
+//! about N times the per-user figures.
 //!
 //! `cargo bench -p uptake-core --bench analytics`.
 
@@ -10,7 +11,9 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::{Map, Value, json};
-use uptake_core::analytics::{UserRecord, account_figures, campaign_figures, user_figures};
+use uptake_core::analytics::{
+    Period, UserRecord, account_figures, campaign_figures, point_days, user_figures, user_levels,
+};
 use uptake_core::config::Config;
 use uptake_core::exposure::{RuleExposure, Variant};
 use uptake_core::program::Program;
@@ -71,6 +74,17 @@ fn analytics(c: &mut Criterion) {
     });
     c.bench_function("a user's figures as of 60 days ago", |b| {
         b.iter(|| black_box(user_figures(&program, &user, &no_traits, DayNumber(TODAY - 60))))
+    });
+    let days = point_days(DayNumber(TODAY), 90, Period::Day);
+    c.bench_function("levels over 90 days", |b| {
+        b.iter(|| black_box(user_levels(&program, &user, &no_traits, black_box(&days))))
+    });
+    let mut ten = UserRecord { first_seen: user.first_seen, ..UserRecord::default() };
+    for (id, usage) in user.state.features.iter().take(10) {
+        ten.state.features.insert(id.to_owned(), usage.clone());
+    }
+    c.bench_function("levels over 90 days, 10 of the features used", |b| {
+        b.iter(|| black_box(user_levels(&program, &ten, &no_traits, black_box(&days))))
     });
     let users: Vec<_> =
         (0..1_000).map(|seed| user_figures(&program, &record(seed), &no_traits, DayNumber(TODAY))).collect();

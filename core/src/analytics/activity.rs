@@ -73,38 +73,64 @@ pub fn activity<'a>(
     points: u32,
     period: Period,
 ) -> Vec<ActivityPoint> {
-    let days = point_days(to, points, period);
-    let length = period.days();
-    let mut result: Vec<ActivityPoint> = days
-        .iter()
-        .map(|&day| ActivityPoint {
-            day,
-            dau: 0.0,
-            wau: 0,
-            mau: 0,
-            dau_mau: None,
-            levels: [0; 6],
-            lifecycle: Lifecycle::default(),
-        })
-        .collect();
-    let mut daily_sums = vec![(0u32, 0u32); days.len()];
+    let mut tally = ActivityTally::new(to, points, period);
     for user in users {
+        tally.add(&user);
+    }
+    tally.finish()
+}
+
+/// The counts behind `activity`, taken in one user at a time; tallies of different users add
+/// up (`merge`), so that parts of a population can be counted apart, on several threads.
+#[derive(Clone, Debug)]
+pub struct ActivityTally {
+    to: DayNumber,
+    period: Period,
+    points: Vec<ActivityPoint>,
+    /// Per point: the days of activity of every user in the period, and in the 30 days ending
+    /// on its day.
+    daily_sums: Vec<(u32, u32)>,
+}
+
+impl ActivityTally {
+    pub fn new(to: DayNumber, points: u32, period: Period) -> ActivityTally {
+        let points: Vec<ActivityPoint> = point_days(to, points, period)
+            .into_iter()
+            .map(|day| ActivityPoint {
+                day,
+                dau: 0.0,
+                wau: 0,
+                mau: 0,
+                dau_mau: None,
+                levels: [0; 6],
+                lifecycle: Lifecycle::default(),
+            })
+            .collect();
+        let daily_sums = vec![(0, 0); points.len()];
+        ActivityTally { to, period, points, daily_sums }
+    }
+
+    /// Counts one user at every point.
+    pub fn add(&mut self, user: &UserActivity<'_>) {
         let figures = user.figures;
-        for (index, point) in result.iter_mut().enumerate() {
+        let length = self.period.days();
+        for (index, point) in self.points.iter_mut().enumerate() {
             let day = point.day;
             if figures.first_seen.is_none_or(|seen| seen > day) {
                 continue;
             }
-            let age = to.days_since(day) as u32;
+            let age = self.to.days_since(day) as u32;
             let mask = &figures.active;
-            let (period_sum, month_sum) = &mut daily_sums[index];
-            *period_sum += mask.count(age, age + length);
-            *month_sum += mask.count(age, age + LAST_30_DAYS);
+            let in_period = mask.count(age, age + length);
+            let in_month = mask.count(age, age + LAST_30_DAYS);
+            let (period_sum, month_sum) = &mut self.daily_sums[index];
+            *period_sum += in_period;
+            *month_sum += in_month;
             point.wau += u32::from(mask.count(age, age + 7) > 0);
-            point.mau += u32::from(mask.count(age, age + LAST_30_DAYS) > 0);
+            point.mau += u32::from(in_month > 0);
             let level = user.levels.get(index).copied().unwrap_or(0).min(5) as usize;
             point.levels[level] += 1;
-            let now = mask.count(age, age + length) > 0;
+            let now = in_period > 0;
             let before = mask.count(age + length, age + 2 * length) > 0;
             let period_start = DayNumber(day.0 - length as i32 + 1);
             let previous_start = DayNumber(period_start.0 - length as i32);
@@ -120,9 +146,35 @@ pub fn activity<'a>(
             }
         }
     }
-    for (point, (period_sum, month_sum)) in result.iter_mut().zip(daily_sums) {
-        point.dau = f64::from(period_sum) / f64::from(length);
-        point.dau_mau = (point.mau > 0).then(|| f64::from(month_sum) / f64::from(LAST_30_DAYS) / f64::from(point.mau));
+
+    /// Adds the users counted by `other`, a tally of the same range.
+    pub fn merge(&mut self, other: &ActivityTally) {
+        for (point, other) in self.points.iter_mut().zip(&other.points) {
+            point.wau += other.wau;
+            point.mau += other.mau;
+            for (count, other) in point.levels.iter_mut().zip(other.levels) {
+                *count += other;
+            }
+            let (lifecycle, other) = (&mut point.lifecycle, other.lifecycle);
+            lifecycle.new += other.new;
+            lifecycle.returning += other.returning;
+            lifecycle.resurrecting += other.resurrecting;
+            lifecycle.dormant += other.dormant;
+        }
+        for (sums, other) in self.daily_sums.iter_mut().zip(&other.daily_sums) {
+            sums.0 += other.0;
+            sums.1 += other.1;
+        }
     }
-    result
+
+    /// The points, oldest first.
+    pub fn finish(mut self) -> Vec<ActivityPoint> {
+        let length = self.period.days();
+        for (point, (period_sum, month_sum)) in self.points.iter_mut().zip(self.daily_sums) {
+            point.dau = f64::from(period_sum) / f64::from(length);
+            point.dau_mau =
+                (point.mau > 0).then(|| f64::from(month_sum) / f64::from(LAST_30_DAYS) / f64::from(point.mau));
+        }
+        self.points
+    }
 }

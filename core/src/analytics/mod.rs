@@ -16,7 +16,7 @@ mod record;
 mod users;
 
 pub use accounts::{AccountFigures, AccountRisk, account_figures};
-pub use activity::{ActivityPoint, Lifecycle, Period, UserActivity, activity, point_days};
+pub use activity::{ActivityPoint, ActivityTally, Lifecycle, Period, UserActivity, activity, point_days};
 pub use campaigns::{ArmFigures, CampaignFigures, campaign_figures};
 pub use features::{AdoptionBand, BandVerdict, FeatureFigures, feature_figures};
 pub use lift::{Interval, newcombe_difference, wilson};

@@ -2,7 +2,8 @@
 //! 30 and 31 days, weeks 0 to 3, 12 of 28 days, depth 0.5 and 0.7, seats given or not, a trend
 //! from no active users, campaigns with and without a holdout, conversions of 0 and 1, and
 //! time to first value reached or not. Records are built from events through the tags, as the
-//! collector builds them.
+//! collector builds them; and, to check `user_levels` against `user_figures`, at random, some
+//! unlike any the device writes.
 
 use serde_json::{Map, Value, json};
 
@@ -410,6 +411,31 @@ fn activity_counts_active_users_levels_and_lifecycle_per_day_and_week() {
 }
 
 #[test]
+fn tallies_of_parts_of_the_users_merge_into_the_activity_of_all() {
+    let program = program(1, json!([]));
+    let records = [
+        user(&program, &[(0, 0), (0, 1)]),
+        user(&program, &[(0, 0)]),
+        user(&program, &[(0, 0), (0, 5), (0, 12)]),
+        user(&program, &[(0, 1), (0, 9)]),
+        user(&program, &[(0, 20)]),
+    ];
+    let users: Vec<UserFigures> = records.iter().map(|record| figures(&program, record)).collect();
+    let levels = [[1u32, 2, 0], [0, 1, 1], [2, 2, 3], [1, 0, 0], [1, 1, 1]];
+    let each = |index: usize| UserActivity { figures: &users[index], levels: &levels[index] };
+    for period in [Period::Day, Period::Week] {
+        let all = activity((0..users.len()).map(each), TODAY, 3, period);
+        let mut first = ActivityTally::new(TODAY, 3, period);
+        let mut second = ActivityTally::new(TODAY, 3, period);
+        for index in 0..users.len() {
+            if index % 2 == 0 { first.add(&each(index)) } else { second.add(&each(index)) }
+        }
+        first.merge(&second);
+        assert_eq!(first.finish(), all, "{period:?}");
+    }
+}
+
+#[test]
 fn an_anonymous_record_merges_into_the_signed_in_one() {
     let program = program(2, json!([]));
     let mut signed_in = user(&program, &[(0, 1)]);
@@ -436,4 +462,295 @@ fn levels_over_a_range_are_the_figures_level_of_each_day() {
         assert_eq!(*level, expected, "day {}", TODAY.0 - day.0);
     }
     assert!(levels.iter().any(|level| *level >= 3) && levels.contains(&0), "{levels:?}");
+}
+
+mod levels_against_figures {
+    //! `user_levels` reads each record in place; `user_figures`, the reference, cuts each
+    //! record to the day (`FeatureUsage::as_of`) and computes the model's metrics from it.
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::usage::{ActiveDays, FeatureUsage};
+
+    /// The first day of the generated uses; they run 500 days from it, beyond the 400 days the
+    /// bitmap tracks.
+    const START: i32 = 20_000;
+    /// Offsets of the config's day, and of the device that recorded the uses.
+    const OFFSETS: [i32; 3] = [0, 540, -300];
+
+    #[derive(Clone, Debug)]
+    struct Catalog {
+        /// Per feature: activation, restricted to admins, restricted to the pro plan.
+        features: Vec<(bool, bool, bool)>,
+        offset: usize,
+        depth_window_days: u32,
+        regular_min_weeks: u32,
+        habit_min_days_per_week: u32,
+        advanced_depth: f64,
+        power_depth: f64,
+    }
+
+    fn catalog() -> impl Strategy<Value = Catalog> {
+        (
+            prop::collection::vec(
+                (prop::bool::weighted(0.3), prop::bool::weighted(0.2), prop::bool::weighted(0.2)),
+                1..7,
+            ),
+            0..OFFSETS.len(),
+            prop_oneof![Just(0u32), Just(1), Just(7), Just(30), Just(90), Just(400), 1..120u32],
+            // Often no weeks or days asked for: the level then turns on step 1 and depth.
+            prop_oneof![Just(0u32), 0..5u32],
+            prop_oneof![Just(0u32), 0..4u32],
+            prop_oneof![Just(0.5), Just(0.0), 0.0..1.0],
+            prop_oneof![Just(0.7), Just(1.0), 0.0..1.0],
+        )
+            .prop_map(
+                |(features, offset, depth_window_days, regular_min_weeks, habit_min_days_per_week, advanced, power)| {
+                    Catalog {
+                        features,
+                        offset,
+                        depth_window_days,
+                        regular_min_weeks,
+                        habit_min_days_per_week,
+                        advanced_depth: advanced,
+                        power_depth: power,
+                    }
+                },
+            )
+    }
+
+    fn program(catalog: &Catalog) -> Program {
+        let features: Vec<Value> = catalog
+            .features
+            .iter()
+            .enumerate()
+            .map(|(index, (activation, admins, pro))| {
+                let mut feature = json!({"id": format!("f{index}"), "name": "F", "events": [format!("use.f{index}")],
+                    "activation": activation});
+                if *admins {
+                    feature["roles"] = json!(["admin"]);
+                }
+                if *pro {
+                    feature["plans"] = json!(["pro"]);
+                }
+                feature
+            })
+            .collect();
+        let config = json!({
+            "version": 1,
+            "features": features,
+            "settings": {
+                "day_offset_minutes": OFFSETS[catalog.offset],
+                "model": {
+                    "depth_window_days": catalog.depth_window_days,
+                    "regular_min_weeks": catalog.regular_min_weeks,
+                    "habit_min_days_per_week": catalog.habit_min_days_per_week,
+                    "advanced_depth": catalog.advanced_depth,
+                    "power_depth": catalog.power_depth,
+                },
+            },
+        });
+        Program::compile(Config::from_json(&config).unwrap())
+    }
+
+    /// An instant `day` days after `START`, `millis` into it (UTC).
+    fn instant(day: i32, millis: i64) -> Timestamp {
+        Timestamp::from_millis(i64::from(START + day) * DAY + millis)
+    }
+
+    fn moment() -> impl Strategy<Value = (i32, i64)> {
+        (0..500i32, 0..DAY)
+    }
+
+    /// Uses in a run of days, often enough to reach the higher levels.
+    fn run() -> impl Strategy<Value = Vec<(i32, i64)>> {
+        (0..500i32, 7..150i32, prop::collection::vec((0..150i32, 0..DAY), 0..40)).prop_map(|(from, span, uses)| {
+            uses.into_iter().map(|(day, millis)| ((from + day % span).min(499), millis)).collect()
+        })
+    }
+
+    /// One feature's record: uses in two runs of days (one may be beyond the 400 days tracked
+    /// when the other is not), recorded under one of the offsets, perhaps merged from two
+    /// devices, and an entry point seen or not; or a record not as the device writes one (first
+    /// and last use and count apart from the days).
+    fn usage() -> impl Strategy<Value = FeatureUsage> {
+        let recorded = (
+            (run(), run()).prop_map(|(mut uses, more)| {
+                uses.extend(more);
+                uses
+            }),
+            prop::collection::vec(moment(), 0..3),
+            0..OFFSETS.len(),
+            prop::option::of(moment()),
+        )
+            .prop_map(|(uses, other_device, offset, entry)| {
+                let offset = DayOffset::from_minutes(OFFSETS[offset]).unwrap();
+                let mut usage = FeatureUsage::default();
+                for (day, millis) in uses {
+                    usage.record_use(instant(day, millis), offset);
+                }
+                let mut other = FeatureUsage::default();
+                for (day, millis) in other_device {
+                    other.record_use(instant(day, millis), offset);
+                }
+                usage.merge(&other, crate::merge::Combine::Sum);
+                if let Some((day, millis)) = entry {
+                    usage.record_entry_seen(instant(day, millis));
+                }
+                usage
+            });
+        // Days near one another, so that first and last use, entry point and days of use meet.
+        let near = |from: i32| (0..40i32, 0..DAY).prop_map(move |(day, millis)| ((from + day).min(499), millis));
+        let odd = (0..500i32).prop_flat_map(move |from| {
+            (
+                0..3u64,
+                prop::option::weighted(0.8, near(from)),
+                prop::option::weighted(0.8, near(from)),
+                prop::collection::vec(near(from), 0..12),
+                prop::option::weighted(0.8, near(from)),
+            )
+        });
+        let odd = odd.prop_map(|(count, first, last, days, entry)| {
+            let mut usage = FeatureUsage {
+                count,
+                first_used: first.map(|(day, millis)| instant(day, millis)),
+                last_used: last.map(|(day, millis)| instant(day, millis)),
+                entry_seen_at: entry.map(|(day, millis)| instant(day, millis)),
+                ..FeatureUsage::default()
+            };
+            for (day, _) in days {
+                usage.days.record(DayNumber(START + day));
+            }
+            usage
+        });
+        prop_oneof![3 => recorded, 1 => odd]
+    }
+
+    fn traits(role: Option<&str>, plan: Option<&str>) -> Map<String, Value> {
+        let mut traits = Map::new();
+        if let Some(role) = role {
+            traits.insert("role".into(), json!(role));
+        }
+        if let Some(plan) = plan {
+            traits.insert("plan".into(), json!(plan));
+        }
+        traits
+    }
+
+    proptest! {
+        #[test]
+        fn levels_of_random_records_are_the_figures_level_of_each_day(
+            catalog in catalog(),
+            usages in prop::collection::vec(prop::option::weighted(0.8, usage()), 7),
+            first_seen in prop_oneof![1 => Just(None), 4 => (0..40i32, 0..DAY).prop_map(Some), 2 => moment().prop_map(Some)],
+            role in prop::option::of(prop::sample::select(vec!["admin", "viewer"])),
+            plan in prop::option::of(prop::sample::select(vec!["pro", "free"])),
+            account_plan in prop::option::of(prop::sample::select(vec!["pro", "free"])),
+            to in -20..560i32,
+            more_days in prop::collection::vec(-30..560i32, 0..10),
+        ) {
+            let program = program(&catalog);
+            let mut record = UserRecord::default();
+            // Records of features beyond the catalog's: features no longer in it.
+            for (index, usage) in usages.into_iter().enumerate() {
+                if let Some(usage) = usage {
+                    record.state.features.insert(format!("f{index}"), usage);
+                }
+            }
+            record.first_seen = first_seen.map(|(day, millis)| instant(day, millis));
+            record.traits = traits(role, plan);
+            let account = traits(None, account_plan);
+            let mut days = point_days(DayNumber(START + to), 90, Period::Day);
+            days.extend(more_days.iter().map(|day| DayNumber(START + day)));
+            // The days a record changes on, and on which its last use leaves the depth window.
+            let offset = program.config().settings.day_offset();
+            let window = program.config().settings.model.depth_window_days as i32;
+            for (_, usage) in record.state.features.iter() {
+                for at in [usage.first_used, usage.last_used, usage.entry_seen_at].into_iter().flatten() {
+                    let day = at.day(offset).0;
+                    days.extend([day - 1, day, day + 1, day + window - 1, day + window].map(DayNumber));
+                }
+            }
+            let levels = user_levels(&program, &record, &account, &days);
+            prop_assert_eq!(levels.len(), days.len());
+            for ((day, level), expected) in days.iter().zip(&levels).zip(figures_levels(&program, &record, &account, &days)) {
+                prop_assert_eq!(*level, expected, "day {}", day.0 - START);
+            }
+        }
+    }
+
+    /// The level of `user_figures` on each day, 0 before the user was first seen.
+    fn figures_levels(
+        program: &Program,
+        record: &UserRecord,
+        account: &Map<String, Value>,
+        days: &[DayNumber],
+    ) -> Vec<u32> {
+        let offset = program.config().settings.day_offset();
+        let first_seen = record.first_seen.map(|seen| seen.day(offset));
+        days.iter()
+            .map(|day| match first_seen {
+                Some(seen) if seen <= *day => user_figures(program, record, account, *day).metrics.level,
+                _ => 0,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn levels_of_edge_case_records_are_the_figures_level_of_each_day() {
+        // One feature, no weeks or days asked for: level 0 unused, 3 used, 5 last used within
+        // the 7 days of the depth window.
+        let catalog = Catalog {
+            features: vec![(false, false, false)],
+            offset: 0,
+            depth_window_days: 7,
+            regular_min_weeks: 0,
+            habit_min_days_per_week: 0,
+            advanced_depth: 0.5,
+            power_depth: 0.7,
+        };
+        let program = program(&catalog);
+        let noon = |day: i32| Some(instant(day, DAY / 2));
+        let days_of_use = |days: &[i32]| {
+            let mut active = ActiveDays::default();
+            for day in days {
+                active.record(DayNumber(START + day));
+            }
+            active
+        };
+        let usage = |count, first, last, days: &[i32]| FeatureUsage {
+            count,
+            first_used: first,
+            last_used: last,
+            days: days_of_use(days),
+            entry_seen_at: None,
+        };
+        let mut beyond_the_days_tracked = FeatureUsage::default();
+        for day in [0, 3, 450] {
+            beyond_the_days_tracked.record_use(instant(day, 0), DayOffset::default());
+        }
+        let records = [
+            ("days of use before the first use", usage(2, noon(30), noon(60), &[10])),
+            ("counted, with no first use", usage(3, None, noon(50), &[45, 50])),
+            ("uses not counted", usage(0, noon(20), noon(40), &[20, 40])),
+            (
+                "the entry point seen after the last use",
+                FeatureUsage { entry_seen_at: noon(80), ..usage(2, noon(5), noon(70), &[5, 70]) },
+            ),
+            ("a first use beyond the 400 days tracked", beyond_the_days_tracked),
+            // Last used the day before days 63, 127, ... before day 506, the last of the first
+            // 512 days `user_levels` reads together: depth windows across its words of bits.
+            ("windows across words", usage(8, noon(58), noon(500), &[58, 122, 186, 250, 314, 378, 442, 500])),
+        ];
+        // More days than one group of `user_levels` reads.
+        let days: Vec<DayNumber> = (-5..520).map(|day| DayNumber(START + day)).collect();
+        for (name, usage) in records {
+            let mut record = UserRecord { first_seen: noon(0), ..UserRecord::default() };
+            record.state.features.insert("f0".into(), usage);
+            let expected = figures_levels(&program, &record, &Map::new(), &days);
+            assert_eq!(user_levels(&program, &record, &Map::new(), &days), expected, "{name}");
+            assert!(expected.contains(&3) && expected.contains(&5), "{name}: {expected:?}");
+        }
+    }
 }

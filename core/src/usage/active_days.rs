@@ -122,6 +122,44 @@ impl ActiveDays {
         DayMask(aligned.bits)
     }
 
+    /// The days of use among the 64 days up to `day`, bit `i` the day `day - i`: the first word
+    /// of `as_of(day)`, without its copy of the bitmap.
+    pub fn last_64_days(&self, day: DayNumber) -> u64 {
+        let Some(newest) = self.newest else { return 0 };
+        // The age of `day` in the bitmap: negative when it is after the newest day.
+        let age = newest.days_since(day);
+        if age < 0 {
+            return u32::try_from(-age).ok().and_then(|shift| self.bits[0].checked_shl(shift)).unwrap_or(0);
+        }
+        let Some(from) = u32::try_from(age).ok().filter(|age| *age < TRACKED_DAYS) else { return 0 };
+        let (index, shift) = ((from / 64) as usize, from % 64);
+        let low = self.bits.get(index).map_or(0, |word| word >> shift);
+        let high = match self.bits.get(index + 1) {
+            Some(word) if shift > 0 => word << (64 - shift),
+            _ => 0,
+        };
+        low | high
+    }
+
+    /// The newest day of use up to `day` within the bitmap: `until(day).newest()`, without the
+    /// copy.
+    pub fn newest_until(&self, day: DayNumber) -> Option<DayNumber> {
+        let newest = self.newest?;
+        let age = newest.days_since(day);
+        if age <= 0 {
+            return Some(newest);
+        }
+        let from = u32::try_from(age).ok().filter(|age| *age < TRACKED_DAYS)?;
+        let mut index = (from / 64) as usize;
+        let mut word = self.bits.get(index)? & (u64::MAX << (from % 64));
+        while word == 0 {
+            index += 1;
+            word = *self.bits.get(index)?;
+        }
+        let found = index as u32 * 64 + word.trailing_zeros();
+        Some(DayNumber(newest.0.wrapping_sub(found as i32)))
+    }
+
     /// The days of use up to `day`: those after it left out (the newest day becomes the last
     /// day of use up to `day`). Older days than the bitmap keep their count.
     pub fn until(&self, day: DayNumber) -> ActiveDays {
@@ -355,6 +393,21 @@ mod tests {
             prop_assert!(days.total() >= set.len() as u32);
             let start = newest - 27;
             prop_assert_eq!(days.count_between(DayNumber(start), DayNumber(newest)), set.range(start..).count() as u32);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn reads_in_place_what_as_of_and_until_give(records in prop::collection::vec(0..900i32, 0..300)) {
+            let mut days = ActiveDays::default();
+            for record in &records {
+                days.record(DayNumber(*record));
+            }
+            for day in (-80..1000).map(DayNumber) {
+                let DayMask(mask) = days.as_of(day);
+                prop_assert_eq!(days.last_64_days(day), mask[0], "day {}", day.0);
+                prop_assert_eq!(days.newest_until(day), days.until(day).newest(), "day {}", day.0);
+            }
         }
     }
 
