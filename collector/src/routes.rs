@@ -37,6 +37,8 @@ pub struct AppState {
     pub writer: Writer,
     /// The database, opened by exports and metrics for reading.
     pub database: Database,
+    /// The users' records the metrics read, parsed, kept between requests.
+    pub records: Arc<std::sync::RwLock<crate::metrics::RecordCache>>,
     /// The key `GET /v1/export` asks for; no export without one.
     pub admin_key: Option<String>,
     pub limits: Limits,

@@ -100,11 +100,13 @@ pub fn serve(options: ServeOptions) -> Result<(), ServeError> {
             eprintln!("uptake-collector: warning: no SDK build in {} (run scripts/build-sdk)", options.sdk.display());
         }
         let following = tokio::spawn(live.clone().follow_file(writer.clone()));
+        let records = crate::metrics::RecordCache::warmed(&options.database);
         let state = AppState {
             live,
             write_keys: options.write_keys,
             writer,
             database: options.database.clone(),
+            records,
             admin_key: options.admin_key.filter(|key| !key.is_empty()),
             limits: Limits { batch_bytes: options.max_batch_bytes, event_bytes: options.max_event_bytes },
             rate_limit: WriteKeyRateLimit::new(options.rate_limit),

@@ -125,6 +125,12 @@ pub trait EventReader: Send {
     /// Every user record (of one app, or all), one at a time.
     fn users(&mut self, write_key: Option<&str>, each: &mut dyn FnMut(StoredUser)) -> Result<(), StoreError>;
 
+    /// Every user record's key and digest (of one app, or all), without the record.
+    fn user_digests(&mut self, write_key: Option<&str>, each: &mut dyn FnMut(UserDigest)) -> Result<(), StoreError>;
+
+    /// One user's record, if stored.
+    fn user(&mut self, write_key: &str, person: &Person) -> Result<Option<StoredUser>, StoreError>;
+
     /// Every account record (of one app, or all): `(write key, account id, record)`.
     fn accounts(&mut self, write_key: Option<&str>) -> Result<Vec<(String, String, AccountRecord)>, StoreError>;
 
@@ -140,6 +146,15 @@ pub struct StoredUser {
     pub write_key: String,
     pub person: Person,
     pub record: UserRecord,
+    /// Changes whenever the record does (`columns::UserColumns::digest`).
+    pub digest: i64,
+}
+
+/// Whose record, and its digest.
+pub struct UserDigest {
+    pub write_key: String,
+    pub person: Person,
+    pub digest: i64,
 }
 
 /// The database named by `--database`: a `postgres://` (or `postgresql://`) URL, else the path

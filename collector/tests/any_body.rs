@@ -37,6 +37,7 @@ fn harness() -> &'static Harness {
             write_keys: vec!["dev".into()],
             writer,
             database,
+            records: Default::default(),
             admin_key: None,
             limits: Limits { batch_bytes: 16 * 1024, event_bytes: 2 * 1024 },
             rate_limit: WriteKeyRateLimit::new(0),

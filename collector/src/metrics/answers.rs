@@ -6,14 +6,14 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 use uptake_core::analytics::{
-    AccountFigures, ActivityPoint, Period, UserActivity, UserFigures, account_figures, activity, campaign_figures,
+    AccountFigures, ActivityPoint, ActivityTally, Period, UserActivity, UserFigures, account_figures, campaign_figures,
     feature_figures,
 };
 use uptake_core::config::{Config, RecencyClass};
 use uptake_core::time::DayNumber;
 
 use super::params::day_text;
-use super::snapshot::{Snapshot, UserRow};
+use super::snapshot::{Snapshot, UserRow, threads};
 
 pub const FREQUENCIES: [&str; 5] = ["daily", "weekly", "monthly", "lapsed", "never"];
 pub const BARRIERS: [&str; 4] = ["unaware", "stuck", "unconvinced", "none"];
@@ -222,10 +222,25 @@ pub fn campaign_rows(config: &Config, snapshot: &Snapshot, as_of: DayNumber, rul
 }
 
 /// The points of a range ending on `to`, from a snapshot read as of `to` (each point counts the
-/// users seen by its own day).
+/// users seen by its own day), the users counted in parts on every core.
 pub fn activity_rows(snapshot: &Snapshot, to: DayNumber, points: u32, period: Period) -> Vec<Value> {
-    let users = snapshot.users.iter().map(|user| UserActivity { figures: &user.figures, levels: &user.levels });
-    activity(users, to, points, period).iter().map(point_row).collect()
+    let tally = |users: &[UserRow]| {
+        let mut tally = ActivityTally::new(to, points, period);
+        for user in users {
+            tally.add(&UserActivity { figures: &user.figures, levels: &user.levels });
+        }
+        tally
+    };
+    let share = snapshot.users.len().div_ceil(threads()).max(1);
+    let mut parts = std::thread::scope(|scope| {
+        let parts: Vec<_> = snapshot.users.chunks(share).map(|users| scope.spawn(move || tally(users))).collect();
+        parts.into_iter().filter_map(|part| part.join().ok()).collect::<Vec<_>>().into_iter()
+    });
+    let mut total = parts.next().unwrap_or_else(|| ActivityTally::new(to, points, period));
+    for part in parts {
+        total.merge(&part);
+    }
+    total.finish().iter().map(point_row).collect()
 }
 
 fn point_row(point: &ActivityPoint) -> Value {

@@ -4,9 +4,11 @@
 //! `features`, `accounts` (sorted, at-risk first), `campaigns` and `activity` (per day or week
 //! over a range), and `versions` (every config version and when it went live). Every endpoint
 //! takes `write_key`. Answers are computed from the records the
-//! writer keeps (`derived`), read once per request: the cost goes with users, not events.
+//! writer keeps (`derived`), parsed once and kept (`cache`): the cost goes with users, not
+//! events.
 
 mod answers;
+mod cache;
 mod format;
 mod params;
 mod snapshot;
@@ -23,6 +25,7 @@ use uptake_core::config::RecencyClass;
 use uptake_core::iso8601::format_timestamp;
 use uptake_core::time::{DayNumber, Timestamp};
 
+pub use self::cache::RecordCache;
 use self::params::{BadParameter, Common, PAGE_MAX, Params, day_text};
 use self::snapshot::{Reading, Snapshot};
 use crate::admin::refusal;
@@ -122,7 +125,8 @@ fn read(
 ) -> Result<Snapshot, Refusal> {
     let mut reader = state.database.open_reader().map_err(|error| Refusal::Store(error.to_string()))?;
     let reading = Reading { write_key: common.write_key.as_deref(), as_of, level_days };
-    snapshot::read(reader.as_mut(), deriver, &reading).map_err(|error| Refusal::Store(error.to_string()))
+    snapshot::read(reader.as_mut(), &state.records, deriver, &reading)
+        .map_err(|error| Refusal::Store(error.to_string()))
 }
 
 const COMMON: [&str; 3] = ["as_of", "write_key", "format"];

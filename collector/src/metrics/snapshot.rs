@@ -1,17 +1,20 @@
-//! The records the figures are computed from, read once per request from a reader connection:
-//! every account, then every user with their figures as of the day asked for (the core's
-//! `user_figures`), keeping of each user only what the endpoints need. Memory goes with the
-//! number of users, never with the number of events.
+//! The records the figures are computed from, for one request: every account, read from a
+//! reader connection, then every user's record, from the cache of parsed records brought in line
+//! with the store (`cache`), with their figures as of the day asked for (the core's
+//! `user_figures` and `user_levels`, on every core), keeping of each user only what the
+//! endpoints need. Memory goes with the number of users, never with the number of events.
 
 use std::collections::HashMap;
+use std::sync::RwLock;
 
 use serde_json::{Map, Value};
 use uptake_core::analytics::{AccountRecord, UserFigures, user_figures, user_levels};
 use uptake_core::exposure::RuleExposure;
 use uptake_core::time::DayNumber;
 
+use super::cache::{CachedUser, RecordCache};
 use crate::derived::{Deriver, Person};
-use crate::store::{DerivedState, EventReader, StoreError, StoredUser};
+use crate::store::{DerivedState, EventReader, StoreError};
 
 /// One user, as the endpoints see them.
 pub struct UserRow {
@@ -41,32 +44,71 @@ pub struct Reading<'a> {
     pub level_days: &'a [DayNumber],
 }
 
-pub fn read(reader: &mut dyn EventReader, deriver: &Deriver, reading: &Reading<'_>) -> Result<Snapshot, StoreError> {
+pub fn read(
+    reader: &mut dyn EventReader,
+    cache: &RwLock<RecordCache>,
+    deriver: &Deriver,
+    reading: &Reading<'_>,
+) -> Result<Snapshot, StoreError> {
     let built_under = reader.built_under()?;
     let accounts: HashMap<(String, String), AccountRecord> = reader
         .accounts(reading.write_key)?
         .into_iter()
         .map(|(write_key, account_id, record)| ((write_key, account_id), record))
         .collect();
+    cache.write().unwrap_or_else(|poisoned| poisoned.into_inner()).refresh(reader, reading.write_key)?;
+    let cache = cache.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let cached: Vec<&CachedUser> = cache.users(reading.write_key).collect();
+    let share = cached.len().div_ceil(threads()).max(1);
+    let users = std::thread::scope(|scope| {
+        let parts: Vec<_> = cached
+            .chunks(share)
+            .map(|part| scope.spawn(|| part.iter().map(|user| user_row(user, &accounts, deriver, reading)).collect()))
+            .collect();
+        let mut users = Vec::with_capacity(cached.len());
+        for part in parts {
+            let rows: Vec<UserRow> = part.join().unwrap_or_default();
+            users.extend(rows);
+        }
+        users
+    });
+    Ok(Snapshot { users, accounts, built_under })
+}
+
+/// The threads a request computes on: one per core.
+pub fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+fn user_row(
+    user: &CachedUser,
+    accounts: &HashMap<(String, String), AccountRecord>,
+    deriver: &Deriver,
+    reading: &Reading<'_>,
+) -> UserRow {
     let no_traits = Map::<String, Value>::new();
     let program = deriver.program();
-    let rules = &program.config().rules;
-    let mut users = Vec::new();
-    reader.users(reading.write_key, &mut |stored: StoredUser| {
-        let StoredUser { write_key, person, record } = stored;
-        let account_traits = record
-            .account
-            .as_ref()
-            .and_then(|account| accounts.get(&(write_key.clone(), account.clone())))
-            .map_or(&no_traits, |account| &account.traits);
-        let figures = user_figures(program, &record, account_traits, reading.as_of);
-        let levels = user_levels(program, &record, account_traits, reading.level_days);
-        let exposures = rules
-            .iter()
-            .enumerate()
-            .filter_map(|(index, rule)| record.state.rules.get(&rule.id).map(|exposure| (index, exposure.clone())))
-            .collect();
-        users.push(UserRow { write_key, person, account: record.account, figures, exposures, levels });
-    })?;
-    Ok(Snapshot { users, accounts, built_under })
+    let record = &user.record;
+    let account_traits = record
+        .account
+        .as_ref()
+        .and_then(|account| accounts.get(&(user.write_key.clone(), account.clone())))
+        .map_or(&no_traits, |account| &account.traits);
+    let figures = user_figures(program, record, account_traits, reading.as_of);
+    let levels = user_levels(program, record, account_traits, reading.level_days);
+    let exposures = program
+        .config()
+        .rules
+        .iter()
+        .enumerate()
+        .filter_map(|(index, rule)| record.state.rules.get(&rule.id).map(|exposure| (index, exposure.clone())))
+        .collect();
+    UserRow {
+        write_key: user.write_key.clone(),
+        person: user.person.clone(),
+        account: record.account.clone(),
+        figures,
+        exposures,
+        levels,
+    }
 }

@@ -1,13 +1,16 @@
 //! How records are kept in a table's columns, the same in every store: the user's state in the
 //! stored form the device writes (`UserState::to_json`), traits as JSON text, times as
-//! milliseconds since the epoch.
+//! milliseconds since the epoch, and a digest of them all, by which the metrics' cache of parsed
+//! records (`metrics::cache`) tells a changed record without reading it.
 
 use serde_json::{Map, Value};
 use uptake_core::analytics::{AccountRecord, UserRecord};
+use uptake_core::hash::stable_hash;
 use uptake_core::state::UserState;
 use uptake_core::time::Timestamp;
 
-use super::StoreError;
+use super::{StoreError, StoredUser};
+use crate::derived::Person;
 
 /// A user record's columns.
 pub struct UserColumns {
@@ -16,17 +19,27 @@ pub struct UserColumns {
     pub last_seen_ms: Option<i64>,
     pub traits: String,
     pub state: String,
+    /// A hash of the other columns: equal digests, the same record.
+    pub digest: i64,
 }
 
 impl UserColumns {
     pub fn of(record: &UserRecord) -> UserColumns {
-        UserColumns {
-            account: record.account.clone(),
-            first_seen_ms: record.first_seen.map(Timestamp::as_millis),
-            last_seen_ms: record.last_seen.map(Timestamp::as_millis),
-            traits: Value::Object(record.traits.clone()).to_string(),
-            state: record.state.to_json().to_string(),
-        }
+        let first_seen_ms = record.first_seen.map(Timestamp::as_millis);
+        let last_seen_ms = record.last_seen.map(Timestamp::as_millis);
+        let traits = Value::Object(record.traits.clone()).to_string();
+        let state = record.state.to_json().to_string();
+        let times = format!("{first_seen_ms:?} {last_seen_ms:?}");
+        let account = record.account.as_deref().map_or(String::new(), |account| format!("={account}"));
+        // The hash's bits as a signed integer: both stores keep 64-bit signed integers.
+        let digest = stable_hash(&[&account, &times, &traits, &state]) as i64;
+        UserColumns { account: record.account.clone(), first_seen_ms, last_seen_ms, traits, state, digest }
+    }
+
+    /// The record of `person`, with its digest, for the metrics.
+    pub fn stored(self, write_key: String, person: Person) -> Result<StoredUser, StoreError> {
+        let digest = self.digest;
+        Ok(StoredUser { write_key, person, record: self.record()?, digest })
     }
 
     pub fn record(self) -> Result<UserRecord, StoreError> {

@@ -7,18 +7,18 @@
 
 use std::collections::HashSet;
 
-use postgres::{Client, NoTls, Statement, Transaction};
+use postgres::{Client, GenericClient, NoTls, Statement, Transaction};
 use uptake_core::analytics::{AccountRecord, UserRecord};
 
 use super::columns::{UserColumns, account_record, traits_text};
 use super::{
     ConfigVersion, DerivedState, EventReader, EventStore, ExportFilter, IncomingEvent, StoreError, StoreOutcome,
-    StoredUser,
+    StoredUser, UserDigest,
 };
 use crate::derived::{Deriver, NewEvent, Person, Records};
 
 /// The schema this code writes.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// Any number, the same in every collector: the lock migrations take.
 const MIGRATION_LOCK: i64 = 0x7570_7461_6b65;
@@ -80,6 +80,13 @@ CREATE TABLE derived_state (
     rebuilt_through BIGINT NOT NULL,
     rebuild_until BIGINT NOT NULL
 );
+";
+
+/// Version 3: a digest of each user record, which changes with it, and an index that holds
+/// every key and digest, which the metrics' cache reads without reading the records.
+const SCHEMA_V3: &str = "
+ALTER TABLE users ADD COLUMN digest BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX users_digests ON users (write_key, anonymous, user_key, digest);
 ";
 
 impl From<postgres::Error> for StoreError {
@@ -169,7 +176,10 @@ fn migrate(client: &mut Client) -> Result<(), StoreError> {
         if version < 1 {
             transaction.batch_execute(SCHEMA_V1)?;
         }
-        transaction.batch_execute(SCHEMA_V2)?;
+        if version < 2 {
+            transaction.batch_execute(SCHEMA_V2)?;
+        }
+        transaction.batch_execute(SCHEMA_V3)?;
         transaction.execute("DELETE FROM uptake_schema", &[])?;
         transaction.execute("INSERT INTO uptake_schema (version) VALUES ($1)", &[&SCHEMA_VERSION])?;
     }
@@ -312,37 +322,76 @@ fn write_derived_state(client: &mut impl postgres::GenericClient, state: &Derive
     Ok(())
 }
 
+/// The columns of a user record, after its key, as `UserColumns` reads them.
+const USER_COLUMNS: &str = "account, first_seen_ms, last_seen_ms, traits, state, digest";
+
+fn user_columns(row: &postgres::Row, first: usize) -> UserColumns {
+    UserColumns {
+        account: row.get(first),
+        first_seen_ms: row.get(first + 1),
+        last_seen_ms: row.get(first + 2),
+        traits: row.get(first + 3),
+        state: row.get(first + 4),
+        digest: row.get(first + 5),
+    }
+}
+
+/// The person of a row that starts `write_key, anonymous, user_key`.
+fn person(row: &postgres::Row) -> Person {
+    let user_key: String = row.get(2);
+    if row.get(1) { Person::Anonymous(user_key) } else { Person::User(user_key) }
+}
+
+fn stored_user(
+    client: &mut impl GenericClient,
+    write_key: &str,
+    person: &Person,
+) -> Result<Option<StoredUser>, StoreError> {
+    let row = client.query_opt(
+        &format!("SELECT {USER_COLUMNS} FROM users WHERE write_key = $1 AND anonymous = $2 AND user_key = $3"),
+        &[&write_key, &person.is_anonymous(), &person.id()],
+    )?;
+    row.map(|row| user_columns(&row, 0).stored(write_key.to_owned(), person.clone())).transpose()
+}
+
+/// Runs `query` (with the write key as its one parameter) in pages of 1,000 rows, in one
+/// transaction, so a large table is never held in memory at once.
+fn in_pages(
+    client: &mut Client,
+    query: &str,
+    write_key: Option<&str>,
+    each: &mut dyn FnMut(&postgres::Row) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let mut transaction = client.transaction()?;
+    let portal = transaction.bind(query, &[&write_key])?;
+    loop {
+        let rows = transaction.query_portal(&portal, 1_000)?;
+        for row in &rows {
+            each(row)?;
+        }
+        if rows.len() < 1_000 {
+            return Ok(());
+        }
+    }
+}
+
 /// The records, read and written inside the writer's transaction.
 struct PostgresRecords<'c, 't>(&'c mut Transaction<'t>);
 
 impl Records for PostgresRecords<'_, '_> {
     fn user(&mut self, write_key: &str, person: &Person) -> Result<Option<UserRecord>, StoreError> {
-        let row = self.0.query_opt(
-            "SELECT account, first_seen_ms, last_seen_ms, traits, state FROM users
-             WHERE write_key = $1 AND anonymous = $2 AND user_key = $3",
-            &[&write_key, &person.is_anonymous(), &person.id()],
-        )?;
-        row.map(|row| {
-            UserColumns {
-                account: row.get(0),
-                first_seen_ms: row.get(1),
-                last_seen_ms: row.get(2),
-                traits: row.get(3),
-                state: row.get(4),
-            }
-            .record()
-        })
-        .transpose()
+        Ok(stored_user(&mut *self.0, write_key, person)?.map(|stored| stored.record))
     }
 
     fn save_user(&mut self, write_key: &str, person: &Person, record: &UserRecord) -> Result<(), StoreError> {
         let columns = UserColumns::of(record);
         self.0.execute(
-            "INSERT INTO users (write_key, anonymous, user_key, account, first_seen_ms, last_seen_ms, traits, state)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            "INSERT INTO users
+                 (write_key, anonymous, user_key, account, first_seen_ms, last_seen_ms, traits, state, digest)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
              ON CONFLICT (write_key, anonymous, user_key) DO UPDATE SET account = EXCLUDED.account,
                  first_seen_ms = EXCLUDED.first_seen_ms, last_seen_ms = EXCLUDED.last_seen_ms,
-                 traits = EXCLUDED.traits, state = EXCLUDED.state",
+                 traits = EXCLUDED.traits, state = EXCLUDED.state, digest = EXCLUDED.digest",
             &[
                 &write_key,
                 &person.is_anonymous(),
@@ -352,6 +401,7 @@ impl Records for PostgresRecords<'_, '_> {
                 &columns.last_seen_ms,
                 &columns.traits,
                 &columns.state,
+                &columns.digest,
             ],
         )?;
         Ok(())
@@ -423,30 +473,25 @@ impl EventReader for PostgresReader {
     }
 
     fn users(&mut self, write_key: Option<&str>, each: &mut dyn FnMut(StoredUser)) -> Result<(), StoreError> {
-        let mut transaction = self.client.transaction()?;
-        let portal = transaction.bind(
-            "SELECT write_key, anonymous, user_key, account, first_seen_ms, last_seen_ms, traits, state FROM users
-             WHERE $1::text IS NULL OR write_key = $1",
-            &[&write_key],
-        )?;
-        loop {
-            let rows = transaction.query_portal(&portal, 1_000)?;
-            for row in &rows {
-                let user_key: String = row.get(2);
-                let person = if row.get(1) { Person::Anonymous(user_key) } else { Person::User(user_key) };
-                let columns = UserColumns {
-                    account: row.get(3),
-                    first_seen_ms: row.get(4),
-                    last_seen_ms: row.get(5),
-                    traits: row.get(6),
-                    state: row.get(7),
-                };
-                each(StoredUser { write_key: row.get(0), person, record: columns.record()? });
-            }
-            if rows.len() < 1_000 {
-                return Ok(());
-            }
-        }
+        let query = format!(
+            "SELECT write_key, anonymous, user_key, {USER_COLUMNS} FROM users WHERE $1::text IS NULL OR write_key = $1"
+        );
+        in_pages(&mut self.client, &query, write_key, &mut |row| {
+            each(user_columns(row, 3).stored(row.get(0), person(row))?);
+            Ok(())
+        })
+    }
+
+    fn user_digests(&mut self, write_key: Option<&str>, each: &mut dyn FnMut(UserDigest)) -> Result<(), StoreError> {
+        let query = "SELECT write_key, anonymous, user_key, digest FROM users WHERE $1::text IS NULL OR write_key = $1";
+        in_pages(&mut self.client, query, write_key, &mut |row| {
+            each(UserDigest { write_key: row.get(0), person: person(row), digest: row.get(3) });
+            Ok(())
+        })
+    }
+
+    fn user(&mut self, write_key: &str, person: &Person) -> Result<Option<StoredUser>, StoreError> {
+        stored_user(&mut self.client, write_key, person)
     }
 
     fn accounts(&mut self, write_key: Option<&str>) -> Result<Vec<(String, String, AccountRecord)>, StoreError> {

@@ -12,12 +12,12 @@ use uptake_core::analytics::{AccountRecord, UserRecord};
 use super::columns::{UserColumns, account_record, traits_text};
 use super::{
     ConfigVersion, DerivedState, EventReader, EventStore, ExportFilter, IncomingEvent, StoreError, StoreOutcome,
-    StoredUser,
+    StoredUser, UserDigest,
 };
 use crate::derived::{Deriver, NewEvent, Person, Records};
 
 /// The schema this code writes.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA_V1: &str = "
 CREATE TABLE events (
@@ -78,6 +78,13 @@ CREATE TABLE derived_state (
 );
 ";
 
+/// Version 3: a digest of each user record, which changes with it, and an index that holds
+/// every key and digest, which the metrics' cache reads without reading the records.
+const SCHEMA_V3: &str = "
+ALTER TABLE users ADD COLUMN digest INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX users_digests ON users (write_key, anonymous, user_key, digest);
+";
+
 pub struct SqliteStore {
     connection: Connection,
 }
@@ -110,7 +117,10 @@ impl SqliteStore {
             if version < 1 {
                 transaction.execute_batch(SCHEMA_V1)?;
             }
-            transaction.execute_batch(SCHEMA_V2)?;
+            if version < 2 {
+                transaction.execute_batch(SCHEMA_V2)?;
+            }
+            transaction.execute_batch(SCHEMA_V3)?;
             transaction.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             transaction.commit()?;
         }
@@ -254,27 +264,34 @@ fn write_derived_state(connection: &Connection, state: &DerivedState) -> Result<
     Ok(())
 }
 
+/// The columns of a user record, after its key, as `UserColumns` reads them.
+const USER_COLUMNS: &str = "account, first_seen_ms, last_seen_ms, traits, state, digest";
+
+fn user_columns(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<UserColumns> {
+    Ok(UserColumns {
+        account: row.get(first)?,
+        first_seen_ms: row.get(first + 1)?,
+        last_seen_ms: row.get(first + 2)?,
+        traits: row.get(first + 3)?,
+        state: row.get(first + 4)?,
+        digest: row.get(first + 5)?,
+    })
+}
+
+fn stored_user(connection: &Connection, write_key: &str, person: &Person) -> Result<Option<StoredUser>, StoreError> {
+    let mut query = connection.prepare_cached(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE write_key = ?1 AND anonymous = ?2 AND user_key = ?3"
+    ))?;
+    let columns = query.query_row(params![write_key, person.is_anonymous(), person.id()], |row| user_columns(row, 0));
+    columns.optional()?.map(|columns| columns.stored(write_key.to_owned(), person.clone())).transpose()
+}
+
 /// The records, read and written inside the writer's transaction.
 struct SqliteRecords<'t>(&'t Transaction<'t>);
 
 impl Records for SqliteRecords<'_> {
     fn user(&mut self, write_key: &str, person: &Person) -> Result<Option<UserRecord>, StoreError> {
-        let mut query = self.0.prepare_cached(
-            "SELECT account, first_seen_ms, last_seen_ms, traits, state FROM users
-             WHERE write_key = ?1 AND anonymous = ?2 AND user_key = ?3",
-        )?;
-        let columns = query
-            .query_row(params![write_key, person.is_anonymous(), person.id()], |row| {
-                Ok(UserColumns {
-                    account: row.get(0)?,
-                    first_seen_ms: row.get(1)?,
-                    last_seen_ms: row.get(2)?,
-                    traits: row.get(3)?,
-                    state: row.get(4)?,
-                })
-            })
-            .optional()?;
-        columns.map(UserColumns::record).transpose()
+        Ok(stored_user(self.0, write_key, person)?.map(|stored| stored.record))
     }
 
     fn save_user(&mut self, write_key: &str, person: &Person, record: &UserRecord) -> Result<(), StoreError> {
@@ -282,8 +299,8 @@ impl Records for SqliteRecords<'_> {
         self.0
             .prepare_cached(
                 "INSERT OR REPLACE INTO users
-                 (write_key, anonymous, user_key, account, first_seen_ms, last_seen_ms, traits, state)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 (write_key, anonymous, user_key, account, first_seen_ms, last_seen_ms, traits, state, digest)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
                 write_key,
@@ -294,6 +311,7 @@ impl Records for SqliteRecords<'_> {
                 columns.last_seen_ms,
                 columns.traits,
                 columns.state,
+                columns.digest,
             ])?;
         Ok(())
     }
@@ -365,24 +383,33 @@ impl EventReader for SqliteStore {
     }
 
     fn users(&mut self, write_key: Option<&str>, each: &mut dyn FnMut(StoredUser)) -> Result<(), StoreError> {
+        let mut query = self.connection.prepare_cached(&format!(
+            "SELECT write_key, anonymous, user_key, {USER_COLUMNS} FROM users WHERE ?1 IS NULL OR write_key = ?1"
+        ))?;
+        let mut rows = query.query(params![write_key])?;
+        while let Some(row) = rows.next()? {
+            let user_key: String = row.get(2)?;
+            let person = if row.get(1)? { Person::Anonymous(user_key) } else { Person::User(user_key) };
+            each(user_columns(row, 3)?.stored(row.get(0)?, person)?);
+        }
+        Ok(())
+    }
+
+    fn user_digests(&mut self, write_key: Option<&str>, each: &mut dyn FnMut(UserDigest)) -> Result<(), StoreError> {
         let mut query = self.connection.prepare_cached(
-            "SELECT write_key, anonymous, user_key, account, first_seen_ms, last_seen_ms, traits, state FROM users
-             WHERE ?1 IS NULL OR write_key = ?1",
+            "SELECT write_key, anonymous, user_key, digest FROM users WHERE ?1 IS NULL OR write_key = ?1",
         )?;
         let mut rows = query.query(params![write_key])?;
         while let Some(row) = rows.next()? {
             let user_key: String = row.get(2)?;
             let person = if row.get(1)? { Person::Anonymous(user_key) } else { Person::User(user_key) };
-            let columns = UserColumns {
-                account: row.get(3)?,
-                first_seen_ms: row.get(4)?,
-                last_seen_ms: row.get(5)?,
-                traits: row.get(6)?,
-                state: row.get(7)?,
-            };
-            each(StoredUser { write_key: row.get(0)?, person, record: columns.record()? });
+            each(UserDigest { write_key: row.get(0)?, person, digest: row.get(3)? });
         }
         Ok(())
+    }
+
+    fn user(&mut self, write_key: &str, person: &Person) -> Result<Option<StoredUser>, StoreError> {
+        stored_user(&self.connection, write_key, person)
     }
 
     fn accounts(&mut self, write_key: Option<&str>) -> Result<Vec<(String, String, AccountRecord)>, StoreError> {
