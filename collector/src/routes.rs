@@ -17,6 +17,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::json;
+use tower_http::compression::Compression;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -90,7 +91,8 @@ pub fn router(state: AppState, dirs: StaticDirs, allowed_origins: Vec<HeaderValu
             "/dashboard",
             axum::routing::get(|| async { axum::response::Redirect::permanent("/dashboard/") }),
         )
-        .nest_service("/dashboard/", ServeDir::new(dirs.dashboard))
+        // The dashboard's files (its charting library too) compressed for browsers that accept it.
+        .nest_service("/dashboard/", Compression::new(ServeDir::new(dirs.dashboard)))
         .fallback_service(ServeDir::new(dirs.www))
         .layer(no_cache)
 }

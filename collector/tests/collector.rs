@@ -125,6 +125,20 @@ fn the_sdk_is_served_in_the_compressed_form_the_browser_accepts() {
 }
 
 #[test]
+fn the_dashboard_is_served_compressed_to_browsers_that_accept_it() {
+    let dashboard = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../dashboard");
+    let collector = Collector::start_with(&["--dashboard", dashboard.to_str().unwrap()]);
+    let page = std::fs::read(dashboard.join("app.js")).unwrap();
+    let gzip = collector.fetch("/dashboard/app.js", &[("accept-encoding", "gzip")]);
+    assert_eq!((gzip.status, gzip.header("content-encoding")), (200, Some("gzip")));
+    assert_eq!(gunzip(&gzip.bytes), page);
+    assert!(gzip.bytes.len() < page.len() / 2, "{} of {} bytes", gzip.bytes.len(), page.len());
+    let plain = collector.fetch("/dashboard/app.js", &[]);
+    assert_eq!((plain.status, plain.header("content-encoding")), (200, None));
+    assert_eq!(plain.bytes, page);
+}
+
+#[test]
 fn the_config_is_served_gzipped_and_revalidated() {
     let collector = Collector::start();
     let gzip = collector.fetch("/v1/config", &[("accept-encoding", "gzip, deflate, br, zstd")]);
