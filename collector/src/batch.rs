@@ -1,11 +1,18 @@
 //! Reading a POSTed batch: the body is JSON whatever its content type (browsers send
 //! `text/plain` to avoid a CORS preflight), the write key is in the body or in HTTP Basic auth,
-//! and every event is checked on its own: the good ones are kept, the bad ones (invalid, or
-//! over the size limit of one event) are named by index with what is wrong.
+//! and every event is checked on its own: the good ones are kept as the text they arrived as
+//! (only the whitespace between tokens taken out, so the export gives back their keys in order
+//! and their numbers as written), the bad ones (invalid, or over the size limit of one event)
+//! counted, the first `INVALID_LISTED` named by index with what is wrong. The batch is read
+//! event by event, never as one JSON tree, so what a request costs stays within a small multiple
+//! of its size whatever it holds.
 
 use axum::http::HeaderMap;
 use base64::Engine as _;
+use serde::Deserialize;
+use serde::de::IgnoredAny;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use uptake_core::event::Event;
 
 use crate::store::IncomingEvent;
@@ -54,20 +61,21 @@ pub enum BatchError {
     UnknownWriteKey,
 }
 
+/// The refused events an answer names; the others are only counted.
+pub const INVALID_LISTED: usize = 100;
+
 /// A batch from a known write key: the events that passed the checks, and those that did not.
 #[derive(Debug)]
 pub struct ReadBatch {
     pub write_key: String,
     pub events: Vec<IncomingEvent>,
+    /// The first `INVALID_LISTED` events refused.
     pub invalid: Vec<InvalidEvent>,
-}
-
-impl ReadBatch {
+    /// Every event refused.
+    pub invalid_count: usize,
     /// Whether an event was refused for its size: when nothing can be stored, the answer is
     /// 413 rather than 400.
-    pub fn any_too_large(&self) -> bool {
-        self.invalid.iter().any(|invalid| invalid.kind == InvalidKind::TooLarge)
-    }
+    pub any_too_large: bool,
 }
 
 /// The user name of an HTTP Basic `Authorization` header, where Segment's clients put the key.
@@ -83,15 +91,25 @@ fn basic_auth_user(headers: &HeaderMap) -> Option<String> {
     (!user.is_empty()).then(|| user.to_owned())
 }
 
-fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "nothing",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
+/// What a JSON text holds, from its first byte (the text is valid JSON).
+fn kind_of(text: &str) -> &'static str {
+    match text.trim_start().as_bytes().first() {
+        Some(b'n') => "nothing",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'"') => "a string",
+        Some(b'[') => "a list",
+        Some(b'{') => "an object",
+        _ => "a number",
     }
+}
+
+/// The fields of a batch body that are read; others are ignored. Each is kept as its text.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow)]
+    batch: Option<&'a RawValue>,
+    #[serde(rename = "writeKey", borrow)]
+    write_key: Option<&'a RawValue>,
 }
 
 /// Reads and checks a batch.
@@ -101,51 +119,125 @@ pub fn read_batch(
     write_keys: &[String],
     limits: &Limits,
 ) -> Result<ReadBatch, BatchError> {
-    let value: Value = serde_json::from_slice(body).map_err(|error| BatchError::Malformed(error.to_string()))?;
-    let Value::Object(mut fields) = value else {
-        return Err(BatchError::Malformed(format!("expected an object, found {}", kind_of(&value))));
-    };
-    let events_value = fields.remove("batch").unwrap_or(Value::Null);
-    let Value::Array(items) = events_value else {
+    let malformed = |error: serde_json::Error| BatchError::Malformed(error.to_string());
+    let text = std::str::from_utf8(body).map_err(|error| BatchError::Malformed(error.to_string()))?;
+    if !text.trim_start().starts_with('{') {
+        serde_json::from_str::<IgnoredAny>(text).map_err(malformed)?;
+        return Err(BatchError::Malformed(format!("expected an object, found {}", kind_of(text))));
+    }
+    let envelope: Envelope<'_> = serde_json::from_str(text).map_err(malformed)?;
+    let items_text = envelope.batch.map_or("null", RawValue::get);
+    if kind_of(items_text) != "a list" {
         return Err(BatchError::Malformed(format!(
             "\"batch\" must be a list of events, found {}",
-            kind_of(&events_value)
+            kind_of(items_text)
         )));
-    };
-    let body_key = match fields.remove("writeKey") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(key)) => Some(key).filter(|key| !key.is_empty()),
+    }
+    let body_key = match envelope.write_key.map(RawValue::get) {
+        None => None,
+        Some(key) if kind_of(key) == "nothing" => None,
+        Some(key) if kind_of(key) == "a string" => {
+            Some(serde_json::from_str::<String>(key).map_err(malformed)?).filter(|key| !key.is_empty())
+        }
         Some(other) => {
-            return Err(BatchError::Malformed(format!("\"writeKey\" must be a string, found {}", kind_of(&other))));
+            return Err(BatchError::Malformed(format!("\"writeKey\" must be a string, found {}", kind_of(other))));
         }
     };
     let write_key = body_key.or_else(|| basic_auth_user(headers)).ok_or(BatchError::MissingWriteKey)?;
     if !write_keys.contains(&write_key) {
         return Err(BatchError::UnknownWriteKey);
     }
-    let mut events = Vec::with_capacity(items.len());
-    let mut invalid = Vec::new();
-    for (index, value) in items.into_iter().enumerate() {
-        match check_event(index, value, limits) {
-            Ok(event) => events.push(event),
-            Err(refused) => invalid.push(refused),
-        }
-    }
-    Ok(ReadBatch { write_key, events, invalid })
+    let mut batch =
+        ReadBatch { write_key, events: Vec::new(), invalid: Vec::new(), invalid_count: 0, any_too_large: false };
+    let mut index = 0;
+    let mut items = serde_json::Deserializer::from_str(items_text);
+    serde::Deserializer::deserialize_seq(
+        &mut items,
+        EachItem(|item: &RawValue| {
+            match check_event(index, item.get(), limits) {
+                Ok(event) => batch.events.push(event),
+                Err(refused) => {
+                    batch.invalid_count += 1;
+                    batch.any_too_large |= refused.kind == InvalidKind::TooLarge;
+                    if batch.invalid.len() < INVALID_LISTED {
+                        batch.invalid.push(refused);
+                    }
+                }
+            }
+            index += 1;
+        }),
+    )
+    .map_err(malformed)?;
+    Ok(batch)
 }
 
-/// Checks one event as every event of a batch is checked (`import` checks each line with it):
-/// its size as compact JSON, then its shape. `index` names it in the refusal.
-pub fn check_event(index: usize, value: Value, limits: &Limits) -> Result<IncomingEvent, InvalidEvent> {
-    let body = value.to_string();
+/// Hands each item of a JSON list, as its text, to a function as it is read: a list of any
+/// length is never held whole.
+struct EachItem<F>(F);
+
+impl<'de, F: FnMut(&'de RawValue)> serde::de::Visitor<'de> for EachItem<F> {
+    type Value = ();
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("a list of events")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(mut self, mut items: A) -> Result<(), A::Error> {
+        while let Some(item) = items.next_element::<&'de RawValue>()? {
+            (self.0)(item);
+        }
+        Ok(())
+    }
+}
+
+/// Checks one event, given as JSON text, as every event of a batch is checked (`import` checks
+/// each line with it): its size without the whitespace between tokens, then its shape. `index`
+/// names it in the refusal. The event is kept as that text.
+pub fn check_event(index: usize, text: &str, limits: &Limits) -> Result<IncomingEvent, InvalidEvent> {
+    let body = without_whitespace(text);
     if body.len() > limits.event_bytes {
         let error = format!("the event is {} bytes; at most {} are accepted", body.len(), limits.event_bytes);
         return Err(InvalidEvent { index, kind: InvalidKind::TooLarge, error });
     }
+    let invalid = |error: String| InvalidEvent { index, kind: InvalidKind::Invalid, error };
+    let value: Value = serde_json::from_str(&body).map_err(|error| invalid(format!("not JSON: {error}")))?;
     match Event::from_json(value) {
-        Ok(event) => Ok(IncomingEvent { event, body }),
-        Err(error) => Err(InvalidEvent { index, kind: InvalidKind::Invalid, error: error.to_string() }),
+        Ok(event) => Ok(IncomingEvent { event, body: body.into_owned() }),
+        Err(error) => Err(invalid(error.to_string())),
     }
+}
+
+/// A JSON text without the whitespace between its tokens: every other byte as it was, so keys
+/// keep their order and numbers their digits. Whitespace inside strings stays.
+fn without_whitespace(text: &str) -> std::borrow::Cow<'_, str> {
+    let is_space = |byte: u8| matches!(byte, b' ' | b'\t' | b'\n' | b'\r');
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut kept = String::new();
+    let mut start = 0;
+    let mut trimmed = false;
+    for (at, &byte) in text.as_bytes().iter().enumerate() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+        } else if byte == b'"' {
+            in_string = true;
+        } else if is_space(byte) {
+            // Whitespace is ASCII: cutting around it keeps the text valid UTF-8.
+            kept.push_str(&text[start..at]);
+            start = at + 1;
+            trimmed = true;
+        }
+    }
+    if !trimmed {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    kept.push_str(&text[start..]);
+    std::borrow::Cow::Owned(kept)
 }
 
 #[cfg(test)]
@@ -228,7 +320,7 @@ mod tests {
         assert_eq!(batch.invalid[0].error, "a \"track\" event needs an \"event\" name of 1 to 200 bytes");
         assert_eq!(batch.invalid[1].error, "missing field `messageId`");
         assert!(batch.invalid[2].error.ends_with("bytes; at most 32768 are accepted"), "{}", batch.invalid[2].error);
-        assert!(batch.any_too_large(), "index 3");
+        assert!(batch.any_too_large, "index 3");
     }
 
     #[test]
@@ -237,6 +329,28 @@ mod tests {
         large["properties"] = json!({"notes": "x".repeat(40 * 1024)});
         let body = json!({"batch": [large, {"type": "track"}], "writeKey": "dev"});
         let batch = read(body.to_string().as_bytes(), &HeaderMap::new()).unwrap();
-        assert!(batch.any_too_large() && batch.events.is_empty());
+        assert!(batch.any_too_large && batch.events.is_empty());
+    }
+
+    #[test]
+    fn refusals_name_the_first_hundred_and_count_the_rest() {
+        let items = vec!["{}"; 250].join(",");
+        let body = format!(r#"{{"writeKey": "dev", "batch": [{items}, {}]}}"#, event("m-1"));
+        let batch = read(body.as_bytes(), &HeaderMap::new()).unwrap();
+        assert_eq!((batch.invalid.len(), batch.invalid_count, batch.events.len()), (INVALID_LISTED, 250, 1));
+        assert_eq!(batch.invalid.last().map(|invalid| invalid.index), Some(99));
+    }
+
+    #[test]
+    fn an_event_is_kept_as_sent_without_the_whitespace_between_tokens() {
+        let sent = r#"{ "type" : "track", "messageId": "m-1", "event": "x y",
+            "anonymousId": "a", "timestamp": "2026-11-24T00:00:00Z",
+            "properties": {"zeta": 1, "alpha": 123456789012345678901234567890, "text": "a \" b\n c", "e": 1.50}}"#;
+        let body = format!(r#"{{"writeKey": "dev", "batch": [{sent}]}}"#);
+        let batch = read(body.as_bytes(), &HeaderMap::new()).unwrap();
+        assert_eq!(
+            batch.events[0].body,
+            r#"{"type":"track","messageId":"m-1","event":"x y","anonymousId":"a","timestamp":"2026-11-24T00:00:00Z","properties":{"zeta":1,"alpha":123456789012345678901234567890,"text":"a \" b\n c","e":1.50}}"#
+        );
     }
 }

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::io::Read;
 
 use axum::http::{HeaderMap, header};
-use flate2::read::GzDecoder;
+use flate2::read::MultiGzDecoder;
 
 /// Why a body cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -49,8 +49,10 @@ pub fn decoded(raw: &[u8], gzip: bool, limit: usize) -> Result<Cow<'_, [u8]>, Bo
         };
     }
     let mut decoded = Vec::with_capacity(raw.len().saturating_mul(4).min(limit));
-    // One byte more than allowed tells "exactly at the limit" from "over it".
-    let read = GzDecoder::new(raw)
+    // One byte more than allowed tells "exactly at the limit" from "over it". Every member of
+    // the stream is read (RFC 1952: a gzip file is a series of members), and bytes after the
+    // last one that are not a member are refused.
+    let read = MultiGzDecoder::new(raw)
         .take(limit as u64 + 1)
         .read_to_end(&mut decoded)
         .map_err(|error| BodyError::BadGzip(error.to_string()))?;
@@ -97,6 +99,18 @@ mod tests {
         assert_eq!(decoded(&gzip(json), true, json.len()).unwrap().as_ref(), json, "exactly at the limit");
         assert!(matches!(decoded(b"not gzip", true, 1024), Err(BodyError::BadGzip(_))));
         assert_eq!(decoded(json, false, 4), Err(BodyError::TooLarge { limit: 4, compressed: false }));
+    }
+
+    #[test]
+    fn every_member_is_read_and_trailing_bytes_are_refused() {
+        let two_members = [gzip(br#"{"batch": "#), gzip(br#"[]}"#)].concat();
+        assert_eq!(decoded(&two_members, true, 1024).unwrap().as_ref(), br#"{"batch": []}"#);
+        let trailing = [gzip(br#"{"batch": []}"#), b"garbage".to_vec()].concat();
+        assert!(
+            matches!(decoded(&trailing, true, 1024), Err(BodyError::BadGzip(_))),
+            "{:?}",
+            decoded(&trailing, true, 1024)
+        );
     }
 
     #[test]

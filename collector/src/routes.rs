@@ -167,16 +167,18 @@ async fn receive_batch(
     if let Err(wait) = state.rate_limit.check(&batch.write_key) {
         return too_many_requests(wait);
     }
-    if batch.events.is_empty() && !batch.invalid.is_empty() {
-        let status = if batch.any_too_large() { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::BAD_REQUEST };
-        let error = format!("none of the {} events can be stored; see \"invalid\"", batch.invalid.len());
-        return error_response(status, json!({"error": error, "invalid": batch.invalid}));
+    if batch.events.is_empty() && batch.invalid_count > 0 {
+        let status = if batch.any_too_large { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::BAD_REQUEST };
+        let error = format!("none of the {} events can be stored; see \"invalid\"", batch.invalid_count);
+        let answer = json!({"error": error, "invalid": batch.invalid, "invalid_count": batch.invalid_count});
+        return error_response(status, answer);
     }
     match state.writer.insert(batch.write_key, batch.events, now_ms()).await {
         Ok(outcome) => axum::Json(json!({
             "stored": outcome.stored,
             "duplicates": outcome.duplicates,
             "invalid": batch.invalid,
+            "invalid_count": batch.invalid_count,
         }))
         .into_response(),
         Err(error) => {

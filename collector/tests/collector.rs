@@ -19,7 +19,7 @@ fn a_malformed_body_gets_400_with_a_reason_and_the_next_good_batch_is_stored() {
     assert!(error.starts_with("the body is not a batch: "), "{error}");
 
     let (status, body) = collector.post(&batch(&[track("m-good")]));
-    assert_eq!((status, body), (200, json!({"stored": 1, "duplicates": 0, "invalid": []})));
+    assert_eq!((status, body), (200, json!({"stored": 1, "duplicates": 0, "invalid": [], "invalid_count": 0})));
     assert_eq!(collector.stored("m-good"), 1);
 }
 
@@ -34,7 +34,7 @@ fn a_batch_with_bad_events_stores_the_good_ones_and_names_the_bad_ones_by_index(
         body,
         json!({"stored": 2, "duplicates": 0, "invalid": [
             {"index": 1, "kind": "invalid", "error": "a \"track\" event needs an \"event\" name of 1 to 200 bytes"}
-        ]})
+        ], "invalid_count": 1})
     );
     assert_eq!((collector.stored("m-1"), collector.stored("m-3")), (1, 1));
     // Nothing good in it: 400, with every bad event named.
@@ -47,11 +47,17 @@ fn a_batch_with_bad_events_stores_the_good_ones_and_names_the_bad_ones_by_index(
 fn a_repeated_message_id_is_stored_once() {
     let collector = Collector::start();
     let events = [track("m-1"), track("m-2")];
-    assert_eq!(collector.post(&batch(&events)), (200, json!({"stored": 2, "duplicates": 0, "invalid": []})));
-    assert_eq!(collector.post(&batch(&events)), (200, json!({"stored": 0, "duplicates": 2, "invalid": []})));
+    assert_eq!(
+        collector.post(&batch(&events)),
+        (200, json!({"stored": 2, "duplicates": 0, "invalid": [], "invalid_count": 0}))
+    );
+    assert_eq!(
+        collector.post(&batch(&events)),
+        (200, json!({"stored": 0, "duplicates": 2, "invalid": [], "invalid_count": 0}))
+    );
     assert_eq!(
         collector.post(&batch(&[track("m-1"), track("m-1")])),
-        (200, json!({"stored": 0, "duplicates": 2, "invalid": []}))
+        (200, json!({"stored": 0, "duplicates": 2, "invalid": [], "invalid_count": 0}))
     );
     assert_eq!(collector.stored("m-1"), 1);
     let body: String = collector

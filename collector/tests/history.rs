@@ -67,7 +67,7 @@ fn every_line_is_an_event_the_collector_accepts_and_every_kind_is_there() {
     let mut kinds = HashSet::new();
     let mut users = HashSet::new();
     for (index, value) in lines(&history).into_iter().enumerate() {
-        let incoming = check_event(index, value.clone(), &Limits::default())
+        let incoming = check_event(index, &value.to_string(), &Limits::default())
             .unwrap_or_else(|refused| panic!("line {}: {}: {value}", index + 1, refused.error));
         let event = incoming.event;
         assert!(message_ids.insert(event.message_id.clone()), "line {}: a message id twice", index + 1);

@@ -5,7 +5,7 @@
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use libfuzzer_sys::fuzz_target;
-use uptake_collector::batch::{Limits, read_batch};
+use uptake_collector::batch::{INVALID_LISTED, Limits, read_batch};
 use uptake_collector::body::decoded;
 
 fuzz_target!(|data: &[u8]| {
@@ -29,6 +29,11 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(batch.write_key, "dev");
             assert!(batch.events.iter().all(|incoming| incoming.body.len() <= limits.event_bytes));
             assert!(batch.invalid.windows(2).all(|pair| pair[0].index < pair[1].index));
+            assert!(batch.invalid.len() <= INVALID_LISTED.min(batch.invalid_count));
+            // Each event is kept as one line of JSON.
+            assert!(batch.events.iter().all(|incoming| {
+                !incoming.body.contains('\n') && serde_json::from_str::<serde_json::Value>(&incoming.body).is_ok()
+            }));
         }
         Err(error) => assert!(!error.to_string().is_empty()),
     }
