@@ -1,13 +1,18 @@
-//! A batch request's body before it is read as JSON: gzip-compressed when the sender says so
-//! (`Content-Encoding: gzip` from servers, `?gzip=1` from browsers, which cannot set that
-//! header without a CORS preflight), and never larger than the batch limit once decompressed,
-//! so a small zip bomb gets 413 instead of the collector's memory.
+//! A batch request's body before it is read as JSON: read within the batch limit and with no
+//! pause longer than the body timeout (a client that stalls gets 408, not a connection held
+//! open), gzip-compressed when the sender says so (`Content-Encoding: gzip` from servers,
+//! `?gzip=1` from browsers, which cannot set that header without a CORS preflight), and never
+//! larger than the batch limit once decompressed, so a small zip bomb gets 413 instead of the
+//! collector's memory.
 
 use std::borrow::Cow;
 use std::io::Read;
+use std::time::Duration;
 
+use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, header};
 use flate2::read::MultiGzDecoder;
+use http_body_util::BodyExt;
 
 /// Why a body cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -18,6 +23,33 @@ pub enum BodyError {
     BadGzip(String),
     #[error("Content-Encoding {0:?} is not supported; send the body as is or gzip-compressed")]
     UnsupportedEncoding(String),
+    #[error("the body stopped arriving for {0:?}; send it without pausing")]
+    Stalled(Duration),
+    #[error("the body could not be read: {0}")]
+    Unreadable(String),
+}
+
+/// Reads a request's body: at most `limit` bytes, each part within `pause` of the one before.
+pub async fn read(body: Body, headers: &HeaderMap, limit: usize, pause: Duration) -> Result<Bytes, BodyError> {
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(BodyError::TooLarge { limit, compressed: false });
+    }
+    let mut body = body;
+    let mut bytes = Vec::with_capacity(declared.map_or(0, |length| length as usize));
+    loop {
+        let frame = match tokio::time::timeout(pause, body.frame()).await {
+            Err(_) => return Err(BodyError::Stalled(pause)),
+            Ok(None) => return Ok(Bytes::from(bytes)),
+            Ok(Some(frame)) => frame.map_err(|error| BodyError::Unreadable(error.to_string()))?,
+        };
+        if let Ok(data) = frame.into_data() {
+            if bytes.len() + data.len() > limit {
+                return Err(BodyError::TooLarge { limit, compressed: false });
+            }
+            bytes.extend_from_slice(&data);
+        }
+    }
 }
 
 /// Whether the body is gzip-compressed, by header or by the `gzip` query parameter.

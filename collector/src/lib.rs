@@ -6,6 +6,7 @@ pub mod admin;
 pub mod batch;
 pub mod body;
 pub mod config_file;
+pub mod connections;
 pub mod derived;
 pub mod export;
 pub mod history;

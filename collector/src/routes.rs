@@ -10,9 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -40,6 +38,8 @@ pub struct AppState {
     pub database: Database,
     /// The users' records the metrics read, parsed, kept between requests.
     pub records: Arc<std::sync::RwLock<crate::metrics::RecordCache>>,
+    /// The longest pause allowed while a batch's body arrives.
+    pub body_timeout: std::time::Duration,
     /// The key `GET /v1/export` asks for; no export without one.
     pub admin_key: Option<String>,
     pub limits: Limits,
@@ -66,12 +66,9 @@ fn api_cors(origins: Vec<HeaderValue>) -> CorsLayer {
 
 pub fn router(state: AppState, dirs: StaticDirs, allowed_origins: Vec<HeaderValue>) -> Router {
     let no_cache = SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    // Bodies above the limit are refused before they are read; gzip bodies are checked again
-    // once decompressed.
-    let body_limit = DefaultBodyLimit::max(state.limits.batch_bytes);
     let api = Router::new()
         .route("/v1/config", get(serve_config).put(put_config))
-        .route("/v1/batch", post(receive_batch).layer(body_limit))
+        .route("/v1/batch", post(receive_batch))
         .route("/v1/export", get(export))
         .merge(crate::metrics::routes())
         .with_state(Arc::new(state))
@@ -115,6 +112,8 @@ fn body_error(error: BodyError) -> Response {
         BodyError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         BodyError::BadGzip(_) => StatusCode::BAD_REQUEST,
         BodyError::UnsupportedEncoding(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        BodyError::Stalled(_) => StatusCode::REQUEST_TIMEOUT,
+        BodyError::Unreadable(_) => StatusCode::BAD_REQUEST,
     };
     message(status, error)
 }
@@ -139,14 +138,11 @@ async fn receive_batch(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-    raw: Result<Bytes, BytesRejection>,
+    body: axum::body::Body,
 ) -> Response {
-    let raw = match raw {
+    let raw = match body::read(body, &headers, state.limits.batch_bytes, state.body_timeout).await {
         Ok(raw) => raw,
-        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return body_error(BodyError::TooLarge { limit: state.limits.batch_bytes, compressed: false });
-        }
-        Err(rejection) => return message(rejection.status(), rejection.body_text()),
+        Err(error) => return body_error(error),
     };
     let json = match body::is_gzip(&headers, query.as_deref())
         .and_then(|gzip| body::decoded(&raw, gzip, state.limits.batch_bytes))

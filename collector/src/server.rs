@@ -1,6 +1,6 @@
 //! Starting and stopping the server: options from the command line, the config checked before
 //! anything listens, the database opened, and a graceful stop on Ctrl-C or SIGTERM that lets
-//! requests in flight finish.
+//! requests in flight finish within a grace (`connections`), then closes what is left.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -10,6 +10,7 @@ use axum::http::HeaderValue;
 
 use crate::batch::Limits;
 use crate::config_file::{ConfigFile, ConfigFileError};
+use crate::connections::Timeouts;
 use crate::live_config::{Live, LiveConfig};
 use crate::rate_limit::WriteKeyRateLimit;
 use crate::routes::{AppState, StaticDirs, now_ms, router};
@@ -70,6 +71,17 @@ pub struct ServeOptions {
     /// The largest event in bytes; larger ones are refused by index.
     #[arg(long, default_value_t = Limits::default().event_bytes)]
     max_event_bytes: usize,
+    /// Seconds a client may take to send a request's head, and a kept-alive connection may wait
+    /// for its next request; then the connection is closed.
+    #[arg(long, default_value_t = Timeouts::default().header.as_secs_f64())]
+    header_timeout: f64,
+    /// Seconds a client may pause while sending a body; then the request gets 408.
+    #[arg(long, default_value_t = Timeouts::default().body.as_secs_f64())]
+    body_timeout: f64,
+    /// Seconds requests in flight get to finish on a stop (Ctrl-C, SIGTERM); then every
+    /// connection still open is closed.
+    #[arg(long, default_value_t = Timeouts::default().grace.as_secs_f64())]
+    shutdown_grace: f64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,9 +94,16 @@ pub enum ServeError {
     Listen { address: SocketAddr, source: std::io::Error },
     #[error("the server stopped: {0}")]
     Io(#[from] std::io::Error),
+    #[error("{option} {value}: give a number of seconds above 0")]
+    BadDuration { option: &'static str, value: f64 },
 }
 
 pub fn serve(options: ServeOptions) -> Result<(), ServeError> {
+    let timeouts = Timeouts {
+        header: seconds("--header-timeout", options.header_timeout)?,
+        body: seconds("--body-timeout", options.body_timeout)?,
+        grace: seconds("--shutdown-grace", options.shutdown_grace)?,
+    };
     let config = ConfigFile::load(&options.config)?;
     let live = Live::new(config.config, config.source);
     let (writer, writer_thread) =
@@ -107,6 +126,7 @@ pub fn serve(options: ServeOptions) -> Result<(), ServeError> {
             writer,
             database: options.database.clone(),
             records,
+            body_timeout: timeouts.body,
             admin_key: options.admin_key.filter(|key| !key.is_empty()),
             limits: Limits { batch_bytes: options.max_batch_bytes, event_bytes: options.max_event_bytes },
             rate_limit: WriteKeyRateLimit::new(options.rate_limit),
@@ -121,16 +141,26 @@ pub fn serve(options: ServeOptions) -> Result<(), ServeError> {
             options.config.display(),
             options.database
         );
-        let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
+        crate::connections::serve(listener, app, timeouts, shutdown_signal()).await;
         // Its handle to the writer goes with it, so that the writer can finish.
         following.abort();
         let _ = following.await;
-        Ok(served?)
+        Ok(())
     });
-    // The router, and with it the last handle to the writer, is gone: the writer commits what
-    // it was handed and stops.
+    // The connections still open after the grace are dropped with the runtime, and with them
+    // the router and the last handle to the writer: the writer commits what it was handed and
+    // stops.
+    runtime.shutdown_background();
     writer_thread.join();
     served
+}
+
+/// A duration given in seconds on the command line: positive and finite.
+fn seconds(option: &'static str, value: f64) -> Result<std::time::Duration, ServeError> {
+    std::time::Duration::try_from_secs_f64(value)
+        .ok()
+        .filter(|duration| !duration.is_zero())
+        .ok_or(ServeError::BadDuration { option, value })
 }
 
 async fn shutdown_signal() {

@@ -38,6 +38,7 @@ fn harness() -> &'static Harness {
             writer,
             database,
             records: Default::default(),
+            body_timeout: std::time::Duration::from_secs(10),
             admin_key: None,
             limits: Limits { batch_bytes: 16 * 1024, event_bytes: 2 * 1024 },
             rate_limit: WriteKeyRateLimit::new(0),

@@ -1,9 +1,15 @@
 //! What anyone holding the public write key can send, as a real process over real HTTP: small
 //! bodies of many invalid events get bounded answers and leave the memory bounded, 16 at once;
 //! events are exported as the bytes they were sent as (keys in order, big integers whole), on
-//! SQLite and PostgreSQL; and a gzip body is read member after member, trailing bytes refused.
+//! SQLite and PostgreSQL; a gzip body is read member after member, trailing bytes refused; and
+//! clients that stall (half a head, half a body, an idle kept-alive connection) are cut off in
+//! time, also on a stop.
 
 mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
 
 use common::{Collector, batch, gzip};
 
@@ -90,4 +96,65 @@ fn a_gzip_body_is_read_member_after_member_and_trailing_bytes_are_refused() {
     let answer = collector.send("/v1/batch", &trailing, &[("content-encoding", "gzip")]);
     assert_eq!(answer.status, 400, "{}", answer.text);
     assert!(answer.text.contains("not valid gzip"), "{}", answer.text);
+}
+
+/// A connection to the collector that sends `sent` and then nothing.
+fn stalled(collector: &Collector, sent: &str) -> TcpStream {
+    let mut stream = TcpStream::connect(collector.url.trim_start_matches("http://")).unwrap();
+    stream.write_all(sent.as_bytes()).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    stream
+}
+
+/// What the collector sends before it closes the connection, and after how long.
+fn until_closed(mut stream: TcpStream) -> (String, Duration) {
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    (String::from_utf8_lossy(&answer).into_owned(), started.elapsed())
+}
+
+const TIMEOUTS: [&str; 4] = ["--header-timeout", "1", "--body-timeout", "1"];
+
+#[test]
+fn half_a_head_is_cut_off_after_the_header_timeout() {
+    let collector = Collector::start_with(&TIMEOUTS);
+    let (answer, after) = until_closed(stalled(&collector, "POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Le"));
+    assert!(after < Duration::from_secs(4), "closed after {after:?}: {answer:?}");
+}
+
+#[test]
+fn half_a_body_gets_408_after_the_body_timeout() {
+    let collector = Collector::start_with(&TIMEOUTS);
+    let head = "POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n";
+    let (answer, after) = until_closed(stalled(&collector, &format!("{head}{{\"batch\": [")));
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?}");
+    assert!(after < Duration::from_secs(4), "answered after {after:?}");
+    // The same body sent whole is read.
+    assert_eq!(collector.post(&batch(&[common::track("m-whole")])).0, 200);
+}
+
+#[test]
+fn an_idle_kept_alive_connection_is_closed_after_the_header_timeout() {
+    let collector = Collector::start_with(&TIMEOUTS);
+    let stream = stalled(&collector, "GET /v1/config HTTP/1.1\r\nHost: x\r\n\r\n");
+    let (answer, after) = until_closed(stream);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+    assert!(after < Duration::from_secs(4), "closed after {after:?}");
+}
+
+#[test]
+fn a_stop_closes_stalled_connections_after_its_grace() {
+    let mut collector =
+        Collector::start_with(&["--header-timeout", "60", "--body-timeout", "60", "--shutdown-grace", "1"]);
+    let head = "POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n";
+    let _half_a_body = stalled(&collector, &format!("{head}{{\"batch\": ["));
+    let _half_a_head = stalled(&collector, "POST /v1/batch HTTP/1.1\r\nHost: x\r\n");
+    std::thread::sleep(Duration::from_millis(200));
+    let started = Instant::now();
+    let terminated = std::process::Command::new("kill").args(["-TERM", &collector.child.id().to_string()]).status();
+    assert!(terminated.unwrap().success());
+    let status = collector.child.wait().unwrap();
+    assert!(status.success(), "stopped cleanly: {status}");
+    assert!(started.elapsed() < Duration::from_secs(4), "stopped after {:?}", started.elapsed());
 }
