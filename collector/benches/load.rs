@@ -5,8 +5,10 @@
 //! memory.
 //!
 //! `cargo bench -p uptake-collector --bench load` (options after `--`: `--seconds N`,
-//! `--clients N`; `--baseline PATH --rounds N` runs another build of the collector, such as the
-//! release before, in turns with this one and prints both medians and their ratio).
+//! `--clients N`; `--ids random` for random UUIDv4 message ids, as Segment's server libraries
+//! send, instead of time-ordered ones; `--users N` to spread the events over N users, one per
+//! client by default; `--baseline PATH --rounds N` runs another build of the collector, such as
+//! the release before, in turns with this one and prints both medians and their ratio).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -28,16 +30,48 @@ fn text_option(name: &str) -> Option<String> {
     args.windows(2).find(|pair| pair[0] == name).map(|pair| pair[1].clone())
 }
 
-/// A batch of distinct events, shaped like the SDK's.
-fn batch_body(client: u64, round: u64) -> String {
+/// How the benchmark's clients make their events.
+#[derive(Clone, Copy)]
+struct Shape {
+    /// Random UUIDv4 message ids rather than time-ordered ones.
+    random_ids: bool,
+    /// The users the events are spread over; 0: one per client.
+    users: u64,
+}
+
+/// A step of xorshift64*: the benchmark's random numbers, the same for the same seed.
+fn next_random(state: &mut u64) -> u64 {
+    *state ^= *state >> 12;
+    *state ^= *state << 25;
+    *state ^= *state >> 27;
+    state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+}
+
+/// A batch of distinct events, shaped like the SDK's: each one a use of a feature of the demo
+/// config (`invoice.approved`).
+fn batch_body(client: u64, round: u64, shape: Shape, random: &mut u64) -> String {
     let mut body = String::with_capacity(EVENTS_PER_BATCH * 400);
     body.push_str(r#"{"writeKey":"dev","sentAt":"2026-11-24T09:30:01.000Z","batch":["#);
     for i in 0..EVENTS_PER_BATCH {
         if i > 0 {
             body.push(',');
         }
+        let message_id = if shape.random_ids {
+            let (high, low) = (next_random(random), next_random(random));
+            format!(
+                "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+                high >> 32,
+                (high >> 16) & 0xffff,
+                high & 0xfff,
+                0x8000 | (low >> 48) & 0x3fff,
+                low & 0xffff_ffff_ffff
+            )
+        } else {
+            format!("019a{client:04x}-{round:08x}-7000-8000-{i:012x}")
+        };
+        let user = if shape.users == 0 { client } else { next_random(random) % shape.users };
         body.push_str(&format!(
-            r#"{{"messageId":"019a{client:04x}-{round:08x}-7000-8000-{i:012x}","type":"track","event":"invoice.approved","anonymousId":"anon-{client}","userId":"u-{client}","properties":{{"invoice_id":"INV-{round}","amount":1200,"manual":true}},"context":{{"library":{{"name":"uptake","version":"0.1.0"}},"page":{{"path":"/invoices","url":"http://127.0.0.1/invoices"}}}},"timestamp":"2026-11-24T09:30:00.000Z","sentAt":"2026-11-24T09:30:01.000Z"}}"#
+            r#"{{"messageId":"{message_id}","type":"track","event":"invoice.approved","anonymousId":"anon-{user}","userId":"u-{user}","properties":{{"invoice_id":"INV-{round}","amount":1200,"manual":true}},"context":{{"library":{{"name":"uptake","version":"0.1.0"}},"page":{{"path":"/invoices","url":"http://127.0.0.1/invoices"}}}},"timestamp":"2026-11-24T09:30:00.000Z","sentAt":"2026-11-24T09:30:01.000Z"}}"#
         ));
     }
     body.push_str("]}");
@@ -59,8 +93,9 @@ struct Run {
 fn main() {
     let seconds = option("--seconds", 10);
     let clients = option("--clients", 16);
+    let shape = Shape { random_ids: text_option("--ids").as_deref() == Some("random"), users: option("--users", 0) };
     let Some(baseline) = text_option("--baseline") else {
-        let run = load(common::BINARY, seconds, clients);
+        let run = load(common::BINARY, seconds, clients, shape);
         println!("| sustained events per second | p50 per batch | p99 per batch | collector peak memory |");
         println!("| ---: | ---: | ---: | ---: |");
         println!(
@@ -75,8 +110,8 @@ fn main() {
     let rounds = option("--rounds", 3);
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
     for _ in 0..rounds {
-        theirs.push(load(&baseline, seconds, clients).per_second);
-        ours.push(load(common::BINARY, seconds, clients).per_second);
+        theirs.push(load(&baseline, seconds, clients, shape).per_second);
+        ours.push(load(common::BINARY, seconds, clients, shape).per_second);
     }
     let median = |runs: &mut Vec<f64>| {
         runs.sort_by(f64::total_cmp);
@@ -89,7 +124,7 @@ fn main() {
     println!("| this build | {ours:.0} ({:.2}x) |", ours / theirs);
 }
 
-fn load(binary: &str, seconds: u64, clients: u64) -> Run {
+fn load(binary: &str, seconds: u64, clients: u64, shape: Shape) -> Run {
     let collector = Collector::start_binary(binary, &["--rate-limit", "0"]);
     let batch_url = format!("{}/v1/batch", collector.url);
 
@@ -105,8 +140,9 @@ fn load(binary: &str, seconds: u64, clients: u64) -> Run {
                 let agent = common::agent();
                 let mut mine = Vec::new();
                 let mut round = 0;
+                let mut random = 0x9e37_79b9_7f4a_7c15 ^ (client + 1).wrapping_mul(0xbf58_476d_1ce4_e5b9);
                 while !stop.load(Ordering::Relaxed) {
-                    let body = batch_body(client, round);
+                    let body = batch_body(client, round, shape, &mut random);
                     round += 1;
                     let sent = Instant::now();
                     match agent.post(&batch_url).header("content-type", "text/plain").send(&body) {
@@ -131,7 +167,9 @@ fn load(binary: &str, seconds: u64, clients: u64) -> Run {
     latencies.sort();
     let per_second = events as f64 / elapsed.as_secs_f64();
     println!(
-        "load ({binary}): {clients} clients, batches of {EVENTS_PER_BATCH}, {:.1} s: {events} events stored, {} failed batches, {per_second:.0} events/s",
+        "load ({binary}): {clients} clients, batches of {EVENTS_PER_BATCH}, {} ids, {}, {:.1} s: {events} events stored, {} failed batches, {per_second:.0} events/s",
+        if shape.random_ids { "random" } else { "time-ordered" },
+        if shape.users == 0 { format!("{clients} users") } else { format!("{} users", shape.users) },
         elapsed.as_secs_f64(),
         failures.lock().unwrap_or_else(|e| e.into_inner())
     );
