@@ -31,12 +31,11 @@ pub enum BodyError {
 
 /// Reads a request's body: at most `limit` bytes, each part within `pause` of the one before.
 pub async fn read(body: Body, headers: &HeaderMap, limit: usize, pause: Duration) -> Result<Bytes, BodyError> {
-    let declared = headers.get(header::CONTENT_LENGTH).and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit as u64) {
-        return Err(BodyError::TooLarge { limit, compressed: false });
-    }
+    // A body declared over the limit is still read up to it before the answer: answered at
+    // once, a client still sending would find its connection reset before it reads the 413.
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|value| value.to_str().ok()?.parse::<usize>().ok());
     let mut body = body;
-    let mut bytes = Vec::with_capacity(declared.map_or(0, |length| length as usize));
+    let mut bytes = Vec::with_capacity(declared.unwrap_or(0).min(limit));
     loop {
         let frame = match tokio::time::timeout(pause, body.frame()).await {
             Err(_) => return Err(BodyError::Stalled(pause)),
