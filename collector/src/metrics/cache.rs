@@ -17,14 +17,20 @@ use crate::store::{Database, EventReader, StoreError, StoredUser, UserDigest};
 /// each.
 const SCAN_ABOVE_SHARE: f64 = 0.05;
 
-/// A user's record as cached.
-pub struct CachedUser {
-    pub write_key: String,
-    pub person: Person,
-    pub record: UserRecord,
+/// A user's record as cached, under its write key and person.
+struct CachedUser {
+    record: UserRecord,
     digest: i64,
     /// The refresh that last found it stored.
     seen: u64,
+}
+
+/// One cached record, with whose it is.
+#[derive(Clone, Copy)]
+pub struct CachedRecord<'a> {
+    pub write_key: &'a str,
+    pub person: &'a Person,
+    pub record: &'a UserRecord,
 }
 
 /// The parsed records of every user read so far.
@@ -86,13 +92,15 @@ impl RecordCache {
 
     fn keep(&mut self, user: StoredUser, refresh: u64) {
         let StoredUser { write_key, person, record, digest } = user;
-        let cached = CachedUser { write_key: write_key.clone(), person: person.clone(), record, digest, seen: refresh };
-        self.users.insert((write_key, person), cached);
+        self.users.insert((write_key, person), CachedUser { record, digest, seen: refresh });
     }
 
     /// The records of one app (or all), in no particular order.
-    pub fn users<'a>(&'a self, write_key: Option<&'a str>) -> impl Iterator<Item = &'a CachedUser> + 'a {
-        self.users.values().filter(move |cached| write_key.is_none_or(|write_key| cached.write_key == write_key))
+    pub fn users<'a>(&'a self, write_key: Option<&'a str>) -> impl Iterator<Item = CachedRecord<'a>> + 'a {
+        self.users
+            .iter()
+            .filter(move |((key_write_key, _), _)| write_key.is_none_or(|write_key| key_write_key == write_key))
+            .map(|((write_key, person), cached)| CachedRecord { write_key, person, record: &cached.record })
     }
 }
 
@@ -126,8 +134,10 @@ mod tests {
     }
 
     fn cached(cache: &RecordCache) -> Vec<(String, Person, UserRecord)> {
-        let mut users: Vec<_> =
-            cache.users(None).map(|user| (user.write_key.clone(), user.person.clone(), user.record.clone())).collect();
+        let mut users: Vec<_> = cache
+            .users(None)
+            .map(|user| (user.write_key.to_owned(), user.person.clone(), user.record.clone()))
+            .collect();
         users.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
         users
     }
@@ -158,8 +168,8 @@ mod tests {
         store.insert_batches(&[("dev", &later)], 0, &deriver).unwrap();
         cache.refresh(&mut reader, Some("dev")).unwrap();
         assert_eq!(cached(&cache), stored(&mut reader));
-        assert!(cache.users(Some("dev")).all(|user| user.person != Person::Anonymous("a-1".into())));
-        assert!(cache.users(Some("dev")).any(|user| user.person == Person::User("u-1".into())));
+        assert!(cache.users(Some("dev")).all(|user| *user.person != Person::Anonymous("a-1".into())));
+        assert!(cache.users(Some("dev")).any(|user| *user.person == Person::User("u-1".into())));
         assert_eq!(cache.users(Some("other")).count(), 2, "another app's records kept");
     }
 }

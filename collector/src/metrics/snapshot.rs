@@ -12,7 +12,7 @@ use uptake_core::analytics::{AccountRecord, UserFigures, user_figures, user_leve
 use uptake_core::exposure::RuleExposure;
 use uptake_core::time::DayNumber;
 
-use super::cache::{CachedUser, RecordCache};
+use super::cache::{CachedRecord, RecordCache};
 use crate::derived::{Deriver, Person};
 use crate::store::{DerivedState, EventReader, StoreError};
 
@@ -58,7 +58,7 @@ pub fn read(
         .collect();
     cache.write().unwrap_or_else(|poisoned| poisoned.into_inner()).refresh(reader, reading.write_key)?;
     let cache = cache.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let cached: Vec<&CachedUser> = cache.users(reading.write_key).collect();
+    let cached: Vec<CachedRecord<'_>> = cache.users(reading.write_key).collect();
     let share = cached.len().div_ceil(threads()).max(1);
     let users = std::thread::scope(|scope| {
         let parts: Vec<_> = cached
@@ -81,18 +81,18 @@ pub fn threads() -> usize {
 }
 
 fn user_row(
-    user: &CachedUser,
+    user: &CachedRecord<'_>,
     accounts: &HashMap<(String, String), AccountRecord>,
     deriver: &Deriver,
     reading: &Reading<'_>,
 ) -> UserRow {
     let no_traits = Map::<String, Value>::new();
     let program = deriver.program();
-    let record = &user.record;
+    let record = user.record;
     let account_traits = record
         .account
         .as_ref()
-        .and_then(|account| accounts.get(&(user.write_key.clone(), account.clone())))
+        .and_then(|account| accounts.get(&(user.write_key.to_owned(), account.clone())))
         .map_or(&no_traits, |account| &account.traits);
     let figures = user_figures(program, record, account_traits, reading.as_of);
     let levels = user_levels(program, record, account_traits, reading.level_days);
@@ -104,7 +104,7 @@ fn user_row(
         .filter_map(|(index, rule)| record.state.rules.get(&rule.id).map(|exposure| (index, exposure.clone())))
         .collect();
     UserRow {
-        write_key: user.write_key.clone(),
+        write_key: user.write_key.to_owned(),
         person: user.person.clone(),
         account: record.account.clone(),
         figures,
