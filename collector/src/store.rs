@@ -1,12 +1,14 @@
 //! Where events are kept: one SQLite file (the default, embedded) or a PostgreSQL server, chosen
-//! by `--database`. Both keep one row per event with `(write_key, message_id)` unique, so a
-//! batch sent twice stores its events once; both carry a schema version and migrate on open.
+//! by `--database`. Both keep one row per event and `(write_key, message_id)` once, so a batch
+//! sent twice stores its events once (PostgreSQL with a unique index, SQLite with `seen`); both
+//! carry a schema version and migrate on open.
 //! Writes come from one thread (`writer`), which commits the batches of many requests together;
 //! exports read page by page from their own connections.
 
 mod columns;
 pub mod postgres;
 mod rebuild;
+mod seen;
 pub mod sqlite;
 pub mod writer;
 

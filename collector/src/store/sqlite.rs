@@ -10,6 +10,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use uptake_core::analytics::{AccountRecord, UserRecord};
 
 use super::columns::{UserColumns, account_record, traits_text};
+use super::seen::{self, SeenMessages};
 use super::{
     ConfigVersion, DerivedState, EventReader, EventStore, ExportFilter, IncomingEvent, StoreError, StoreOutcome,
     StoredUser, UserDigest,
@@ -17,7 +18,7 @@ use super::{
 use crate::derived::{Deriver, NewEvent, Person, Records};
 
 /// The schema this code writes.
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 const SCHEMA_V1: &str = "
 CREATE TABLE events (
@@ -82,12 +83,43 @@ CREATE TABLE derived_state (
 /// up to date cost ingest over many users about 30% of its rate).
 const SCHEMA_V3: &str = "ALTER TABLE users ADD COLUMN digest INTEGER NOT NULL DEFAULT 0;";
 
+/// Version 4: no unique index over message ids (`seen` knows them), the events copied into a
+/// table without it.
+const SCHEMA_V4: &str = "
+CREATE TABLE events_v4 (
+    id INTEGER PRIMARY KEY,
+    write_key TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    event TEXT,
+    user_id TEXT,
+    anonymous_id TEXT,
+    group_id TEXT,
+    timestamp_ms INTEGER NOT NULL,
+    received_at_ms INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    tags TEXT
+);
+INSERT INTO events_v4 SELECT id, write_key, message_id, type, event, user_id, anonymous_id, group_id,
+    timestamp_ms, received_at_ms, body, tags FROM events;
+DROP TABLE events;
+ALTER TABLE events_v4 RENAME TO events;
+CREATE INDEX events_by_time ON events (write_key, timestamp_ms);
+";
+
 pub struct SqliteStore {
     connection: Connection,
+    /// The message ids stored, for a store that writes; `None` for a reader.
+    seen: Option<SeenMessages>,
 }
 
 impl SqliteStore {
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_checkpointing(path, seen::CHECKPOINT_EVENTS)
+    }
+
+    /// Opens a store that writes its message ids out once `checkpoint_events` are held.
+    fn open_checkpointing(path: &Path, checkpoint_events: usize) -> Result<SqliteStore, StoreError> {
         let open_error = |source: rusqlite::Error| StoreError::Open {
             place: path.display().to_string(),
             reason: source.to_string(),
@@ -99,8 +131,12 @@ impl SqliteStore {
         connection.pragma_update(None, "journal_mode", "WAL").map_err(open_error)?;
         connection.pragma_update(None, "synchronous", "FULL").map_err(open_error)?;
         connection.busy_timeout(std::time::Duration::from_secs(5)).map_err(open_error)?;
-        let mut store = SqliteStore { connection };
+        // The writer's page cache (64 MiB) holds the pages of `seen_messages` it reads for
+        // every event.
+        connection.pragma_update(None, "cache_size", -65_536).map_err(open_error)?;
+        let mut store = SqliteStore { connection, seen: None };
         store.migrate()?;
+        store.seen = Some(SeenMessages::load(&mut store.connection, checkpoint_events)?);
         Ok(store)
     }
 
@@ -117,7 +153,11 @@ impl SqliteStore {
             if version < 2 {
                 transaction.execute_batch(SCHEMA_V2)?;
             }
-            transaction.execute_batch(SCHEMA_V3)?;
+            if version < 3 {
+                transaction.execute_batch(SCHEMA_V3)?;
+            }
+            transaction.execute_batch(SCHEMA_V4)?;
+            transaction.execute_batch(seen::SCHEMA)?;
             transaction.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             transaction.commit()?;
         }
@@ -130,7 +170,7 @@ impl SqliteStore {
         let connection = Connection::open_with_flags(path, flags)
             .map_err(|source| StoreError::Open { place: path.display().to_string(), reason: source.to_string() })?;
         connection.busy_timeout(std::time::Duration::from_secs(5))?;
-        Ok(SqliteStore { connection })
+        Ok(SqliteStore { connection, seen: None })
     }
 }
 
@@ -141,48 +181,20 @@ impl EventStore for SqliteStore {
         received_at_ms: i64,
         deriver: &Deriver,
     ) -> Result<Vec<StoreOutcome>, StoreError> {
-        let transaction = self.connection.transaction()?;
-        let mut outcomes = Vec::with_capacity(batches.len());
-        let tags: Vec<Vec<_>> = batches
-            .iter()
-            .map(|(_, events)| events.iter().map(|incoming| deriver.tag(&incoming.event)).collect())
-            .collect();
-        let mut new_events = Vec::new();
-        {
-            let mut insert = transaction.prepare_cached(
-                "INSERT OR IGNORE INTO events
-                 (write_key, message_id, type, event, user_id, anonymous_id, group_id, timestamp_ms, received_at_ms, body, tags)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?;
-            for ((write_key, events), tags) in batches.iter().zip(&tags) {
-                let mut stored = 0;
-                for (incoming, tags) in events.iter().zip(tags) {
-                    let event = &incoming.event;
-                    let tags_text = super::rebuild::tags_text(tags);
-                    let inserted = insert.execute(params![
-                        write_key,
-                        event.message_id,
-                        event.event_type.as_str(),
-                        event.event,
-                        event.user_id,
-                        event.anonymous_id,
-                        event.group_id,
-                        event.timestamp.as_millis(),
-                        received_at_ms,
-                        incoming.body,
-                        tags_text,
-                    ])?;
-                    if inserted == 1 {
-                        new_events.push(NewEvent { write_key, event, tags });
-                    }
-                    stored += inserted;
-                }
-                outcomes.push(StoreOutcome { stored, duplicates: events.len() - stored });
+        let SqliteStore { connection, seen } = self;
+        let seen = seen.as_mut().ok_or_else(|| StoreError::Database("this store was opened to read".into()))?;
+        let stored = insert_in_transaction(connection, seen, batches, received_at_ms, deriver);
+        match stored {
+            Ok(_) => seen.committed(),
+            Err(_) => seen.rolled_back(),
+        }
+        if stored.is_ok() && seen.checkpoint_due() {
+            // The batches are stored already: a checkpoint that fails is tried again later.
+            if let Err(error) = checkpoint(connection, seen) {
+                eprintln!("uptake-collector: could not write out the message ids, retrying later: {error}");
             }
         }
-        deriver.apply(&mut SqliteRecords(&transaction), &new_events)?;
-        transaction.commit()?;
-        Ok(outcomes)
+        stored
     }
 
     fn record_config(&mut self, version: &str, source: &str, at_ms: i64) -> Result<(), StoreError> {
@@ -243,6 +255,72 @@ impl EventStore for SqliteStore {
         transaction.commit()?;
         Ok(state)
     }
+}
+
+/// Stores the events of `batches` not stored before, tags them, and takes them into the
+/// records, in one transaction.
+fn insert_in_transaction(
+    connection: &mut Connection,
+    seen: &mut SeenMessages,
+    batches: &[(&str, &[IncomingEvent])],
+    received_at_ms: i64,
+    deriver: &Deriver,
+) -> Result<Vec<StoreOutcome>, StoreError> {
+    let transaction = connection.transaction()?;
+    let mut outcomes = Vec::with_capacity(batches.len());
+    let tags: Vec<Vec<_>> = batches
+        .iter()
+        .map(|(_, events)| events.iter().map(|incoming| deriver.tag(&incoming.event)).collect())
+        .collect();
+    let mut new_events = Vec::new();
+    {
+        let mut insert = transaction.prepare_cached(
+            "INSERT INTO events
+             (write_key, message_id, type, event, user_id, anonymous_id, group_id, timestamp_ms, received_at_ms, body, tags)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )?;
+        for ((write_key, events), tags) in batches.iter().zip(&tags) {
+            let mut stored = 0;
+            for (incoming, tags) in events.iter().zip(tags) {
+                let event = &incoming.event;
+                let hash = seen.hash(write_key, &event.message_id);
+                if seen.holds(&transaction, hash, write_key, &event.message_id)? {
+                    continue;
+                }
+                insert.execute(params![
+                    write_key,
+                    event.message_id,
+                    event.event_type.as_str(),
+                    event.event,
+                    event.user_id,
+                    event.anonymous_id,
+                    event.group_id,
+                    event.timestamp.as_millis(),
+                    received_at_ms,
+                    incoming.body,
+                    super::rebuild::tags_text(tags),
+                ])?;
+                seen.remember(hash, transaction.last_insert_rowid());
+                new_events.push(NewEvent { write_key, event, tags });
+                stored += 1;
+            }
+            outcomes.push(StoreOutcome { stored, duplicates: events.len() - stored });
+        }
+    }
+    deriver.apply(&mut SqliteRecords(&transaction), &new_events)?;
+    transaction.commit()?;
+    Ok(outcomes)
+}
+
+/// Writes the message ids held in memory out to the database.
+fn checkpoint(connection: &mut Connection, seen: &mut SeenMessages) -> Result<(), StoreError> {
+    let transaction = connection.transaction()?;
+    let written = seen.checkpoint(&transaction).and_then(|()| Ok(transaction.commit()?));
+    match written {
+        Ok(()) => seen.committed(),
+        Err(_) => seen.rolled_back(),
+    }
+    written
 }
 
 fn read_derived_state(connection: &Connection) -> Result<Option<DerivedState>, StoreError> {
@@ -436,7 +514,101 @@ impl EventReader for SqliteStore {
 
 #[cfg(test)]
 mod tests {
+    use uptake_core::event::Event;
+
     use super::*;
+
+    fn incoming(message_id: &str) -> IncomingEvent {
+        let value = serde_json::json!({
+            "messageId": message_id, "type": "track", "event": "invoice.approved",
+            "userId": "u-1", "timestamp": "2026-11-24T09:30:00.000Z"
+        });
+        IncomingEvent { body: value.to_string(), event: Event::from_json(value).unwrap() }
+    }
+
+    fn stored(store: &mut SqliteStore, write_key: &str, ids: &[String]) -> usize {
+        let events: Vec<IncomingEvent> = ids.iter().map(|id| incoming(id)).collect();
+        let deriver = Deriver::new(Default::default());
+        store.insert_batches(&[(write_key, &events)], 0, &deriver).unwrap()[0].stored
+    }
+
+    fn ids(range: std::ops::Range<u32>) -> Vec<String> {
+        range.map(|i| format!("m-{i}")).collect()
+    }
+
+    #[test]
+    fn message_ids_are_known_across_checkpoints_and_a_reopening_without_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.db");
+        let mut store = SqliteStore::open_checkpointing(&path, 10).unwrap();
+        for start in (0..35).step_by(7) {
+            assert_eq!(stored(&mut store, "dev", &ids(start..start + 7)), 7);
+        }
+        let written: i64 =
+            store.connection.query_row("SELECT COUNT(*) FROM seen_messages", [], |row| row.get(0)).unwrap();
+        assert_eq!(written, 28, "checkpoints after 14 and 28 events; 7 held in memory");
+        assert_eq!(stored(&mut store, "dev", &ids(30..40)), 5, "m-30 to m-34 were held in memory");
+        assert_eq!(stored(&mut store, "other", &ids(0..3)), 3, "ids are per write key");
+        drop(store);
+        let mut reopened = SqliteStore::open_checkpointing(&path, 10).unwrap();
+        assert_eq!(stored(&mut reopened, "dev", &ids(0..41)), 1, "only m-40 is new");
+        assert_eq!(stored(&mut reopened, "other", &ids(0..4)), 1);
+        let events: i64 = reopened.connection.query_row("SELECT COUNT(*) FROM events", [], |row| row.get(0)).unwrap();
+        assert_eq!(events, 45);
+    }
+
+    #[test]
+    fn a_batch_repeating_an_id_stores_it_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("events.db")).unwrap();
+        let repeated = vec!["a".to_owned(), "b".to_owned(), "a".to_owned()];
+        assert_eq!(stored(&mut store, "dev", &repeated), 2);
+    }
+
+    #[test]
+    fn a_database_of_schema_3_keeps_its_events_and_knows_their_ids() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.db");
+        {
+            let connection = Connection::open(&path).unwrap();
+            connection.execute_batch(SCHEMA_V1).unwrap();
+            connection.execute_batch(SCHEMA_V2).unwrap();
+            connection.execute_batch(SCHEMA_V3).unwrap();
+            connection.pragma_update(None, "user_version", 3).unwrap();
+            connection
+                .execute(
+                    "INSERT INTO events (write_key, message_id, type, timestamp_ms, received_at_ms, body)
+                     VALUES ('dev', 'old', 'track', 0, 0, '{}')",
+                    [],
+                )
+                .unwrap();
+        }
+        let mut store = SqliteStore::open(&path).unwrap();
+        let unique_indexes: i64 = store
+            .connection
+            .query_row("SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'sqlite_autoindex_events%'", [], |row| {
+                row.get(0)
+            })
+            .unwrap();
+        assert_eq!(unique_indexes, 0);
+        assert_eq!(stored(&mut store, "dev", &["old".to_owned(), "new".to_owned()]), 1);
+    }
+
+    #[test]
+    fn a_hash_found_is_only_a_candidate() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("events.db")).unwrap();
+        assert_eq!(stored(&mut store, "dev", &["a".to_owned()]), 1);
+        let SqliteStore { connection, seen } = &mut store;
+        let seen = seen.as_mut().unwrap();
+        // The hash of "b" made to point at the event of "a", as a collision would.
+        let hash_of_b = seen.hash("dev", "b");
+        seen.remember(hash_of_b, 1);
+        seen.committed();
+        let transaction = connection.transaction().unwrap();
+        assert!(!seen.holds(&transaction, hash_of_b, "dev", "b").unwrap());
+        assert!(seen.holds(&transaction, seen.hash("dev", "a"), "dev", "a").unwrap());
+    }
 
     #[test]
     fn the_database_is_in_wal_mode_with_synced_commits() {
