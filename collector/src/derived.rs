@@ -1,12 +1,14 @@
-//! What the metrics need, kept up to date as batches are stored, in the same transaction: each
-//! event is tagged by the core with what it means under the served config (features used,
-//! entry points, exposures, goals; kept with the event), and each user's and account's record
-//! (`uptake_core::analytics`) takes in the events stored for them. An anonymous visitor's record
-//! joins the user's when an event first names both, as the device carries the visitor's state
-//! over on `identify`. Stores only load and save records (`Records`); every decision is here
-//! and in the core.
+//! What the metrics need, kept up to date as batches are stored: each event is tagged by the
+//! core with what it means under the served config (features used, entry points, exposures,
+//! goals; kept with the event), and each user's and account's record (`uptake_core::analytics`)
+//! takes in the events stored for them, in a `RecordSet` that the store writes out (PostgreSQL
+//! in the same transaction; SQLite holds it across commits, `store/buffer`). An anonymous
+//! visitor's record joins the user's when an event first names both, as the device carries the
+//! visitor's state over on `identify`. Stores only load and save records (`Records`); every
+//! decision is here and in the core.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use uptake_core::analytics::{AccountRecord, UserRecord};
 use uptake_core::config::Config;
@@ -86,49 +88,74 @@ impl Deriver {
         }
     }
 
-    /// Takes newly stored events, in the order stored, into the records.
-    pub fn apply(&self, records: &mut dyn Records, events: &[NewEvent<'_>]) -> Result<(), StoreError> {
-        let mut users: HashMap<(String, Person), Option<UserRecord>> = HashMap::new();
-        let mut accounts: HashMap<(String, String), AccountRecord> = HashMap::new();
-        let mut aliases: HashMap<(String, String), Option<String>> = HashMap::new();
+    /// Takes newly stored events, in the order stored, into the records of `set`, loading from
+    /// `records` those it does not hold yet. Nothing is written: the caller writes `set` out.
+    pub fn apply(
+        &self,
+        set: &mut RecordSet,
+        records: &mut dyn Records,
+        events: &[NewEvent<'_>],
+    ) -> Result<(), StoreError> {
         for new in events {
-            let write_key = new.write_key.to_owned();
+            let write_key = new.write_key;
             let event = new.event;
             let person = match (&event.user_id, &event.anonymous_id) {
                 (Some(user_id), anonymous_id) => {
                     if let Some(anonymous_id) = anonymous_id {
-                        self.join_visitor(records, &mut users, &mut aliases, &write_key, anonymous_id, user_id)?;
+                        set.join_visitor(records, write_key, anonymous_id, user_id)?;
                     }
                     Person::User(user_id.clone())
                 }
-                (None, Some(anonymous_id)) => {
-                    let alias = cached_alias(records, &mut aliases, &write_key, anonymous_id)?;
-                    alias.map_or_else(|| Person::Anonymous(anonymous_id.clone()), Person::User)
-                }
+                (None, Some(anonymous_id)) => match set.alias(records, write_key, anonymous_id)? {
+                    Some(user_id) => Person::User(user_id.to_owned()),
+                    None => Person::Anonymous(anonymous_id.clone()),
+                },
                 (None, None) => continue,
             };
-            let record = load_user(records, &mut users, &write_key, &person)?;
-            record.apply(&self.program, event, new.tags);
+            set.user(records, write_key, person)?.apply(&self.program, event, new.tags);
             if event.event_type == EventType::Group
                 && let Some(account_id) = &event.group_id
             {
-                let key = (write_key.clone(), account_id.clone());
-                if !accounts.contains_key(&key) {
-                    let loaded = records.account(&write_key, account_id)?.unwrap_or_default();
-                    accounts.insert(key.clone(), loaded);
-                }
-                if let Some(account) = accounts.get_mut(&key) {
-                    account.apply(event);
-                }
+                set.account(records, write_key, account_id)?.apply(event);
             }
         }
-        for ((write_key, person), record) in &users {
+        Ok(())
+    }
+}
+
+/// Records loaded and changed, by app (write key) and whom they are about: what a transaction
+/// changes, or what a store holds in memory across transactions.
+#[derive(Default)]
+pub struct RecordSet {
+    /// `None`: a record deleted (a visitor's, joined to the user's).
+    users: HashMap<(String, Person), Option<UserRecord>>,
+    accounts: HashMap<(String, String), AccountRecord>,
+    /// Every alias looked up; `None`: none stored.
+    aliases: HashMap<(String, String), Option<String>>,
+    /// The aliases made here, to be saved.
+    new_aliases: Vec<(String, String)>,
+}
+
+impl RecordSet {
+    /// How many records are held.
+    pub fn held(&self) -> usize {
+        self.users.len() + self.accounts.len() + self.aliases.len()
+    }
+
+    /// Saves every record held (and deletes those deleted) into `records`.
+    pub fn write_out(&self, records: &mut dyn Records) -> Result<(), StoreError> {
+        for ((write_key, person), record) in &self.users {
             match record {
                 Some(record) => records.save_user(write_key, person, record)?,
                 None => records.delete_user(write_key, person)?,
             }
         }
-        for ((write_key, account_id), record) in &accounts {
+        for (write_key, anonymous_id) in &self.new_aliases {
+            if let Some(Some(user_id)) = self.aliases.get(&(write_key.clone(), anonymous_id.clone())) {
+                records.save_alias(write_key, anonymous_id, user_id)?;
+            }
+        }
+        for ((write_key, account_id), record) in &self.accounts {
             records.save_account(write_key, account_id, record)?;
         }
         Ok(())
@@ -137,58 +164,73 @@ impl Deriver {
     /// The first event naming both an anonymous id and a user: the visitor's record joins the
     /// user's, and later events of the visitor alone count for the user.
     fn join_visitor(
-        &self,
+        &mut self,
         records: &mut dyn Records,
-        users: &mut HashMap<(String, Person), Option<UserRecord>>,
-        aliases: &mut HashMap<(String, String), Option<String>>,
         write_key: &str,
         anonymous_id: &str,
         user_id: &str,
     ) -> Result<(), StoreError> {
-        if cached_alias(records, aliases, write_key, anonymous_id)?.is_some() {
+        if self.alias(records, write_key, anonymous_id)?.is_some() {
             return Ok(());
         }
-        records.save_alias(write_key, anonymous_id, user_id)?;
-        aliases.insert((write_key.to_owned(), anonymous_id.to_owned()), Some(user_id.to_owned()));
+        self.aliases.insert((write_key.to_owned(), anonymous_id.to_owned()), Some(user_id.to_owned()));
+        self.new_aliases.push((write_key.to_owned(), anonymous_id.to_owned()));
         let visitor = Person::Anonymous(anonymous_id.to_owned());
-        let visited = load_user(records, users, write_key, &visitor)?.clone();
+        let visited = std::mem::take(self.user(records, write_key, visitor.clone())?);
         if visited == UserRecord::default() {
-            users.remove(&(write_key.to_owned(), visitor));
+            self.users.remove(&(write_key.to_owned(), visitor));
             return Ok(());
         }
-        users.insert((write_key.to_owned(), visitor), None);
-        load_user(records, users, write_key, &Person::User(user_id.to_owned()))?.merge(&visited);
+        self.users.insert((write_key.to_owned(), visitor), None);
+        self.user(records, write_key, Person::User(user_id.to_owned()))?.merge(&visited);
         Ok(())
     }
-}
 
-fn cached_alias(
-    records: &mut dyn Records,
-    aliases: &mut HashMap<(String, String), Option<String>>,
-    write_key: &str,
-    anonymous_id: &str,
-) -> Result<Option<String>, StoreError> {
-    let key = (write_key.to_owned(), anonymous_id.to_owned());
-    if let Some(known) = aliases.get(&key) {
-        return Ok(known.clone());
+    /// The user an anonymous id was first seen signed in as.
+    fn alias(
+        &mut self,
+        records: &mut dyn Records,
+        write_key: &str,
+        anonymous_id: &str,
+    ) -> Result<Option<&str>, StoreError> {
+        let key = (write_key.to_owned(), anonymous_id.to_owned());
+        if !self.aliases.contains_key(&key) {
+            let alias = records.alias(write_key, anonymous_id)?;
+            self.aliases.insert(key.clone(), alias);
+        }
+        Ok(self.aliases.get(&key).and_then(|alias| alias.as_deref()))
     }
-    let alias = records.alias(write_key, anonymous_id)?;
-    aliases.insert(key, alias.clone());
-    Ok(alias)
-}
 
-/// The record of `person`, loaded once per transaction (a deleted one starts afresh).
-fn load_user<'m>(
-    records: &mut dyn Records,
-    users: &'m mut HashMap<(String, Person), Option<UserRecord>>,
-    write_key: &str,
-    person: &Person,
-) -> Result<&'m mut UserRecord, StoreError> {
-    let key = (write_key.to_owned(), person.clone());
-    if !users.contains_key(&key) {
-        let loaded = records.user(write_key, person)?.unwrap_or_default();
-        users.insert(key.clone(), Some(loaded));
+    /// The record of `person`, loaded once (a deleted one starts afresh).
+    fn user(
+        &mut self,
+        records: &mut dyn Records,
+        write_key: &str,
+        person: Person,
+    ) -> Result<&mut UserRecord, StoreError> {
+        let key = (write_key.to_owned(), person);
+        let slot = match self.users.entry(key) {
+            Entry::Occupied(held) => held.into_mut(),
+            Entry::Vacant(vacant) => {
+                let loaded = records.user(write_key, &vacant.key().1)?.unwrap_or_default();
+                vacant.insert(Some(loaded))
+            }
+        };
+        Ok(slot.get_or_insert_with(UserRecord::default))
     }
-    let slot = users.entry(key).or_insert(None);
-    Ok(slot.get_or_insert_with(UserRecord::default))
+
+    fn account(
+        &mut self,
+        records: &mut dyn Records,
+        write_key: &str,
+        account_id: &str,
+    ) -> Result<&mut AccountRecord, StoreError> {
+        match self.accounts.entry((write_key.to_owned(), account_id.to_owned())) {
+            Entry::Occupied(held) => Ok(held.into_mut()),
+            Entry::Vacant(vacant) => {
+                let loaded = records.account(write_key, account_id)?.unwrap_or_default();
+                Ok(vacant.insert(loaded))
+            }
+        }
+    }
 }

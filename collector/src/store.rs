@@ -5,6 +5,8 @@
 //! Writes come from one thread (`writer`), which commits the batches of many requests together;
 //! exports read page by page from their own connections.
 
+mod buffer;
+mod checkpointer;
 mod columns;
 pub mod postgres;
 mod rebuild;
@@ -69,7 +71,8 @@ pub trait EventStore: Send {
     /// Stores several batches `(write key, events)` in one transaction, with one outcome per
     /// batch: events whose message id is already stored for the write key are counted as
     /// duplicates and left alone. Each event is stored with its tags, and the new ones are taken
-    /// into the records by `deriver` in the same transaction. Returns once it is durable.
+    /// into the records by `deriver` (in the same transaction, or in memory until `write_back`).
+    /// Returns once the events are durable.
     fn insert_batches(
         &mut self,
         batches: &[(&str, &[IncomingEvent])],
@@ -93,6 +96,13 @@ pub trait EventStore: Send {
     /// Tags again and takes into the records the next `limit` events of the rebuild, in one
     /// transaction.
     fn rebuild_step(&mut self, deriver: &Deriver, limit: u32) -> Result<DerivedState, StoreError>;
+
+    /// Takes into the records the events stored but not yet in them (a store that writes its
+    /// records behind, after a crash), under `deriver`, the config they were built under.
+    fn catch_up(&mut self, deriver: &Deriver) -> Result<(), StoreError>;
+
+    /// Writes out the records a store holds in memory, so that readers see every event stored.
+    fn write_back(&mut self) -> Result<(), StoreError>;
 }
 
 /// A config version, and when it went live.

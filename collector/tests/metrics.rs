@@ -1,7 +1,8 @@
 //! `/v1/metrics/` against the real collector process, on SQLite and on PostgreSQL (when
 //! `UPTAKE_TEST_POSTGRES` names a server): a small history of the demo app over November 2026,
 //! sent as batches, and every figure of every endpoint checked against values computed by hand
-//! as of 2026-11-30 (and looking back to 2026-11-10); then the refusals.
+//! as of 2026-11-30 (and looking back to 2026-11-10), also after a `kill -9`; then the
+//! refusals.
 
 mod common;
 
@@ -223,6 +224,23 @@ fn every_figure_matches_the_hand_computed_history_on_sqlite() {
 fn every_figure_matches_the_hand_computed_history_on_postgresql() {
     let Some(database) = common::postgres_database("metrics") else { return };
     check_figures(&collector(Some(&database.url)));
+}
+
+/// SQLite holds the records in memory between write-outs: a `kill -9` loses them, and the next
+/// start takes the events stored since the last write-out in again, each once.
+#[test]
+fn every_figure_survives_kill_9_before_the_records_are_written_out() {
+    let mut killed = collector(None);
+    killed.child.kill().unwrap();
+    killed.child.wait().unwrap();
+    let written: i64 = killed.database().query_row("SELECT COUNT(*) FROM users", [], |row| row.get(0)).unwrap();
+    assert_eq!(written, 0, "the records were still in memory");
+    let path = killed.dir.path().join("events.db");
+    let restarted = Collector::start_with(&["--admin-key", ADMIN, "--database", path.to_str().unwrap()]);
+    check_figures(&restarted);
+    drop(restarted);
+    let again = Collector::start_with(&["--admin-key", ADMIN, "--database", path.to_str().unwrap()]);
+    check_figures(&again);
 }
 
 #[test]

@@ -215,7 +215,7 @@ fn event(value: serde_json::Value) -> IncomingEvent {
 }
 
 #[test]
-fn records_follow_the_events_stored_in_the_same_transaction() {
+fn records_follow_the_events_stored_once_written_back() {
     for backend in backends("records") {
         let mut store = backend.database.open_store().unwrap();
         let at = "2026-11-24T09:30:00.000Z";
@@ -231,6 +231,7 @@ fn records_follow_the_events_stored_in_the_same_transaction() {
         // for the user.
         let later = [approval("r-1"), approval("r-4")];
         assert_eq!(insert(store.as_mut(), "dev", &later), StoreOutcome { stored: 1, duplicates: 1 });
+        store.write_back().unwrap();
         let mut reader = backend.database.open_reader().unwrap();
         let mut users = Vec::new();
         reader.users(Some("dev"), &mut |user| users.push(user)).unwrap();

@@ -155,6 +155,7 @@ mod tests {
             (0..40).map(|i| event(&format!("m-{i}"), None, &format!("a-{i}"), "2026-11-24T09:30:00.000Z")).collect();
         store.insert_batches(&[("dev", &first)], 0, &deriver).unwrap();
         store.insert_batches(&[("other", &first[..2])], 0, &deriver).unwrap();
+        store.write_back().unwrap();
         cache.refresh(&mut reader, None).unwrap();
         assert_eq!(cached(&cache), stored(&mut reader));
         assert_eq!(cached(&cache).len(), 42);
@@ -166,6 +167,7 @@ mod tests {
             event("m-41", None, "a-2", "2026-11-26T09:30:00.000Z"),
         ];
         store.insert_batches(&[("dev", &later)], 0, &deriver).unwrap();
+        store.write_back().unwrap();
         cache.refresh(&mut reader, Some("dev")).unwrap();
         assert_eq!(cached(&cache), stored(&mut reader));
         assert!(cache.users(Some("dev")).all(|user| *user.person != Person::Anonymous("a-1".into())));

@@ -68,6 +68,10 @@ async fn metrics(
         Ok(params) => params,
         Err(problem) => return bad(problem),
     };
+    // The figures count every batch acknowledged before the request.
+    if let Err(error) = state.writer.write_back().await {
+        return message(StatusCode::SERVICE_UNAVAILABLE, format!("{error}; retry later"));
+    }
     let (sender, receiver) = tokio::sync::oneshot::channel();
     // A thread of its own rather than the runtime's blocking pool: the PostgreSQL client runs
     // its own runtime, which cannot start inside tokio's.

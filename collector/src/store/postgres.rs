@@ -15,7 +15,7 @@ use super::{
     ConfigVersion, DerivedState, EventReader, EventStore, ExportFilter, IncomingEvent, StoreError, StoreOutcome,
     StoredUser, UserDigest,
 };
-use crate::derived::{Deriver, NewEvent, Person, Records};
+use crate::derived::{Deriver, NewEvent, Person, RecordSet, Records};
 
 /// The schema this code writes.
 const SCHEMA_VERSION: i64 = 3;
@@ -236,7 +236,9 @@ impl EventStore for PostgresStore {
             }
             outcomes.push(StoreOutcome { stored: inserted.len(), duplicates: events.len() - inserted.len() });
         }
-        deriver.apply(&mut PostgresRecords(&mut transaction), &new_events)?;
+        let mut set = RecordSet::default();
+        deriver.apply(&mut set, &mut PostgresRecords(&mut transaction), &new_events)?;
+        set.write_out(&mut PostgresRecords(&mut transaction))?;
         transaction.commit()?;
         Ok(outcomes)
     }
@@ -293,7 +295,9 @@ impl EventStore for PostgresStore {
         )?;
         let new_events: Vec<NewEvent<'_>> =
             events.iter().zip(&tags).map(|((_, write_key, event), tags)| NewEvent { write_key, event, tags }).collect();
-        deriver.apply(&mut PostgresRecords(&mut transaction), &new_events)?;
+        let mut set = RecordSet::default();
+        deriver.apply(&mut set, &mut PostgresRecords(&mut transaction), &new_events)?;
+        set.write_out(&mut PostgresRecords(&mut transaction))?;
         state.rebuilt_through = match rows.last() {
             Some((last, _, _)) if rows.len() == limit as usize => *last,
             _ => state.rebuild_until,
@@ -301,6 +305,15 @@ impl EventStore for PostgresStore {
         write_derived_state(&mut transaction, &state)?;
         transaction.commit()?;
         Ok(state)
+    }
+
+    /// Records are written in the transaction that stores the events: none are behind.
+    fn catch_up(&mut self, _deriver: &Deriver) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    fn write_back(&mut self) -> Result<(), StoreError> {
+        Ok(())
     }
 }
 

@@ -9,6 +9,8 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use uptake_core::analytics::{AccountRecord, UserRecord};
 
+use super::buffer::RecordBuffer;
+use super::checkpointer::Checkpointer;
 use super::columns::{UserColumns, account_record, traits_text};
 use super::seen::{self, SeenMessages};
 use super::{
@@ -16,6 +18,9 @@ use super::{
     StoredUser, UserDigest,
 };
 use crate::derived::{Deriver, NewEvent, Person, Records};
+
+/// Events taken in again per step after a crash.
+const CATCH_UP_STEP: i64 = 5_000;
 
 /// The schema this code writes.
 const SCHEMA_VERSION: i64 = 4;
@@ -84,7 +89,7 @@ CREATE TABLE derived_state (
 const SCHEMA_V3: &str = "ALTER TABLE users ADD COLUMN digest INTEGER NOT NULL DEFAULT 0;";
 
 /// Version 4: no unique index over message ids (`seen` knows them), the events copied into a
-/// table without it.
+/// table without it; the last event the records written out take in (`buffer`).
 const SCHEMA_V4: &str = "
 CREATE TABLE events_v4 (
     id INTEGER PRIMARY KEY,
@@ -105,12 +110,21 @@ INSERT INTO events_v4 SELECT id, write_key, message_id, type, event, user_id, an
 DROP TABLE events;
 ALTER TABLE events_v4 RENAME TO events;
 CREATE INDEX events_by_time ON events (write_key, timestamp_ms);
+ALTER TABLE derived_state ADD COLUMN applied_through INTEGER NOT NULL DEFAULT 0;
+UPDATE derived_state SET applied_through = (SELECT COALESCE(MAX(id), 0) FROM events);
 ";
 
 pub struct SqliteStore {
     connection: Connection,
     /// The message ids stored, for a store that writes; `None` for a reader.
     seen: Option<SeenMessages>,
+    /// The records changed since they were last written out.
+    records: RecordBuffer,
+    /// Whether events stored are missing from `records` (after a crash, or a transaction that
+    /// failed after changing them): they are taken in before the next batch.
+    records_behind: bool,
+    /// Copies the log into the database, for a store that writes.
+    _checkpointer: Option<Checkpointer>,
 }
 
 impl SqliteStore {
@@ -134,9 +148,25 @@ impl SqliteStore {
         // The writer's page cache (64 MiB) holds the pages of `seen_messages` it reads for
         // every event.
         connection.pragma_update(None, "cache_size", -65_536).map_err(open_error)?;
-        let mut store = SqliteStore { connection, seen: None };
+        // The log is copied into the database by `checkpointer`, not by the commit that fills
+        // it; a log grown under load is cut back to 64 MiB when it restarts.
+        connection.pragma_update(None, "wal_autocheckpoint", 0).map_err(open_error)?;
+        connection.pragma_update(None, "journal_size_limit", 64 << 20).map_err(open_error)?;
+        let checkpointer = Checkpointer::start(path)?;
+        let mut store = SqliteStore {
+            connection,
+            seen: None,
+            records: RecordBuffer::default(),
+            records_behind: true,
+            _checkpointer: Some(checkpointer),
+        };
         store.migrate()?;
         store.seen = Some(SeenMessages::load(&mut store.connection, checkpoint_events)?);
+        let applied_through = read_applied_through(&store.connection)?;
+        store.records.reset(applied_through.unwrap_or(0));
+        // Records built under a config may lack the last events stored; without one there are
+        // none to bring up to date.
+        store.records_behind = applied_through.is_some();
         Ok(store)
     }
 
@@ -170,7 +200,13 @@ impl SqliteStore {
         let connection = Connection::open_with_flags(path, flags)
             .map_err(|source| StoreError::Open { place: path.display().to_string(), reason: source.to_string() })?;
         connection.busy_timeout(std::time::Duration::from_secs(5))?;
-        Ok(SqliteStore { connection, seen: None })
+        Ok(SqliteStore {
+            connection,
+            seen: None,
+            records: RecordBuffer::default(),
+            records_behind: false,
+            _checkpointer: None,
+        })
     }
 }
 
@@ -181,17 +217,20 @@ impl EventStore for SqliteStore {
         received_at_ms: i64,
         deriver: &Deriver,
     ) -> Result<Vec<StoreOutcome>, StoreError> {
-        let SqliteStore { connection, seen } = self;
-        let seen = seen.as_mut().ok_or_else(|| StoreError::Database("this store was opened to read".into()))?;
-        let stored = insert_in_transaction(connection, seen, batches, received_at_ms, deriver);
-        match stored {
-            Ok(_) => seen.committed(),
-            Err(_) => seen.rolled_back(),
+        if self.records_behind {
+            self.catch_up(deriver)?;
         }
-        if stored.is_ok() && seen.checkpoint_due() {
-            // The batches are stored already: a checkpoint that fails is tried again later.
-            if let Err(error) = checkpoint(connection, seen) {
-                eprintln!("uptake-collector: could not write out the message ids, retrying later: {error}");
+        let SqliteStore { connection, seen, records, .. } = self;
+        let seen = seen.as_mut().ok_or_else(|| StoreError::Database("this store was opened to read".into()))?;
+        let stored = insert_in_transaction(connection, seen, records, batches, received_at_ms, deriver);
+        match stored {
+            Ok(_) => {
+                seen.committed();
+                self.write_out_when_due();
+            }
+            Err(_) => {
+                seen.rolled_back();
+                self.drop_records()?;
             }
         }
         stored
@@ -220,8 +259,11 @@ impl EventStore for SqliteStore {
         transaction.execute_batch("DELETE FROM users; DELETE FROM aliases; DELETE FROM accounts;")?;
         let until: i64 = transaction.query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |row| row.get(0))?;
         let state = DerivedState { version: version.to_owned(), rebuilt_through: 0, rebuild_until: until };
-        write_derived_state(&transaction, &state)?;
+        write_derived_state(&transaction, &state, until)?;
         transaction.commit()?;
+        // What was held is rebuilt with the rest.
+        self.records.reset(until);
+        self.records_behind = false;
         Ok(state)
     }
 
@@ -246,14 +288,101 @@ impl EventStore for SqliteStore {
         }
         let new_events: Vec<NewEvent<'_>> =
             events.iter().zip(&tags).map(|((_, write_key, event), tags)| NewEvent { write_key, event, tags }).collect();
-        deriver.apply(&mut SqliteRecords(&transaction), &new_events)?;
         state.rebuilt_through = match rows.last() {
             Some((last, _, _)) if rows.len() == limit as usize => *last,
             _ => state.rebuild_until,
         };
-        write_derived_state(&transaction, &state)?;
+        // A step is written out whole, with the records held, so that the rebuild's progress and
+        // the records always agree.
+        let written = (|| {
+            let mut database = SqliteRecords(&transaction);
+            deriver.apply(&mut self.records.set, &mut database, &new_events)?;
+            self.records.set.write_out(&mut database)?;
+            write_derived_state(&transaction, &state, self.records.applied_through)
+        })()
+        .and_then(|()| Ok(transaction.commit()?));
+        match written {
+            Ok(()) => {
+                self.records.reset(self.records.applied_through);
+                Ok(state)
+            }
+            Err(error) => {
+                self.drop_records()?;
+                Err(error)
+            }
+        }
+    }
+
+    fn catch_up(&mut self, deriver: &Deriver) -> Result<(), StoreError> {
+        self.records_behind = true;
+        loop {
+            let transaction = self.connection.transaction()?;
+            let rows: Vec<(i64, String, String)> = transaction
+                .prepare_cached("SELECT id, write_key, body FROM events WHERE id > ?1 ORDER BY id LIMIT ?2")?
+                .query_map(params![self.records.applied_through, CATCH_UP_STEP], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                })?
+                .collect::<Result<_, _>>()?;
+            let Some(&(last, _, _)) = rows.last() else {
+                self.records_behind = false;
+                return Ok(());
+            };
+            let events = super::rebuild::read_events(&rows)?;
+            let tags: Vec<_> = events.iter().map(|(_, _, event)| deriver.tag(event)).collect();
+            let new_events: Vec<NewEvent<'_>> = events
+                .iter()
+                .zip(&tags)
+                .map(|((_, write_key, event), tags)| NewEvent { write_key, event, tags })
+                .collect();
+            if let Err(error) = deriver.apply(&mut self.records.set, &mut SqliteRecords(&transaction), &new_events) {
+                drop(transaction);
+                self.drop_records()?;
+                return Err(error);
+            }
+            drop(transaction);
+            self.records.took(new_events.len(), last);
+            if self.records.write_out_due() {
+                self.write_back()?;
+            }
+        }
+    }
+
+    fn write_back(&mut self) -> Result<(), StoreError> {
+        if self.records.is_empty() {
+            return Ok(());
+        }
+        let transaction = self.connection.transaction()?;
+        self.records.set.write_out(&mut SqliteRecords(&transaction))?;
+        transaction.execute("UPDATE derived_state SET applied_through = ?1", params![self.records.applied_through])?;
         transaction.commit()?;
-        Ok(state)
+        self.records.reset(self.records.applied_through);
+        Ok(())
+    }
+}
+
+impl SqliteStore {
+    /// Writes out the message ids and the records held in memory when they are due. The
+    /// batches are stored already: what fails here is tried again after the next batch.
+    fn write_out_when_due(&mut self) {
+        if let Some(seen) = self.seen.as_mut().filter(|seen| seen.checkpoint_due())
+            && let Err(error) = checkpoint(&mut self.connection, seen)
+        {
+            eprintln!("uptake-collector: could not write out the message ids, retrying later: {error}");
+        }
+        if self.records.write_out_due()
+            && let Err(error) = self.write_back()
+        {
+            eprintln!("uptake-collector: could not write out the metrics' records, retrying later: {error}");
+        }
+    }
+
+    /// The records held may be ahead of the events stored: they are dropped, and the events
+    /// after the database's records taken in again before the next batch.
+    fn drop_records(&mut self) -> Result<(), StoreError> {
+        let applied_through = read_applied_through(&self.connection)?;
+        self.records.reset(applied_through.unwrap_or(0));
+        self.records_behind = applied_through.is_some();
+        Ok(())
     }
 }
 
@@ -262,6 +391,7 @@ impl EventStore for SqliteStore {
 fn insert_in_transaction(
     connection: &mut Connection,
     seen: &mut SeenMessages,
+    records: &mut RecordBuffer,
     batches: &[(&str, &[IncomingEvent])],
     received_at_ms: i64,
     deriver: &Deriver,
@@ -273,6 +403,7 @@ fn insert_in_transaction(
         .map(|(_, events)| events.iter().map(|incoming| deriver.tag(&incoming.event)).collect())
         .collect();
     let mut new_events = Vec::new();
+    let mut last_id = 0;
     {
         let mut insert = transaction.prepare_cached(
             "INSERT INTO events
@@ -300,15 +431,17 @@ fn insert_in_transaction(
                     incoming.body,
                     super::rebuild::tags_text(tags),
                 ])?;
-                seen.remember(hash, transaction.last_insert_rowid());
+                last_id = transaction.last_insert_rowid();
+                seen.remember(hash, last_id);
                 new_events.push(NewEvent { write_key, event, tags });
                 stored += 1;
             }
             outcomes.push(StoreOutcome { stored, duplicates: events.len() - stored });
         }
     }
-    deriver.apply(&mut SqliteRecords(&transaction), &new_events)?;
+    deriver.apply(&mut records.set, &mut SqliteRecords(&transaction), &new_events)?;
     transaction.commit()?;
+    records.took(new_events.len(), last_id);
     Ok(outcomes)
 }
 
@@ -331,12 +464,20 @@ fn read_derived_state(connection: &Connection) -> Result<Option<DerivedState>, S
         .optional()?)
 }
 
-fn write_derived_state(connection: &Connection, state: &DerivedState) -> Result<(), StoreError> {
+/// Writes how far the records have come: the rebuild's `state`, and the last event stored since
+/// that they take in.
+fn write_derived_state(connection: &Connection, state: &DerivedState, applied_through: i64) -> Result<(), StoreError> {
     connection.execute(
-        "INSERT OR REPLACE INTO derived_state (only, version, rebuilt_through, rebuild_until) VALUES (1, ?1, ?2, ?3)",
-        params![state.version, state.rebuilt_through, state.rebuild_until],
+        "INSERT OR REPLACE INTO derived_state (only, version, rebuilt_through, rebuild_until, applied_through)
+         VALUES (1, ?1, ?2, ?3, ?4)",
+        params![state.version, state.rebuilt_through, state.rebuild_until, applied_through],
     )?;
     Ok(())
+}
+
+/// The last event the records in the database take in; `None` before any rebuild.
+fn read_applied_through(connection: &Connection) -> Result<Option<i64>, StoreError> {
+    Ok(connection.query_row("SELECT applied_through FROM derived_state", [], |row| row.get(0)).optional()?)
 }
 
 /// The columns of a user record, after its key, as `UserColumns` reads them.
@@ -519,11 +660,92 @@ mod tests {
     use super::*;
 
     fn incoming(message_id: &str) -> IncomingEvent {
+        used(message_id, "u-1")
+    }
+
+    fn used(message_id: &str, user: &str) -> IncomingEvent {
         let value = serde_json::json!({
             "messageId": message_id, "type": "track", "event": "invoice.approved",
-            "userId": "u-1", "timestamp": "2026-11-24T09:30:00.000Z"
+            "userId": user, "timestamp": "2026-11-24T09:30:00.000Z"
         });
         IncomingEvent { body: value.to_string(), event: Event::from_json(value).unwrap() }
+    }
+
+    fn demo_deriver() -> Deriver {
+        let config =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../www/uptake.config.json")).unwrap();
+        Deriver::new(uptake_core::config::Config::from_json(&serde_json::from_str(&config).unwrap()).unwrap())
+    }
+
+    fn records(path: &Path) -> Vec<(String, UserRecord)> {
+        let mut reader = SqliteStore::open_reader(path).unwrap();
+        let mut users = Vec::new();
+        reader.users(None, &mut |user| users.push((user.person.id().to_owned(), user.record))).unwrap();
+        users.sort_by(|a, b| a.0.cmp(&b.0));
+        users
+    }
+
+    /// Events of 30 users, each a use of a feature of the demo config.
+    fn uses(range: std::ops::Range<u32>) -> Vec<IncomingEvent> {
+        range.map(|i| used(&format!("m-{i}"), &format!("u-{}", i % 30))).collect()
+    }
+
+    #[test]
+    fn records_held_in_memory_are_taken_in_again_after_a_crash() {
+        let dir = tempfile::tempdir().unwrap();
+        let deriver = demo_deriver();
+        let (crashed, steady) = (dir.path().join("crashed.db"), dir.path().join("steady.db"));
+        for path in [&crashed, &steady] {
+            let mut store = SqliteStore::open(path).unwrap();
+            store.begin_rebuild(&deriver.version()).unwrap();
+            store.insert_batches(&[("dev", &uses(0..50))], 0, &deriver).unwrap();
+            store.write_back().unwrap();
+            store.insert_batches(&[("dev", &uses(50..120))], 0, &deriver).unwrap();
+            if path == &steady {
+                store.write_back().unwrap();
+            }
+            // The crashed store ends without writing out what it held.
+        }
+        let (before, expected) = (records(&crashed), records(&steady));
+        assert_eq!(expected.len(), 30);
+        assert_ne!(before, expected, "the crashed store's records lack the last batch");
+        let mut reopened = SqliteStore::open(&crashed).unwrap();
+        reopened.catch_up(&deriver).unwrap();
+        reopened.write_back().unwrap();
+        assert_eq!(records(&crashed), expected);
+        reopened.catch_up(&deriver).unwrap();
+        reopened.write_back().unwrap();
+        assert_eq!(records(&crashed), expected, "nothing taken in twice");
+    }
+
+    #[test]
+    fn a_rebuild_step_writes_out_the_records_held_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let deriver = demo_deriver();
+        let (rebuilt, steady) = (dir.path().join("rebuilt.db"), dir.path().join("steady.db"));
+        let mut store = SqliteStore::open(&rebuilt).unwrap();
+        store.insert_batches(&[("dev", &uses(0..60))], 0, &deriver).unwrap();
+        let state = store.begin_rebuild(&deriver.version()).unwrap();
+        // Events arrive while the rebuild has not begun its steps: held in memory.
+        store.insert_batches(&[("dev", &uses(60..90))], 0, &deriver).unwrap();
+        let mut state = DerivedState { rebuilt_through: 0, ..state };
+        while !state.is_complete() {
+            state = store.rebuild_step(&deriver, 25).unwrap();
+        }
+        drop(store);
+        let mut other = SqliteStore::open(&steady).unwrap();
+        other.begin_rebuild(&deriver.version()).unwrap();
+        other.insert_batches(&[("dev", &uses(0..90))], 0, &deriver).unwrap();
+        other.write_back().unwrap();
+        assert_eq!(
+            records(&rebuilt),
+            records(&steady),
+            "the steps wrote the records held, and nothing since is missing"
+        );
+        let mut reopened = SqliteStore::open(&rebuilt).unwrap();
+        reopened.catch_up(&deriver).unwrap();
+        reopened.write_back().unwrap();
+        assert_eq!(records(&rebuilt), records(&steady), "nothing taken in twice");
     }
 
     fn stored(store: &mut SqliteStore, write_key: &str, ids: &[String]) -> usize {
@@ -578,7 +800,7 @@ mod tests {
             connection
                 .execute(
                     "INSERT INTO events (write_key, message_id, type, timestamp_ms, received_at_ms, body)
-                     VALUES ('dev', 'old', 'track', 0, 0, '{}')",
+                     VALUES ('dev', 'old', 'track', 0, 0, '{\"messageId\":\"old\"}')",
                     [],
                 )
                 .unwrap();
@@ -599,7 +821,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = SqliteStore::open(&dir.path().join("events.db")).unwrap();
         assert_eq!(stored(&mut store, "dev", &["a".to_owned()]), 1);
-        let SqliteStore { connection, seen } = &mut store;
+        let SqliteStore { connection, seen, .. } = &mut store;
         let seen = seen.as_mut().unwrap();
         // The hash of "b" made to point at the event of "a", as a collision would.
         let hash_of_b = seen.hash("dev", "b");
