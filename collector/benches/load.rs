@@ -7,8 +7,10 @@
 //! `cargo bench -p uptake-collector --bench load` (options after `--`: `--seconds N`,
 //! `--clients N`; `--ids random` for random UUIDv4 message ids, as Segment's server libraries
 //! send, instead of time-ordered ones; `--users N` to spread the events over N users, one per
-//! client by default; `--baseline PATH --rounds N` runs another build of the collector, such as
-//! the release before, in turns with this one and prints both medians and their ratio).
+//! client by default; `--postgres` to store in a fresh database on the PostgreSQL server
+//! `UPTAKE_TEST_POSTGRES` names instead of SQLite; `--baseline PATH --rounds N` runs another
+//! build of the collector, such as the release before, in turns with this one and prints both
+//! medians and their ratio).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -37,6 +39,8 @@ struct Shape {
     random_ids: bool,
     /// The users the events are spread over; 0: one per client.
     users: u64,
+    /// Stored in PostgreSQL rather than SQLite.
+    postgres: bool,
 }
 
 /// A step of xorshift64*: the benchmark's random numbers, the same for the same seed.
@@ -93,7 +97,11 @@ struct Run {
 fn main() {
     let seconds = option("--seconds", 10);
     let clients = option("--clients", 16);
-    let shape = Shape { random_ids: text_option("--ids").as_deref() == Some("random"), users: option("--users", 0) };
+    let shape = Shape {
+        random_ids: text_option("--ids").as_deref() == Some("random"),
+        users: option("--users", 0),
+        postgres: std::env::args().any(|arg| arg == "--postgres"),
+    };
     let Some(baseline) = text_option("--baseline") else {
         let run = load(common::BINARY, seconds, clients, shape);
         println!("| sustained events per second | p50 per batch | p99 per batch | collector peak memory |");
@@ -125,7 +133,13 @@ fn main() {
 }
 
 fn load(binary: &str, seconds: u64, clients: u64, shape: Shape) -> Run {
-    let collector = Collector::start_binary(binary, &["--rate-limit", "0"]);
+    let postgres =
+        shape.postgres.then(|| common::postgres_database("load").expect("--postgres needs UPTAKE_TEST_POSTGRES"));
+    let mut arguments = vec!["--rate-limit", "0"];
+    if let Some(database) = &postgres {
+        arguments.extend(["--database", database.url.as_str()]);
+    }
+    let collector = Collector::start_binary(binary, &arguments);
     let batch_url = format!("{}/v1/batch", collector.url);
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -162,12 +176,19 @@ fn load(binary: &str, seconds: u64, clients: u64, shape: Shape) -> Run {
     let elapsed = started.elapsed();
     let memory_mib = collector.peak_memory_kib() as f64 / 1024.0;
     // Every acknowledged batch is committed: the clients have their answers.
-    let events = collector.count();
+    let events = match &postgres {
+        Some(database) => postgres::Client::connect(&database.url, postgres::NoTls)
+            .and_then(|mut client| client.query_one("SELECT COUNT(*) FROM events", &[]))
+            .map(|row| row.get::<_, i64>(0))
+            .unwrap_or_default(),
+        None => collector.count(),
+    };
     let mut latencies = latencies.lock().unwrap_or_else(|e| e.into_inner()).clone();
     latencies.sort();
     let per_second = events as f64 / elapsed.as_secs_f64();
     println!(
-        "load ({binary}): {clients} clients, batches of {EVENTS_PER_BATCH}, {} ids, {}, {:.1} s: {events} events stored, {} failed batches, {per_second:.0} events/s",
+        "load ({binary}, {}): {clients} clients, batches of {EVENTS_PER_BATCH}, {} ids, {}, {:.1} s: {events} events stored, {} failed batches, {per_second:.0} events/s",
+        if shape.postgres { "PostgreSQL" } else { "SQLite" },
         if shape.random_ids { "random" } else { "time-ordered" },
         if shape.users == 0 { format!("{clients} users") } else { format!("{} users", shape.users) },
         elapsed.as_secs_f64(),
