@@ -5,7 +5,7 @@
 //! concurrent collectors migrate one at a time (an advisory lock). Each event keeps its tags;
 //! the records the metrics read (`derived`) are updated in the transaction that stores them.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use postgres::{Client, GenericClient, NoTls, Statement, Transaction};
 use uptake_core::analytics::{AccountRecord, UserRecord};
@@ -237,8 +237,11 @@ impl EventStore for PostgresStore {
             outcomes.push(StoreOutcome { stored: inserted.len(), duplicates: events.len() - inserted.len() });
         }
         let mut set = RecordSet::default();
-        deriver.apply(&mut set, &mut PostgresRecords(&mut transaction), &new_events)?;
-        set.write_out(&mut PostgresRecords(&mut transaction))?;
+        let mut records = PostgresRecords::new(&mut transaction);
+        records.prefetch(&new_events)?;
+        deriver.apply(&mut set, &mut records, &new_events)?;
+        set.write_out(&mut records)?;
+        records.finish()?;
         transaction.commit()?;
         Ok(outcomes)
     }
@@ -296,8 +299,11 @@ impl EventStore for PostgresStore {
         let new_events: Vec<NewEvent<'_>> =
             events.iter().zip(&tags).map(|((_, write_key, event), tags)| NewEvent { write_key, event, tags }).collect();
         let mut set = RecordSet::default();
-        deriver.apply(&mut set, &mut PostgresRecords(&mut transaction), &new_events)?;
-        set.write_out(&mut PostgresRecords(&mut transaction))?;
+        let mut records = PostgresRecords::new(&mut transaction);
+        records.prefetch(&new_events)?;
+        deriver.apply(&mut set, &mut records, &new_events)?;
+        set.write_out(&mut records)?;
+        records.finish()?;
         state.rebuilt_through = match rows.last() {
             Some((last, _, _)) if rows.len() == limit as usize => *last,
             _ => state.rebuild_until,
@@ -385,40 +391,130 @@ fn in_pages(
     }
 }
 
-/// The records, read and written inside the writer's transaction.
-struct PostgresRecords<'c, 't>(&'c mut Transaction<'t>);
+/// The records, read and written inside the writer's transaction. A round trip per record
+/// held ingest to under 2,000 events/s over 100,000 users: the records of a transaction's events
+/// are read in one query beforehand (`prefetch`), and saved in one statement at the end
+/// (`finish`).
+struct PostgresRecords<'c, 't> {
+    transaction: &'c mut Transaction<'t>,
+    users: HashMap<(String, Person), Option<UserRecord>>,
+    aliases: HashMap<(String, String), Option<String>>,
+    saved: Vec<(String, Person, UserColumns)>,
+    saved_aliases: Vec<(String, String, String)>,
+}
 
-impl Records for PostgresRecords<'_, '_> {
-    fn user(&mut self, write_key: &str, person: &Person) -> Result<Option<UserRecord>, StoreError> {
-        Ok(stored_user(&mut *self.0, write_key, person)?.map(|stored| stored.record))
+impl<'c, 't> PostgresRecords<'c, 't> {
+    fn new(transaction: &'c mut Transaction<'t>) -> Self {
+        PostgresRecords {
+            transaction,
+            users: HashMap::new(),
+            aliases: HashMap::new(),
+            saved: Vec::new(),
+            saved_aliases: Vec::new(),
+        }
     }
 
-    fn save_user(&mut self, write_key: &str, person: &Person, record: &UserRecord) -> Result<(), StoreError> {
-        let columns = UserColumns::of(record);
-        self.0.execute(
+    /// Reads at once the records and aliases `events` may need: each user named, each visitor,
+    /// and the alias of each anonymous id. What is not read here is read when asked.
+    fn prefetch(&mut self, events: &[NewEvent<'_>]) -> Result<(), StoreError> {
+        let mut people = HashSet::new();
+        let mut visitors = HashSet::new();
+        for new in events {
+            if let Some(user_id) = &new.event.user_id {
+                people.insert((new.write_key, false, user_id.as_str()));
+            }
+            if let Some(anonymous_id) = &new.event.anonymous_id {
+                people.insert((new.write_key, true, anonymous_id.as_str()));
+                visitors.insert((new.write_key, anonymous_id.as_str()));
+            }
+        }
+        let keys: Vec<&str> = people.iter().map(|person| person.0).collect();
+        let anonymous: Vec<bool> = people.iter().map(|person| person.1).collect();
+        let ids: Vec<&str> = people.iter().map(|person| person.2).collect();
+        let rows = self.transaction.query(
+            &format!(
+                "SELECT write_key, anonymous, user_key, {USER_COLUMNS} FROM users
+                 WHERE (write_key, anonymous, user_key) IN (SELECT * FROM UNNEST($1::text[], $2::bool[], $3::text[]))"
+            ),
+            &[&keys, &anonymous, &ids],
+        )?;
+        for (write_key, is_anonymous, id) in &people {
+            let person =
+                if *is_anonymous { Person::Anonymous((*id).to_owned()) } else { Person::User((*id).to_owned()) };
+            self.users.insert(((*write_key).to_owned(), person), None);
+        }
+        for row in &rows {
+            let write_key: String = row.get(0);
+            let stored = user_columns(row, 3).stored(write_key.clone(), person(row))?;
+            self.users.insert((write_key, stored.person), Some(stored.record));
+        }
+        let keys: Vec<&str> = visitors.iter().map(|visitor| visitor.0).collect();
+        let ids: Vec<&str> = visitors.iter().map(|visitor| visitor.1).collect();
+        for (write_key, anonymous_id) in &visitors {
+            self.aliases.insert(((*write_key).to_owned(), (*anonymous_id).to_owned()), None);
+        }
+        let rows = self.transaction.query(
+            "SELECT write_key, anonymous_id, user_id FROM aliases
+             WHERE (write_key, anonymous_id) IN (SELECT * FROM UNNEST($1::text[], $2::text[]))",
+            &[&keys, &ids],
+        )?;
+        for row in &rows {
+            self.aliases.insert((row.get(0), row.get(1)), Some(row.get(2)));
+        }
+        Ok(())
+    }
+
+    /// Saves the records and aliases saved since `new`, one statement each.
+    fn finish(self) -> Result<(), StoreError> {
+        let column = |field: fn(&(String, Person, UserColumns)) -> Option<&str>| {
+            self.saved.iter().map(field).collect::<Vec<_>>()
+        };
+        let keys = column(|saved| Some(saved.0.as_str()));
+        let ids = column(|saved| Some(saved.1.id()));
+        let accounts = column(|saved| saved.2.account.as_deref());
+        let traits = column(|saved| Some(saved.2.traits.as_str()));
+        let states = column(|saved| Some(saved.2.state.as_str()));
+        let anonymous: Vec<bool> = self.saved.iter().map(|saved| saved.1.is_anonymous()).collect();
+        let first_seen: Vec<Option<i64>> = self.saved.iter().map(|saved| saved.2.first_seen_ms).collect();
+        let last_seen: Vec<Option<i64>> = self.saved.iter().map(|saved| saved.2.last_seen_ms).collect();
+        let digests: Vec<i64> = self.saved.iter().map(|saved| saved.2.digest).collect();
+        self.transaction.execute(
             "INSERT INTO users
                  (write_key, anonymous, user_key, account, first_seen_ms, last_seen_ms, traits, state, digest)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             SELECT * FROM UNNEST($1::text[], $2::bool[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],
+                 $7::text[], $8::text[], $9::bigint[])
              ON CONFLICT (write_key, anonymous, user_key) DO UPDATE SET account = EXCLUDED.account,
                  first_seen_ms = EXCLUDED.first_seen_ms, last_seen_ms = EXCLUDED.last_seen_ms,
                  traits = EXCLUDED.traits, state = EXCLUDED.state, digest = EXCLUDED.digest",
-            &[
-                &write_key,
-                &person.is_anonymous(),
-                &person.id(),
-                &columns.account,
-                &columns.first_seen_ms,
-                &columns.last_seen_ms,
-                &columns.traits,
-                &columns.state,
-                &columns.digest,
-            ],
+            &[&keys, &anonymous, &ids, &accounts, &first_seen, &last_seen, &traits, &states, &digests],
         )?;
+        let keys: Vec<&str> = self.saved_aliases.iter().map(|alias| alias.0.as_str()).collect();
+        let anonymous_ids: Vec<&str> = self.saved_aliases.iter().map(|alias| alias.1.as_str()).collect();
+        let user_ids: Vec<&str> = self.saved_aliases.iter().map(|alias| alias.2.as_str()).collect();
+        self.transaction.execute(
+            "INSERT INTO aliases (write_key, anonymous_id, user_id)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING",
+            &[&keys, &anonymous_ids, &user_ids],
+        )?;
+        Ok(())
+    }
+}
+
+impl Records for PostgresRecords<'_, '_> {
+    fn user(&mut self, write_key: &str, person: &Person) -> Result<Option<UserRecord>, StoreError> {
+        if let Some(prefetched) = self.users.remove(&(write_key.to_owned(), person.clone())) {
+            return Ok(prefetched);
+        }
+        Ok(stored_user(&mut *self.transaction, write_key, person)?.map(|stored| stored.record))
+    }
+
+    fn save_user(&mut self, write_key: &str, person: &Person, record: &UserRecord) -> Result<(), StoreError> {
+        self.saved.push((write_key.to_owned(), person.clone(), UserColumns::of(record)));
         Ok(())
     }
 
     fn delete_user(&mut self, write_key: &str, person: &Person) -> Result<(), StoreError> {
-        self.0.execute(
+        self.transaction.execute(
             "DELETE FROM users WHERE write_key = $1 AND anonymous = $2 AND user_key = $3",
             &[&write_key, &person.is_anonymous(), &person.id()],
         )?;
@@ -426,7 +522,10 @@ impl Records for PostgresRecords<'_, '_> {
     }
 
     fn alias(&mut self, write_key: &str, anonymous_id: &str) -> Result<Option<String>, StoreError> {
-        let row = self.0.query_opt(
+        if let Some(prefetched) = self.aliases.remove(&(write_key.to_owned(), anonymous_id.to_owned())) {
+            return Ok(prefetched);
+        }
+        let row = self.transaction.query_opt(
             "SELECT user_id FROM aliases WHERE write_key = $1 AND anonymous_id = $2",
             &[&write_key, &anonymous_id],
         )?;
@@ -434,15 +533,12 @@ impl Records for PostgresRecords<'_, '_> {
     }
 
     fn save_alias(&mut self, write_key: &str, anonymous_id: &str, user_id: &str) -> Result<(), StoreError> {
-        self.0.execute(
-            "INSERT INTO aliases (write_key, anonymous_id, user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            &[&write_key, &anonymous_id, &user_id],
-        )?;
+        self.saved_aliases.push((write_key.to_owned(), anonymous_id.to_owned(), user_id.to_owned()));
         Ok(())
     }
 
     fn account(&mut self, write_key: &str, account_id: &str) -> Result<Option<AccountRecord>, StoreError> {
-        let row = self.0.query_opt(
+        let row = self.transaction.query_opt(
             "SELECT first_seen_ms, traits FROM accounts WHERE write_key = $1 AND account_id = $2",
             &[&write_key, &account_id],
         )?;
@@ -450,7 +546,7 @@ impl Records for PostgresRecords<'_, '_> {
     }
 
     fn save_account(&mut self, write_key: &str, account_id: &str, record: &AccountRecord) -> Result<(), StoreError> {
-        self.0.execute(
+        self.transaction.execute(
             "INSERT INTO accounts (write_key, account_id, first_seen_ms, traits) VALUES ($1, $2, $3, $4)
              ON CONFLICT (write_key, account_id) DO UPDATE SET first_seen_ms = EXCLUDED.first_seen_ms,
                  traits = EXCLUDED.traits",
