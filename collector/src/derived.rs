@@ -128,12 +128,24 @@ impl Deriver {
 #[derive(Default)]
 pub struct RecordSet {
     /// `None`: a record deleted (a visitor's, joined to the user's).
-    users: HashMap<(String, Person), Option<UserRecord>>,
-    accounts: HashMap<(String, String), AccountRecord>,
+    users: HashMap<(String, Person), Held<Option<UserRecord>>>,
+    accounts: HashMap<(String, String), Held<AccountRecord>>,
     /// Every alias looked up; `None`: none stored.
     aliases: HashMap<(String, String), Option<String>>,
-    /// The aliases made here, to be saved.
+    /// The aliases made since the last write-out, to be saved.
     new_aliases: Vec<(String, String)>,
+}
+
+/// A record, and whether it changed since it was loaded or last written out.
+struct Held<T> {
+    record: T,
+    changed: bool,
+}
+
+impl<T> Held<T> {
+    fn changed(record: T) -> Self {
+        Held { record, changed: true }
+    }
 }
 
 impl RecordSet {
@@ -142,10 +154,10 @@ impl RecordSet {
         self.users.len() + self.accounts.len() + self.aliases.len()
     }
 
-    /// Saves every record held (and deletes those deleted) into `records`.
+    /// Saves every record changed (and deletes those deleted) into `records`.
     pub fn write_out(&self, records: &mut dyn Records) -> Result<(), StoreError> {
-        for ((write_key, person), record) in &self.users {
-            match record {
+        for ((write_key, person), held) in self.users.iter().filter(|(_, held)| held.changed) {
+            match &held.record {
                 Some(record) => records.save_user(write_key, person, record)?,
                 None => records.delete_user(write_key, person)?,
             }
@@ -155,10 +167,17 @@ impl RecordSet {
                 records.save_alias(write_key, anonymous_id, user_id)?;
             }
         }
-        for ((write_key, account_id), record) in &self.accounts {
-            records.save_account(write_key, account_id, record)?;
+        for ((write_key, account_id), held) in self.accounts.iter().filter(|(_, held)| held.changed) {
+            records.save_account(write_key, account_id, &held.record)?;
         }
         Ok(())
+    }
+
+    /// What `write_out` wrote is in the database: the records held are as stored.
+    pub fn written(&mut self) {
+        self.users.values_mut().for_each(|held| held.changed = false);
+        self.accounts.values_mut().for_each(|held| held.changed = false);
+        self.new_aliases.clear();
     }
 
     /// The first event naming both an anonymous id and a user: the visitor's record joins the
@@ -181,7 +200,7 @@ impl RecordSet {
             self.users.remove(&(write_key.to_owned(), visitor));
             return Ok(());
         }
-        self.users.insert((write_key.to_owned(), visitor), None);
+        self.users.insert((write_key.to_owned(), visitor), Held::changed(None));
         self.user(records, write_key, Person::User(user_id.to_owned()))?.merge(&visited);
         Ok(())
     }
@@ -209,14 +228,15 @@ impl RecordSet {
         person: Person,
     ) -> Result<&mut UserRecord, StoreError> {
         let key = (write_key.to_owned(), person);
-        let slot = match self.users.entry(key) {
+        let held = match self.users.entry(key) {
             Entry::Occupied(held) => held.into_mut(),
             Entry::Vacant(vacant) => {
                 let loaded = records.user(write_key, &vacant.key().1)?.unwrap_or_default();
-                vacant.insert(Some(loaded))
+                vacant.insert(Held::changed(Some(loaded)))
             }
         };
-        Ok(slot.get_or_insert_with(UserRecord::default))
+        held.changed = true;
+        Ok(held.record.get_or_insert_with(UserRecord::default))
     }
 
     fn account(
@@ -225,12 +245,14 @@ impl RecordSet {
         write_key: &str,
         account_id: &str,
     ) -> Result<&mut AccountRecord, StoreError> {
-        match self.accounts.entry((write_key.to_owned(), account_id.to_owned())) {
-            Entry::Occupied(held) => Ok(held.into_mut()),
+        let held = match self.accounts.entry((write_key.to_owned(), account_id.to_owned())) {
+            Entry::Occupied(held) => held.into_mut(),
             Entry::Vacant(vacant) => {
                 let loaded = records.account(write_key, account_id)?.unwrap_or_default();
-                Ok(vacant.insert(loaded))
+                vacant.insert(Held::changed(loaded))
             }
-        }
+        };
+        held.changed = true;
+        Ok(&mut held.record)
     }
 }

@@ -13,7 +13,8 @@ use crate::derived::RecordSet;
 
 /// Records are written out once this many events were taken in since the last time...
 const WRITE_OUT_EVENTS: usize = 1_000_000;
-/// ... or this many records are held (a few KB each)...
+/// ... or this many records are held (a few KB each; fewer are kept once written, so that the
+/// next commits need not read them again)...
 const WRITE_OUT_RECORDS: usize = 250_000;
 /// ... or the first record held has waited this long.
 const WRITE_OUT_AFTER: Duration = Duration::from_secs(30);
@@ -46,12 +47,23 @@ impl RecordBuffer {
     }
 
     /// Whether records are held that the database does not have.
-    pub fn is_empty(&self) -> bool {
+    pub fn is_written(&self) -> bool {
         self.since.is_none()
     }
 
-    /// The records are in the database (or dropped, to be taken in again): memory is let go,
-    /// and the records start again from the database's, which take in events up to
+    /// The records written out are in the database: they are kept, unless they are too many.
+    pub fn written(&mut self) {
+        if self.set.held() >= WRITE_OUT_RECORDS {
+            self.reset(self.applied_through);
+        } else {
+            self.set.written();
+            self.events = 0;
+            self.since = None;
+        }
+    }
+
+    /// The records are dropped (to be read again, or taken in again): memory is let go, and
+    /// the records start again from the database's, which take in events up to
     /// `applied_through`.
     pub fn reset(&mut self, applied_through: i64) {
         *self = RecordBuffer { applied_through, ..RecordBuffer::default() };

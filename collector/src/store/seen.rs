@@ -17,8 +17,9 @@ use siphasher::sip::SipHasher13;
 
 use super::StoreError;
 
-/// At most this many ids are held in memory (about 40 bytes each) before a checkpoint.
-pub const CHECKPOINT_EVENTS: usize = 250_000;
+/// At most this many ids are held in memory (about 40 bytes each) before a checkpoint, which
+/// writes most pages of `seen_messages` again (the hashes fall anywhere): the fewer the better.
+pub const CHECKPOINT_EVENTS: usize = 1_000_000;
 
 pub const SCHEMA: &str = "
 CREATE TABLE seen_messages (

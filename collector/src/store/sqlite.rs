@@ -303,7 +303,7 @@ impl EventStore for SqliteStore {
         .and_then(|()| Ok(transaction.commit()?));
         match written {
             Ok(()) => {
-                self.records.reset(self.records.applied_through);
+                self.records.written();
                 Ok(state)
             }
             Err(error) => {
@@ -348,14 +348,14 @@ impl EventStore for SqliteStore {
     }
 
     fn write_back(&mut self) -> Result<(), StoreError> {
-        if self.records.is_empty() {
+        if self.records.is_written() {
             return Ok(());
         }
         let transaction = self.connection.transaction()?;
         self.records.set.write_out(&mut SqliteRecords(&transaction))?;
         transaction.execute("UPDATE derived_state SET applied_through = ?1", params![self.records.applied_through])?;
         transaction.commit()?;
-        self.records.reset(self.records.applied_through);
+        self.records.written();
         Ok(())
     }
 }
