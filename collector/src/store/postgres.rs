@@ -236,12 +236,7 @@ impl EventStore for PostgresStore {
             }
             outcomes.push(StoreOutcome { stored: inserted.len(), duplicates: events.len() - inserted.len() });
         }
-        let mut set = RecordSet::default();
-        let mut records = PostgresRecords::new(&mut transaction);
-        records.prefetch(&new_events)?;
-        deriver.apply(&mut set, &mut records, &new_events)?;
-        set.write_out(&mut records)?;
-        records.finish()?;
+        take_in(&mut transaction, deriver, &new_events)?;
         transaction.commit()?;
         Ok(outcomes)
     }
@@ -298,12 +293,7 @@ impl EventStore for PostgresStore {
         )?;
         let new_events: Vec<NewEvent<'_>> =
             events.iter().zip(&tags).map(|((_, write_key, event), tags)| NewEvent { write_key, event, tags }).collect();
-        let mut set = RecordSet::default();
-        let mut records = PostgresRecords::new(&mut transaction);
-        records.prefetch(&new_events)?;
-        deriver.apply(&mut set, &mut records, &new_events)?;
-        set.write_out(&mut records)?;
-        records.finish()?;
+        take_in(&mut transaction, deriver, &new_events)?;
         state.rebuilt_through = match rows.last() {
             Some((last, _, _)) if rows.len() == limit as usize => *last,
             _ => state.rebuild_until,
@@ -389,6 +379,16 @@ fn in_pages(
             return Ok(());
         }
     }
+}
+
+/// Takes `events` into the records, in `transaction`.
+fn take_in(transaction: &mut Transaction<'_>, deriver: &Deriver, events: &[NewEvent<'_>]) -> Result<(), StoreError> {
+    let mut set = RecordSet::default();
+    let mut records = PostgresRecords::new(transaction);
+    records.prefetch(events)?;
+    deriver.apply(&mut set, &mut records, events)?;
+    set.write_out(&mut records)?;
+    records.finish()
 }
 
 /// The records, read and written inside the writer's transaction. A round trip per record
