@@ -157,16 +157,13 @@ impl SqliteStore {
             connection,
             seen: None,
             records: RecordBuffer::default(),
-            records_behind: true,
+            records_behind: false,
             _checkpointer: Some(checkpointer),
         };
         store.migrate()?;
         store.seen = Some(SeenMessages::load(&mut store.connection, checkpoint_events)?);
-        let applied_through = read_applied_through(&store.connection)?;
-        store.records.reset(applied_through.unwrap_or(0));
-        // Records built under a config may lack the last events stored; without one there are
-        // none to bring up to date.
-        store.records_behind = applied_through.is_some();
+        // The records start from the database's, which may lack the last events stored.
+        store.drop_records()?;
         Ok(store)
     }
 
@@ -376,8 +373,9 @@ impl SqliteStore {
         }
     }
 
-    /// The records held may be ahead of the events stored: they are dropped, and the events
-    /// after the database's records taken in again before the next batch.
+    /// The records held are dropped (they may be ahead of the events stored), and the events
+    /// after the database's records taken in again before the next batch; records built under
+    /// no config yet have none to bring up to date.
     fn drop_records(&mut self) -> Result<(), StoreError> {
         let applied_through = read_applied_through(&self.connection)?;
         self.records.reset(applied_through.unwrap_or(0));
